@@ -1,0 +1,121 @@
+/**
+ * Environment → one validated Config. A bad value stops start-up with a ConfigError that names
+ * every offending variable; nothing else in the code base reads process.env.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const flag = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const value = raw.trim().toLowerCase();
+      if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+      if (['0', 'false', 'off', 'no'].includes(value)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be on/off (true/false, 1/0, yes/no), got "${raw}"` });
+      return z.NEVER;
+    });
+
+const number = (opts: { int?: boolean; min: number; max: number; fallback: number }) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return opts.fallback;
+      const value = Number(raw);
+      const ok = Number.isFinite(value) && (!opts.int || Number.isInteger(value)) && value >= opts.min && value <= opts.max;
+      if (!ok) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${opts.int ? 'an integer' : 'a number'} from ${opts.min} to ${opts.max}, got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const httpUrl = z
+  .string()
+  .optional()
+  .refine((raw) => raw === undefined || raw === '' || /^https?:\/\/[^\s]+$/.test(raw), 'must be an http(s) URL');
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine(
+      (raw) => raw === undefined || raw === '' || /^(file:.+|postgres(ql)?:\/\/.+)$/.test(raw),
+      'must be file:<path> (SQLite) or postgresql://user@host:port/db (PostgreSQL)',
+    ),
+  HOST: z.string().optional(),
+  PORT: number({ int: true, min: 0, max: 65535, fallback: 4000 }),
+  SYNCBRIDGE_CRM_BASE_URL: httpUrl,
+  SYNCBRIDGE_BILLING_BASE_URL: httpUrl,
+  SYNCBRIDGE_MOCKS: flag('SYNCBRIDGE_MOCKS', true),
+  SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT: number({ int: true, min: 0, max: 100, fallback: 3 }),
+  SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: number({ min: 0.001, max: 86_400, fallback: 2 }),
+  SYNCBRIDGE_JOB_LEASE_SECONDS: number({ min: 0.05, max: 86_400, fallback: 60 }),
+  SYNCBRIDGE_WORKER: flag('SYNCBRIDGE_WORKER', true),
+  SYNCBRIDGE_WORKER_CONCURRENCY: number({ int: true, min: 1, max: 1000, fallback: Math.max(10, availableParallelism() * 5) }),
+  SYNCBRIDGE_WORKER_POLL_SECONDS: number({ min: 0.01, max: 3600, fallback: 1 }),
+  SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: number({ min: 0, max: 3600, fallback: 10 }),
+  SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: number({ min: 0.01, max: 600, fallback: 10 }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+});
+
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+export interface Config {
+  databaseUrl: string;
+  databaseProvider: DatabaseProvider;
+  host: string;
+  port: number;
+  /** Undefined: the built-in mock on this server (its address is known only once listening). */
+  crmBaseUrl: string | undefined;
+  billingBaseUrl: string | undefined;
+  mocksEnabled: boolean;
+  jobMaxRetriesDefault: number;
+  backoffBaseSeconds: number;
+  leaseSeconds: number;
+  workerEnabled: boolean;
+  workerConcurrency: number;
+  /** Fallback poll for jobs that became due without a wake-up (scheduled, retries, other processes). */
+  workerPollSeconds: number;
+  shutdownGraceSeconds: number;
+  upstreamTimeoutSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const databaseUrl = e.DATABASE_URL || 'file:./syncbridge.db';
+  return {
+    databaseUrl,
+    databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql',
+    host: e.HOST || '127.0.0.1',
+    port: e.PORT,
+    crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
+    billingBaseUrl: e.SYNCBRIDGE_BILLING_BASE_URL || undefined,
+    mocksEnabled: e.SYNCBRIDGE_MOCKS,
+    jobMaxRetriesDefault: e.SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT,
+    backoffBaseSeconds: e.SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS,
+    leaseSeconds: e.SYNCBRIDGE_JOB_LEASE_SECONDS,
+    workerEnabled: e.SYNCBRIDGE_WORKER,
+    workerConcurrency: e.SYNCBRIDGE_WORKER_CONCURRENCY,
+    workerPollSeconds: e.SYNCBRIDGE_WORKER_POLL_SECONDS,
+    shutdownGraceSeconds: e.SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS,
+    upstreamTimeoutSeconds: e.SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Opens the database named by DATABASE_URL: picks the dialect, applies pending migrations, then
+ * opens the Prisma client generated for that provider. Both generated clients share one model
+ * source (prisma/models.prisma), so the rest of the code types against the SQLite one.
+ */
+import type { Config } from '../config/index.js';
+import type { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js';
+import { applyMigrations } from './migrations.js';
+import { dialectFor, type Dialect } from './dialects/index.js';
+
+export type Db = SqlitePrismaClient;
+export type { Job, Attempt } from './generated/sqlite/client.js';
+
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  /** Migrations applied by this open (empty when the database was current). */
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databaseProvider'>): Promise<Database> {
+  const dialect = await dialectFor(config.databaseProvider);
+  const appliedMigrations = await applyMigrations(dialect.provider, dialect.adapterFactory(config.databaseUrl));
+  const db = await dialect.openClient(config.databaseUrl);
+  await dialect.prepareConnection(db);
+  return {
+    db,
+    dialect,
+    appliedMigrations,
+    close: async () => {
+      await dialect.close?.();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The dialect seam: the few operations whose SQL differs between SQLite and PostgreSQL (batch
+ * claim, batch finish, lease renewal, wake-ups). Everything else is shared Prisma code. No
+ * provider checks outside this folder.
+ */
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { DatabaseProvider } from '../../config/index.js';
+import type { Db } from '../client.js';
+
+export interface ClaimParams {
+  workerId: string;
+  now: Date;
+  leaseExpiresAt: Date;
+  limit: number;
+}
+
+/** The outcome of one attempt, as written to its job by `finishJobs`. */
+export interface FinishRow {
+  id: number;
+  /** The attempt being finished: the update applies only if the job is still on it. */
+  attemptNumber: number;
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'DEAD';
+  finishedAt: Date;
+  durationMs: number;
+  nextRunAt: Date | null;
+  lastError: string | null;
+  lastErrorType: string | null;
+  deadAt: Date | null;
+}
+
+export interface FinishParams {
+  /** The lease owner whose attempts these are: a job leased by someone else is left alone. */
+  leaseOwner: string;
+  rows: FinishRow[];
+}
+
+/** What `finishJobs` wrote: the job's status after the write (CANCELED wins over any outcome). */
+export interface FinishedJob {
+  id: number;
+  status: string;
+}
+
+/** A job to insert; `activeKey` must be set (new jobs are PENDING). */
+export interface NewJobRow {
+  jobType: string;
+  sourceSystem: string;
+  targetSystem: string;
+  entityType: string;
+  entityId: string;
+  priority: number;
+  scheduledAt: Date | null;
+  maxRetries: number;
+  payloadVersion: number;
+  correlationId: string;
+  activeKey: string;
+  createdAt: Date;
+  nextRunAt: Date;
+  isReplay: boolean;
+  replayOfId: number | null;
+  replayOfAttemptId: number | null;
+}
+
+export interface RenewParams {
+  workerId: string;
+  ids: number[];
+  leaseExpiresAt: Date;
+}
+
+export interface Dialect {
+  readonly provider: DatabaseProvider;
+  /** PostgreSQL's LISTEN/NOTIFY: wake-ups reach workers in other processes. */
+  readonly supportsListenNotify: boolean;
+  adapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory;
+  openClient(url: string): Promise<Db>;
+  /** Per-connection settings (SQLite pragmas). */
+  prepareConnection(db: Db): Promise<void>;
+  /**
+   * Leases up to `limit` due PENDING jobs (priority, then due time, then id), marking them
+   * RUNNING and counting the attempt, in one statement. Returns the claimed ids in claim order.
+   */
+  claimJobs(db: Db, params: ClaimParams): Promise<number[]>;
+  /**
+   * Inserts PENDING jobs in one statement. A row whose activeKey is already held (an active job
+   * for the same jobType and entityId, possibly earlier in the same batch) is skipped, not an
+   * error: the unique index decides, so concurrent enqueues in any number of processes are safe.
+   */
+  insertJobs(db: Db, rows: NewJobRow[]): Promise<{ id: number; activeKey: string }[]>;
+  /** Writes many attempt outcomes in one statement; returns the jobs it wrote. */
+  finishJobs(db: Db, params: FinishParams): Promise<FinishedJob[]>;
+  /** Extends the leases of jobs this worker still holds; returns those it still holds. */
+  renewLeases(db: Db, params: RenewParams): Promise<number[]>;
+  /** Tells workers in every process that jobs became due (no-op without LISTEN/NOTIFY). */
+  notifyJobsAvailable?(db: Db): Promise<void>;
+  /** Calls `onWake` when another process enqueued; returns a stop function. */
+  listenJobsAvailable?(url: string, onWake: () => void): Promise<() => Promise<void>>;
+  close?(): Promise<void>;
+}
+
+export async function dialectFor(provider: DatabaseProvider): Promise<Dialect> {
+  return provider === 'sqlite'
+    ? (await import('./sqlite.js')).sqliteDialect
+    : (await import('./postgres.js')).postgresDialect;
+}

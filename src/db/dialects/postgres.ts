@@ -1,0 +1,132 @@
+/**
+ * PostgreSQL: many API and worker processes share one database. Claims lock rows with
+ * `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint batches without waiting on each
+ * other (River's riverpgxv5 and graphile-worker do the same). Enqueues NOTIFY a channel that every
+ * worker LISTENs on, so a job enqueued in one process wakes workers in all of them.
+ * Columns are `timestamp(3)` holding UTC (Prisma's convention); raw SQL binds ISO-8601 text and
+ * casts it, which is independent of the server's and the driver's time zones.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/postgresql/client.js';
+import type { Db } from '../client.js';
+import type { Dialect, FinishedJob } from './index.js';
+
+export const wakeChannel = 'syncbridge_jobs_available';
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+let statementCounter = 0;
+
+export const postgresDialect: Dialect = {
+  provider: 'postgresql',
+  supportsListenNotify: true,
+
+  adapterFactory: (url) => new PrismaPg({ connectionString: url, max: 10 }),
+
+  async openClient(url) {
+    // Named statements let PostgreSQL reuse plans for the hot claim/finish queries.
+    const adapter = new PrismaPg(
+      { connectionString: url, max: 10 },
+      { statementNameGenerator: () => `sb_${++statementCounter}` },
+    );
+    return new PrismaClient({ adapter }) as unknown as Db;
+  },
+
+  async prepareConnection() {},
+
+  async claimJobs(db, { workerId, now, leaseExpiresAt, limit }) {
+    const rows = await db.$queryRaw<{ id: number }[]>`
+      WITH due AS (
+        SELECT "id" FROM "Job"
+         WHERE "status" = 'PENDING' AND "nextRunAt" <= ${iso(now)}::timestamp
+         ORDER BY "priority" DESC, "nextRunAt", "id"
+         LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED)
+      UPDATE "Job" AS j
+         SET "status" = 'RUNNING',
+             "leaseOwner" = ${workerId},
+             "leaseAcquiredAt" = ${iso(now)}::timestamp,
+             "leaseExpiresAt" = ${iso(leaseExpiresAt)}::timestamp,
+             "attemptCount" = j."attemptCount" + 1,
+             "lastStartedAt" = ${iso(now)}::timestamp,
+             "updatedAt" = ${iso(now)}::timestamp
+        FROM due WHERE j."id" = due."id"
+      RETURNING j."id"`;
+    return rows.map((row) => Number(row.id));
+  },
+
+  async insertJobs(db, rows) {
+    const payload = JSON.stringify(
+      rows.map((row) => ({ ...row, scheduledAt: iso(row.scheduledAt), createdAt: iso(row.createdAt), nextRunAt: iso(row.nextRunAt) })),
+    );
+    const inserted = await db.$queryRaw<{ id: number; activeKey: string }[]>`
+      INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
+                         "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
+      SELECT r."jobType", r."sourceSystem", r."targetSystem", r."entityType", r."entityId", 'PENDING', r."priority",
+             r."scheduledAt", r."maxRetries", 0, r."payloadVersion", r."correlationId", r."activeKey",
+             r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId"
+        FROM jsonb_to_recordset(${payload}::jsonb) AS r(
+               "jobType" text, "sourceSystem" text, "targetSystem" text, "entityType" text, "entityId" text,
+               "priority" int, "scheduledAt" timestamp, "maxRetries" int, "payloadVersion" int, "correlationId" text,
+               "activeKey" text, "createdAt" timestamp, "nextRunAt" timestamp, "isReplay" boolean,
+               "replayOfId" int, "replayOfAttemptId" int)
+      ON CONFLICT ("activeKey") DO NOTHING
+      RETURNING "id", "activeKey"`;
+    return inserted.map((row) => ({ id: Number(row.id), activeKey: row.activeKey }));
+  },
+
+  async finishJobs(db, { leaseOwner, rows }) {
+    const payload = JSON.stringify(
+      rows.map((row) => ({ ...row, finishedAt: iso(row.finishedAt), nextRunAt: iso(row.nextRunAt), deadAt: iso(row.deadAt) })),
+    );
+    const finished = await db.$queryRaw<FinishedJob[]>`
+      UPDATE "Job" AS j
+         SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
+             "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN j."activeKey" END,
+             "nextRunAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE j."nextRunAt" END,
+             "deadAt" = CASE WHEN j."status" = 'RUNNING' THEN f."deadAt" END,
+             "deadError" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
+             "deadErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
+             "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
+             "lastFinishedAt" = f."finishedAt",
+             "lastDurationMs" = f."durationMs",
+             "lastError" = f."lastError",
+             "lastErrorType" = f."lastErrorType",
+             "updatedAt" = f."finishedAt"
+        FROM jsonb_to_recordset(${payload}::jsonb) AS f(
+               "id" int, "attemptNumber" int, "status" text, "finishedAt" timestamp, "durationMs" int,
+               "nextRunAt" timestamp, "lastError" text, "lastErrorType" text, "deadAt" timestamp)
+       WHERE j."id" = f."id"
+         AND j."leaseOwner" = ${leaseOwner}
+         AND j."attemptCount" = f."attemptNumber"
+         AND j."status" IN ('RUNNING', 'CANCELED')
+      RETURNING j."id", j."status"`;
+    return finished.map((row) => ({ id: Number(row.id), status: row.status }));
+  },
+
+  async renewLeases(db, { workerId, ids, leaseExpiresAt }) {
+    const rows = await db.$queryRaw<{ id: number }[]>`
+      UPDATE "Job" SET "leaseExpiresAt" = ${iso(leaseExpiresAt)}::timestamp
+       WHERE "id" = ANY(${ids}::int[]) AND "leaseOwner" = ${workerId} AND "status" = 'RUNNING'
+      RETURNING "id"`;
+    return rows.map((row) => Number(row.id));
+  },
+
+  async notifyJobsAvailable(db) {
+    await db.$executeRaw`SELECT pg_notify(${wakeChannel}, '')`;
+  },
+
+  async listenJobsAvailable(url, onWake) {
+    // A dedicated connection: LISTEN needs a session that the pool will not hand to queries.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on('notification', onWake);
+    client.on('error', () => {}); // a lost listener degrades to the poll interval; the worker logs via its poll.
+    await client.query(`LISTEN ${wakeChannel}`);
+    return async () => {
+      await client.end().catch(() => {});
+    };
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * CRM (source) and Billing (target) clients. Responses are validated: a body that does not have
+ * the fields we need is a non-retryable ValidationError, not a crash further on.
+ */
+import { z } from 'zod';
+import { ValidationError } from './errors.js';
+import { callUpstream } from './http.js';
+
+export interface UpstreamOptions {
+  crmBaseUrl: string;
+  billingBaseUrl: string;
+  timeoutMs: number;
+}
+
+export interface CallContext {
+  correlationId: string;
+  signal?: AbortSignal;
+}
+
+const crmCustomer = z.object({ id: z.string(), email: z.string(), name: z.string() });
+const crmInvoice = z.object({
+  id: z.string(),
+  customer_id: z.string(),
+  amount_cents: z.number().int(),
+  currency: z.string(),
+  status: z.string(),
+});
+const billingRecord = z.object({ id: z.string() }).passthrough();
+
+export type CrmCustomer = z.infer<typeof crmCustomer>;
+export type CrmInvoice = z.infer<typeof crmInvoice>;
+export type BillingRecord = z.infer<typeof billingRecord>;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(`${what}: unexpected response body (${result.error.issues[0]?.message})`);
+  return result.data;
+}
+
+const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
+
+export function createClients(options: UpstreamOptions) {
+  const call = <T>(method: 'GET' | 'POST', url: string, context: CallContext, body?: unknown) =>
+    callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, ...context });
+  return {
+    crm: {
+      getCustomer: async (id: string, context: CallContext) =>
+        parse(crmCustomer, await call('GET', join(options.crmBaseUrl, `/customers/${encodeURIComponent(id)}`), context), 'CRM customer'),
+      getInvoice: async (id: string, context: CallContext) =>
+        parse(crmInvoice, await call('GET', join(options.crmBaseUrl, `/invoices/${encodeURIComponent(id)}`), context), 'CRM invoice'),
+    },
+    billing: {
+      upsertCustomer: async (body: { external_id: string; email: string; name: string }, context: CallContext) =>
+        parse(billingRecord, await call('POST', join(options.billingBaseUrl, '/customers'), context, body), 'Billing customer'),
+      upsertInvoice: async (
+        body: { external_id: string; customer_external_id: string; amount_cents: number; currency: string; status: string },
+        context: CallContext,
+      ) => parse(billingRecord, await call('POST', join(options.billingBaseUrl, '/invoices'), context, body), 'Billing invoice'),
+    },
+  };
+}
+
+export type Clients = ReturnType<typeof createClients>;

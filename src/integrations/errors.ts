@@ -1,0 +1,70 @@
+/**
+ * Upstream failures as typed errors, classified exactly per SPEC → "Error classification". The
+ * executor reads only `errorType`, `retryable` and `retryAfterMs`; everything else is for logs.
+ */
+export type ErrorType = 'UpstreamTimeout' | 'UpstreamRateLimited' | 'NotFound' | 'ValidationError';
+
+export abstract class IntegrationError extends Error {
+  abstract readonly errorType: ErrorType;
+  abstract readonly retryable: boolean;
+  /** The upstream's HTTP status, when it answered. */
+  readonly statusCode: number | undefined;
+  constructor(message: string, options: { statusCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.statusCode = options.statusCode;
+  }
+}
+
+/** No response (connection error, timeout) or a 5xx: retryable. */
+export class UpstreamTimeoutError extends IntegrationError {
+  override name = 'UpstreamTimeoutError';
+  readonly errorType = 'UpstreamTimeout' as const;
+  readonly retryable = true;
+}
+
+/** 429: retryable; a Retry-After may lengthen the backoff (never shorten it). */
+export class UpstreamRateLimitedError extends IntegrationError {
+  override name = 'UpstreamRateLimitedError';
+  readonly errorType = 'UpstreamRateLimited' as const;
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    options: { statusCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** 404: the record does not exist upstream; retrying cannot help. */
+export class NotFoundError extends IntegrationError {
+  override name = 'UpstreamNotFoundError';
+  readonly errorType = 'NotFound' as const;
+  readonly retryable = false;
+}
+
+/** Any other failure (other 4xx, invalid body, unknown job type, a bug): not retryable. */
+export class ValidationError extends IntegrationError {
+  override name = 'ValidationError';
+  readonly errorType = 'ValidationError' as const;
+  readonly retryable = false;
+}
+
+/** Parses Retry-After (delta-seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Any thrown value as an IntegrationError: ours pass through; anything else (a bug, a bad
+ * handler) is a non-retryable ValidationError that keeps the original as `cause`.
+ */
+export function coerceError(error: unknown): IntegrationError {
+  if (error instanceof IntegrationError) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : `Non-error thrown: ${String(error)}`;
+  return new ValidationError(message, { cause: error });
+}

@@ -1,0 +1,114 @@
+/**
+ * Wiring and shutdown. `startSyncBridge` builds one process (database, bus, worker, HTTP server)
+ * from a Config; the service entry (src/start.ts) and the tests both use it.
+ */
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config/index.js';
+import { openDatabase, type Database } from './db/client.js';
+import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
+import { createClients } from './integrations/clients.js';
+import { MockUpstreams } from './integrations/mocks.js';
+import { EventBus } from './live/bus.js';
+import type { QueueContext } from './queue/context.js';
+import { Worker } from './queue/worker.js';
+import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
+import { pendingMigrations } from './db/migrations.js';
+
+export interface SyncBridge {
+  config: Config;
+  url: string;
+  database: Database;
+  context: QueueContext;
+  bus: EventBus;
+  worker: Worker | undefined;
+  mocks: MockUpstreams | undefined;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  handlers?: HandlerRegistry;
+  /** Pins the clock (tests). */
+  now?: () => Date;
+}
+
+export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
+  const database = await openDatabase(config);
+  if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
+  const bus = new EventBus(logger);
+  const context: QueueContext = {
+    db: database.db,
+    dialect: database.dialect,
+    bus,
+    logger,
+    settings: {
+      maxRetriesDefault: config.jobMaxRetriesDefault,
+      backoffBaseSeconds: config.backoffBaseSeconds,
+      leaseSeconds: config.leaseSeconds,
+    },
+    now: options.now ?? (() => new Date()),
+  };
+  const mocks = config.mocksEnabled ? new MockUpstreams() : undefined;
+
+  const server = createHttpServer({
+    logger,
+    routes: [
+      healthRoutes(async () => {
+        try {
+          await database.db.job.count({ take: 1 });
+          const pending = await pendingMigrations(database.dialect.provider, database.dialect.adapterFactory(config.databaseUrl));
+          return { ready: pending.length === 0, detail: { database: 'ok', pendingMigrations: pending } };
+        } catch (error) {
+          return { ready: false, detail: { database: (error as Error).message } };
+        }
+      }),
+      ...(mocks ? [mockRoutes(mocks)] : []),
+    ],
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  const clients = createClients({
+    crmBaseUrl: config.crmBaseUrl ?? `${url}/mock/crm`,
+    billingBaseUrl: config.billingBaseUrl ?? `${url}/mock/billing`,
+    timeoutMs: config.upstreamTimeoutSeconds * 1000,
+  });
+  if (!mocks && (!config.crmBaseUrl || !config.billingBaseUrl)) {
+    logger.warn('SYNCBRIDGE_MOCKS is off but an upstream base URL is not set: jobs will fail to reach it');
+  }
+
+  const worker = config.workerEnabled
+    ? new Worker({
+        context,
+        handlers: options.handlers ?? defaultHandlers(),
+        clients,
+        concurrency: config.workerConcurrency,
+        pollIntervalMs: config.workerPollSeconds * 1000,
+        shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+        databaseUrl: config.databaseUrl,
+      })
+    : undefined;
+  await worker?.start();
+  logger.info({ url, database: database.dialect.provider, worker: Boolean(worker) }, 'SyncBridge listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Stop taking requests, let the worker drain within its grace period, then close the database.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await worker?.stop();
+      server.closeAllConnections();
+      await closed;
+      await database.close();
+    })());
+
+  return { config, url, database, context, bus, worker, mocks, logger, stop };
+}

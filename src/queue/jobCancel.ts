@@ -1,0 +1,29 @@
+/**
+ * Cancel: PENDING or RUNNING → CANCELED. A running handler is told to stop (this process's worker
+ * hears the transition at once; workers elsewhere find out at their next lease renewal), and the
+ * worker's late result can no longer change the status (finishJobs keeps CANCELED).
+ */
+import type { Job } from '../db/client.js';
+import type { JobStatus } from '../live/events.js';
+import { publishTransitions, type QueueContext } from './context.js';
+import { InvalidStateError, NotFoundError } from './errors.js';
+import { jobFindOrThrow } from './jobFind.js';
+
+export async function jobCancel(context: QueueContext, id: number): Promise<Job> {
+  const now = context.now();
+  // One conditional write; the status check and the change cannot be separated by a worker.
+  for (const from of ['PENDING', 'RUNNING'] as const) {
+    const { count } = await context.db.job.updateMany({
+      where: { id, status: from },
+      data: { status: 'CANCELED', canceledAt: now, activeKey: null, updatedAt: now },
+    });
+    if (count === 1) {
+      const job = await jobFindOrThrow(context, id);
+      publishTransitions(context, [{ jobId: id, from, to: 'CANCELED', kind: 'canceled', attemptNumber: job.attemptCount, at: now, job }]);
+      return job;
+    }
+  }
+  const current = await context.db.job.findUnique({ where: { id }, select: { status: true } });
+  if (!current) throw new NotFoundError('Job', id);
+  throw new InvalidStateError(id, current.status as JobStatus, 'cancel', 'PENDING or RUNNING');
+}

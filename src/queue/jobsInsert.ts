@@ -1,0 +1,137 @@
+/**
+ * Inserts new PENDING jobs (enqueue and replay) in one statement, and reports each row as its
+ * committed Job or as a DuplicateActiveJobError naming the active job that holds its
+ * (jobType, entityId). Publishes `enqueued` / `replayed` transitions and wakes workers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Job } from '../db/client.js';
+import type { NewJobRow } from '../db/dialects/index.js';
+import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
+import { DuplicateActiveJobError } from './errors.js';
+import { activeKey, jobTypes, type JobType } from './jobTypes.js';
+
+export interface NewJob {
+  jobType: JobType;
+  entityId: string;
+  priority: number;
+  scheduledAt: Date | null;
+  maxRetries: number;
+  payloadVersion: number;
+  replayOfId?: number;
+  replayOfAttemptId?: number;
+}
+
+/** Conflicts whose holder finished before we could name it are inserted again, this many times. */
+const maxInsertRounds = 3;
+
+export async function jobsInsert(context: QueueContext, jobs: NewJob[]): Promise<(Job | DuplicateActiveJobError)[]> {
+  const now = context.now();
+  const rows: NewJobRow[] = jobs.map((job) => ({
+    ...jobTypes[job.jobType],
+    jobType: job.jobType,
+    entityId: job.entityId,
+    priority: job.priority,
+    scheduledAt: job.scheduledAt,
+    maxRetries: job.maxRetries,
+    payloadVersion: job.payloadVersion,
+    correlationId: randomUUID(),
+    activeKey: activeKey(job.jobType, job.entityId),
+    createdAt: now,
+    nextRunAt: job.scheduledAt && job.scheduledAt > now ? job.scheduledAt : now,
+    isReplay: job.replayOfId !== undefined,
+    replayOfId: job.replayOfId ?? null,
+    replayOfAttemptId: job.replayOfAttemptId ?? null,
+  }));
+  const results: (Job | DuplicateActiveJobError | undefined)[] = new Array(rows.length);
+  let todo = rows.map((_, index) => index);
+
+  for (let round = 0; round < maxInsertRounds && todo.length; round++) {
+    const inserted = await context.dialect.insertJobs(context.db, todo.map((index) => rows[index]!));
+    const idByKey = new Map(inserted.map((row) => [row.activeKey, row.id]));
+    const conflicted: number[] = [];
+    for (const index of todo) {
+      const row = rows[index]!;
+      const id = idByKey.get(row.activeKey);
+      if (id !== undefined) {
+        idByKey.delete(row.activeKey); // a later duplicate in the same batch conflicts with this one
+        results[index] = committedJob(id, row);
+      } else conflicted.push(index);
+    }
+    if (!conflicted.length) break;
+    const holders = await context.db.job.findMany({
+      where: { activeKey: { in: [...new Set(conflicted.map((index) => rows[index]!.activeKey))] } },
+      select: { id: true, activeKey: true },
+    });
+    const holderByKey = new Map(holders.map((holder) => [holder.activeKey, holder.id]));
+    todo = [];
+    for (const index of conflicted) {
+      const row = rows[index]!;
+      const holder = holderByKey.get(row.activeKey) ?? findInBatch(results, row.activeKey);
+      if (holder !== undefined) results[index] = new DuplicateActiveJobError(holder, row.jobType, row.entityId);
+      else todo.push(index); // the holder finished in between: try again
+    }
+  }
+  for (const index of todo) {
+    const row = rows[index]!;
+    results[index] = new DuplicateActiveJobError(0, row.jobType, row.entityId);
+  }
+
+  const created = results.filter((result): result is Job => result !== undefined && !(result instanceof DuplicateActiveJobError));
+  publishTransitions(
+    context,
+    created.map((job) => ({
+      jobId: job.id,
+      from: null,
+      to: 'PENDING' as const,
+      kind: job.isReplay ? ('replayed' as const) : ('enqueued' as const),
+      attemptNumber: 0,
+      at: now,
+      job,
+    })),
+  );
+  await announceDueJobs(context, created.filter((job) => job.nextRunAt <= now).length);
+  return results as (Job | DuplicateActiveJobError)[];
+}
+
+function findInBatch(results: (Job | DuplicateActiveJobError | undefined)[], key: string): number | undefined {
+  for (const result of results) if (result && !(result instanceof DuplicateActiveJobError) && result.activeKey === key) return result.id;
+  return undefined;
+}
+
+/** The row as the database now holds it, built from what we inserted (saves a read per batch). */
+function committedJob(id: number, row: NewJobRow): Job {
+  return {
+    id,
+    jobType: row.jobType,
+    sourceSystem: row.sourceSystem,
+    targetSystem: row.targetSystem,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    status: 'PENDING',
+    priority: row.priority,
+    scheduledAt: row.scheduledAt,
+    maxRetries: row.maxRetries,
+    attemptCount: 0,
+    payloadVersion: row.payloadVersion,
+    correlationId: row.correlationId,
+    activeKey: row.activeKey,
+    leaseOwner: null,
+    leaseAcquiredAt: null,
+    leaseExpiresAt: null,
+    createdAt: row.createdAt,
+    updatedAt: row.createdAt,
+    nextRunAt: row.nextRunAt,
+    lastStartedAt: null,
+    lastFinishedAt: null,
+    lastError: null,
+    lastErrorType: null,
+    lastDurationMs: null,
+    canceledAt: null,
+    deadAt: null,
+    deadError: null,
+    deadErrorType: null,
+    isReplay: row.isReplay,
+    replayOfId: row.replayOfId,
+    replayOfAttemptId: row.replayOfAttemptId,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The service entry: `npm start`. Config errors end the process with one clear message. SIGINT or
+ * SIGTERM stops gracefully (running jobs get the grace period); a second signal exits at once.
+ */
+import { ConfigError, loadConfig } from './config/index.js';
+import { MigrationError } from './db/migrations.js';
+import { startSyncBridge } from './main.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let app;
+  try {
+    app = await startSyncBridge(config);
+  } catch (error) {
+    if (error instanceof MigrationError) {
+      console.error(error.message);
+      process.exit(3);
+    }
+    throw error;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      app.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    app.logger.info({ signal }, 'shutting down (send the signal again to force)');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+void main();
