@@ -59,7 +59,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       healthRoutes(async () => {
         try {
           await database.db.job.count({ take: 1 });
-          const pending = await pendingMigrations(database.dialect.provider, database.dialect.adapterFactory(config.databaseUrl));
+          const pending = await pendingMigrations(database.dialect.provider, database.db);
           return { ready: pending.length === 0, detail: { database: 'ok', pendingMigrations: pending } };
         } catch (error) {
           return { ready: false, detail: { database: (error as Error).message } };

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrations, pendingMigrations } from './migrations.js';
 import { dialectFor, type Dialect } from './dialects/index.js';
 
 export type Db = SqlitePrismaClient;
@@ -21,8 +21,14 @@ export interface Database {
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databaseProvider'>): Promise<Database> {
   const dialect = await dialectFor(config.databaseProvider);
-  const appliedMigrations = await applyMigrations(dialect.provider, dialect.adapterFactory(config.databaseUrl));
-  const db = await dialect.openClient(config.databaseUrl);
+  let db = await dialect.openClient(config.databaseUrl);
+  let appliedMigrations: string[] = [];
+  if ((await pendingMigrations(dialect.provider, db)).length) {
+    // The schema engine migrates over its own connection; on SQLite ours would hold the lock it needs.
+    await db.$disconnect();
+    appliedMigrations = await applyMigrations(dialect.provider, dialect.adapterFactory(config.databaseUrl));
+    db = await dialect.openClient(config.databaseUrl);
+  }
   await dialect.prepareConnection(db);
   return {
     db,

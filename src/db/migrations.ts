@@ -9,6 +9,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type { DatabaseProvider } from '../config/index.js';
 import { openSchemaEngine } from './schemaEngine.js';
 import { prismaDir } from './paths.js';
+import type { Db } from './client.js';
 
 const noFilters = { externalTables: [], externalEnums: [] };
 
@@ -71,24 +72,24 @@ export async function applyMigrations(
   }
 }
 
-/** Names of the checked-in migrations not yet recorded as applied; empty when the database is current. */
-export async function pendingMigrations(
-  provider: DatabaseProvider,
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-): Promise<string[]> {
-  const { engine, close } = await openSchemaEngine(adapterFactory, schemaFile(provider));
+/**
+ * Names of the checked-in migrations that Prisma's `_prisma_migrations` does not record as
+ * applied (all of them for a new database). A plain query, so start-up and /readyz skip the
+ * schema engine when nothing is pending; it also keeps a second process that starts against a
+ * live SQLite database from taking the engine's write lock for nothing.
+ */
+export async function pendingMigrations(provider: DatabaseProvider, db: Db): Promise<string[]> {
+  const local = migrationList(provider).migrationDirectories.map((directory) => directory.path);
+  let applied: string[];
   try {
-    const result = await engine.diagnoseMigrationHistory({
-      migrationsList: migrationList(provider),
-      optInToShadowDatabase: false,
-      filters: noFilters,
-    });
-    const history = result.history;
-    if (!history) return [];
-    return history.diagnostic === 'migrationsDirectoryIsBehind' ? [] : history.unappliedMigrationNames;
-  } finally {
-    await close();
+    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    applied = rows.map((row) => row.migration_name);
+  } catch {
+    applied = []; // no migrations table yet: a new database
   }
+  return local.filter((name) => !applied.includes(name));
 }
 
 export { noFilters };

@@ -57,13 +57,13 @@ export async function jobsInsert(context: QueueContext, jobs: NewJob[]): Promise
         results[index] = committedJob(id, row);
       } else conflicted.push(index);
     }
+    todo = [];
     if (!conflicted.length) break;
     const holders = await context.db.job.findMany({
       where: { activeKey: { in: [...new Set(conflicted.map((index) => rows[index]!.activeKey))] } },
       select: { id: true, activeKey: true },
     });
     const holderByKey = new Map(holders.map((holder) => [holder.activeKey, holder.id]));
-    todo = [];
     for (const index of conflicted) {
       const row = rows[index]!;
       const holder = holderByKey.get(row.activeKey) ?? findInBatch(results, row.activeKey);

@@ -1,0 +1,168 @@
+/**
+ * Test fixtures. Every test gets its own database: a temp SQLite file, or a fresh PostgreSQL
+ * database (dropped afterwards). PostgreSQL tests need a server at TEST_PG_URL (default
+ * postgresql://postgres@127.0.0.1:5432/postgres); without one they are skipped, unless CI is set,
+ * in which case they fail.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
+import type { Job } from '../src/db/client.js';
+import type { EventBus } from '../src/live/bus.js';
+import type { JobTransition } from '../src/live/events.js';
+import { startSyncBridge, type StartOptions, type SyncBridge } from '../src/main.js';
+
+export const pgServerUrl = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+async function pgReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgServerUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function resolveProviders(): Promise<DatabaseProvider[]> {
+  if (await pgReachable()) return ['sqlite', 'postgresql'];
+  if (process.env.CI) throw new Error(`PostgreSQL is required in CI but ${pgServerUrl} is not reachable`);
+  console.warn(`PostgreSQL not reachable at ${pgServerUrl}: PostgreSQL tests are skipped (set CI=1 to make that an error)`);
+  return ['sqlite'];
+}
+
+/** The databases to run behavioural suites on. */
+export const providers = await resolveProviders();
+
+export interface TestDatabase {
+  url: string;
+  provider: DatabaseProvider;
+  drop(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function createTestDatabase(provider: DatabaseProvider): Promise<TestDatabase> {
+  if (provider === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'syncbridge-test-'));
+    return { provider, url: `file:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `sb_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
+  const admin = new pg.Client({ connectionString: pgServerUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(pgServerUrl);
+  url.pathname = `/${name}`;
+  return {
+    provider,
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: pgServerUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Log lines captured from the app's pino logger. */
+export class LogCapture {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, callback) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+}
+
+export interface TestApp extends SyncBridge {
+  logs: LogCapture;
+  testDatabase: TestDatabase;
+  /** Stops the app and drops its database. */
+  close(): Promise<void>;
+}
+
+/** Test-sized settings: fast backoff, short leases and polls. */
+export const testEnv = {
+  PORT: '0',
+  SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '0.02',
+  SYNCBRIDGE_JOB_LEASE_SECONDS: '2',
+  SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05',
+  SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '2',
+  SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '2',
+};
+
+export async function startTestApp(
+  provider: DatabaseProvider,
+  env: Record<string, string> = {},
+  options: StartOptions & { database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const testDatabase = options.database ?? (await createTestDatabase(provider));
+  const config = loadConfig({ ...testEnv, DATABASE_URL: testDatabase.url, ...env });
+  const logs = new LogCapture();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'debug' }, logs.stream);
+  const app = await startSyncBridge(config, { logger, ...options });
+  return {
+    ...app,
+    logs,
+    testDatabase,
+    close: async () => {
+      await app.stop();
+      if (!options.database) await testDatabase.drop();
+    },
+  };
+}
+
+/**
+ * Resolves with the job once `predicate` holds, looking at the committed row first and then at
+ * every transition published for it (on any of the given apps' buses: with several worker
+ * processes the change may happen in any of them): no sleeps, no polling.
+ */
+export function waitForJob(
+  apps: Pick<SyncBridge, 'bus' | 'database'> | Pick<SyncBridge, 'bus' | 'database'>[],
+  jobId: number,
+  predicate: (job: Job) => boolean,
+  timeoutMs = 15_000,
+): Promise<Job> {
+  const list = Array.isArray(apps) ? apps : [apps];
+  const db = list[0]!.database.db;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (error: Error | undefined, job?: Job) => {
+      if (done) return;
+      done = true;
+      offs.forEach((off) => off());
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(job!);
+    };
+    const offs = list.map((app) =>
+      app.bus.on('job:transition', (transition) => {
+        if (transition.jobId === jobId && predicate(transition.job)) finish(undefined, transition.job);
+      }),
+    );
+    const timer = setTimeout(async () => {
+      const job = await db.job.findUnique({ where: { id: jobId } });
+      finish(new Error(`timed out waiting for job ${jobId}; it is ${JSON.stringify(job?.status)} after ${job?.attemptCount} attempts`));
+    }, timeoutMs);
+    void db.job.findUnique({ where: { id: jobId } }).then((job) => {
+      if (job && predicate(job)) finish(undefined, job);
+    });
+  });
+}
+
+export const isFinal = (job: Job) => ['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'].includes(job.status);
+
+/** Records every transition published on a bus. */
+export function recordTransitions(bus: EventBus): { transitions: JobTransition[]; stop(): void } {
+  const transitions: JobTransition[] = [];
+  const stop = bus.on('job:transition', (transition) => transitions.push(transition));
+  return { transitions, stop };
+}

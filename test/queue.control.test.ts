@@ -1,0 +1,155 @@
+/** retry, cancel and replay: the SPEC's state rules and typed errors, on each database. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HandlerRegistry } from '../src/handlers/registry.js';
+import { NotFoundError as UpstreamNotFound } from '../src/integrations/errors.js';
+import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../src/queue/errors.js';
+import { jobCancel } from '../src/queue/jobCancel.js';
+import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobReplay } from '../src/queue/jobReplay.js';
+import { jobRetry } from '../src/queue/jobRetry.js';
+import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
+
+/** Handlers the test steers: `block` jobs run until aborted; `fail:*` fail as named. */
+function steeredHandlers(seen: { aborted: number[] }) {
+  const outcomes = new Map<string, () => unknown>([
+    ['ok', () => ({ id: 'ok' })],
+    ['missing', () => { throw new UpstreamNotFound('not there', { statusCode: 404 }); }],
+  ]);
+  const handler = async ({ job, signal }: { job: { id: number; entityId: string }; signal: AbortSignal }) => {
+    if (job.entityId.startsWith('block')) {
+      await new Promise((_, reject) => signal.addEventListener('abort', () => {
+        seen.aborted.push(job.id);
+        reject(signal.reason);
+      }));
+    }
+    const outcome = outcomes.get(job.entityId.split('_')[0]!) ?? outcomes.get('ok')!;
+    return outcome();
+  };
+  return new HandlerRegistry().register('customer_sync', 1, handler).register('invoice_sync', 1, handler);
+}
+
+describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
+  let app: TestApp;
+  const seen = { aborted: [] as number[] };
+  beforeAll(async () => {
+    app = await startTestApp(provider, {}, { handlers: steeredHandlers(seen) });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  afterEach(() => {
+    seen.aborted.length = 0;
+  });
+
+  const failedJob = async (entityId: string) => {
+    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId });
+    return waitForJob(app, job.id, isFinal);
+  };
+
+  it('retry: FAILED → PENDING due now, error cleared, attempts kept and counting on', async () => {
+    const failed = await failedJob('missing_r1');
+    expect(failed).toMatchObject({ status: 'FAILED', attemptCount: 1, lastErrorType: 'NotFound' });
+    const recorder = recordTransitions(app.bus);
+    const retried = await jobRetry(app.context, failed.id);
+    expect(retried).toMatchObject({ status: 'PENDING', lastError: null, lastErrorType: null, attemptCount: 1 });
+    expect(recorder.transitions[0]).toMatchObject({ jobId: failed.id, from: 'FAILED', to: 'PENDING', kind: 'retried' });
+    recorder.stop();
+    const again = await waitForJob(app, failed.id, isFinal);
+    expect(again).toMatchObject({ status: 'FAILED', attemptCount: 2 });
+    const attempts = await app.database.db.attempt.findMany({ where: { jobId: failed.id }, orderBy: { attemptNumber: 'asc' } });
+    expect(attempts.map((attempt) => attempt.attemptNumber)).toEqual([1, 2]);
+  });
+
+  it('retry: only FAILED jobs; unknown ids are NotFound', async () => {
+    const done = await failedJob('ok_r2');
+    await expect(jobRetry(app.context, done.id)).rejects.toMatchObject({ constructor: InvalidStateError, currentStatus: 'SUCCEEDED' });
+    await expect(jobRetry(app.context, 999_999)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('retry: refused while another job for the entity is active', async () => {
+    const failed = await failedJob('missing_r3');
+    const blocker = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'missing_r3', scheduledAt: new Date(Date.now() + 3_600_000) });
+    await expect(jobRetry(app.context, failed.id)).rejects.toMatchObject({ constructor: DuplicateActiveJobError, existingJobId: blocker.id });
+    expect((await app.database.db.job.findUnique({ where: { id: failed.id } }))!.status).toBe('FAILED');
+  });
+
+  it('cancel: a PENDING job becomes CANCELED and is never run', async () => {
+    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'ok_c1', scheduledAt: new Date(Date.now() + 3_600_000) });
+    const canceled = await jobCancel(app.context, job.id);
+    expect(canceled).toMatchObject({ status: 'CANCELED', activeKey: null, attemptCount: 0 });
+    expect(canceled.canceledAt).toBeInstanceOf(Date);
+    // Its entity is free again.
+    await expect(jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'ok_c1' })).resolves.toMatchObject({ status: 'PENDING' });
+  });
+
+  it('cancel: a RUNNING handler sees the abort and the job stays CANCELED', async () => {
+    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'block_c2' });
+    await waitForJob(app, job.id, (row) => row.status === 'RUNNING');
+    const recorder = recordTransitions(app.bus);
+    await jobCancel(app.context, job.id);
+    const attempted = await new Promise<void>((resolve) => {
+      const off = app.bus.on('job:transition', (transition) => {
+        if (transition.jobId === job.id && transition.kind === 'attempt_finished') {
+          off();
+          resolve();
+        }
+      });
+    });
+    recorder.stop();
+    expect(attempted).toBeUndefined();
+    expect(seen.aborted).toContain(job.id);
+    const row = await app.database.db.job.findUnique({ where: { id: job.id }, include: { attempts: true } });
+    expect(row).toMatchObject({ status: 'CANCELED', leaseOwner: null });
+    expect(row!.attempts).toMatchObject([{ attemptNumber: 1, success: false, errorType: 'Canceled' }]);
+    expect(recorder.transitions.filter((t) => t.jobId === job.id).map((t) => `${t.from}->${t.to}`)).toEqual(['RUNNING->CANCELED', 'CANCELED->CANCELED']);
+  });
+
+  it('cancel: only PENDING or RUNNING; unknown ids are NotFound', async () => {
+    const done = await failedJob('ok_c4');
+    await expect(jobCancel(app.context, done.id)).rejects.toMatchObject({ constructor: InvalidStateError, currentStatus: 'SUCCEEDED' });
+    await expect(jobCancel(app.context, 424_242)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('replay: a new linked PENDING job; the original and its attempts untouched', async () => {
+    const failed = await failedJob('missing_p1');
+    const before = await app.database.db.job.findUnique({ where: { id: failed.id }, include: { attempts: true } });
+    const attempt = before!.attempts[0]!;
+    const recorder = recordTransitions(app.bus);
+    const replay = await jobReplay(app.context, failed.id);
+    recorder.stop();
+    expect(replay).toMatchObject({ isReplay: true, replayOfId: failed.id, replayOfAttemptId: attempt.id, status: 'PENDING', entityId: 'missing_p1' });
+    expect(replay.id).not.toBe(failed.id);
+    expect(replay.correlationId).not.toBe(failed.correlationId);
+    expect(recorder.transitions[0]).toMatchObject({ jobId: replay.id, kind: 'replayed', from: null, to: 'PENDING' });
+    await waitForJob(app, replay.id, isFinal);
+    const after = await app.database.db.job.findUnique({ where: { id: failed.id }, include: { attempts: true, replays: true } });
+    expect({ ...after, replays: undefined, updatedAt: undefined }).toEqual({ ...before, replays: undefined, updatedAt: undefined });
+    expect(after!.replays.map((job) => job.id)).toEqual([replay.id]);
+  });
+
+  it('replay: of a chosen failed attempt; a succeeded or foreign attempt is an InputError', async () => {
+    const failed = await failedJob('missing_p2');
+    await jobRetry(app.context, failed.id);
+    await waitForJob(app, failed.id, isFinal);
+    const attempts = await app.database.db.attempt.findMany({ where: { jobId: failed.id }, orderBy: { attemptNumber: 'asc' } });
+    const replay = await jobReplay(app.context, failed.id, attempts[0]!.id);
+    expect(replay.replayOfAttemptId).toBe(attempts[0]!.id);
+    await waitForJob(app, replay.id, isFinal);
+
+    const succeeded = await failedJob('ok_p3');
+    const okAttempt = await app.database.db.attempt.findFirstOrThrow({ where: { jobId: succeeded.id } });
+    await expect(jobReplay(app.context, succeeded.id, okAttempt.id)).rejects.toMatchObject({ constructor: InputError, field: 'attemptId' });
+    await expect(jobReplay(app.context, succeeded.id)).rejects.toBeInstanceOf(InputError);
+    await expect(jobReplay(app.context, failed.id, okAttempt.id)).rejects.toMatchObject({ constructor: InputError, field: 'attemptId' });
+    await expect(jobReplay(app.context, failed.id, 987_654)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobReplay(app.context, 987_654)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('replay: obeys the duplicate rule', async () => {
+    const failed = await failedJob('missing_p4');
+    await waitForJob(app, (await jobReplay(app.context, failed.id)).id, isFinal);
+    const active = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'missing_p4', scheduledAt: new Date(Date.now() + 3_600_000) });
+    await expect(jobReplay(app.context, failed.id)).rejects.toMatchObject({ constructor: DuplicateActiveJobError, existingJobId: active.id });
+    expect(await app.database.db.job.count({ where: { replayOfId: failed.id } })).toBe(1);
+  });
+});

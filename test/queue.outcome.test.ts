@@ -1,0 +1,46 @@
+/** The lifecycle decision after an attempt, edge by edge (SPEC → Lifecycle, Backoff). */
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs } from '../src/queue/backoff.js';
+import { finishRowFor, summarize } from '../src/queue/outcome.js';
+
+const finishedAt = new Date('2026-01-01T00:00:00.000Z');
+const timing = { finishedAt, durationMs: 12 };
+const retryable = { success: false as const, errorType: 'UpstreamTimeout', message: '503', retryable: true };
+
+describe('backoff', () => {
+  it('doubles from the base: base * 2^(attemptCount - 1)', () => {
+    expect([1, 2, 3, 4].map((attempt) => backoffDelayMs(attempt, 2))).toEqual([2000, 4000, 8000, 16000]);
+    expect(backoffDelayMs(3, 0.05)).toBe(200);
+  });
+  it('a Retry-After lengthens the delay but never shortens it', () => {
+    expect(backoffDelayMs(1, 2, 30_000)).toBe(30_000);
+    expect(backoffDelayMs(3, 2, 1_000)).toBe(8_000);
+  });
+});
+
+describe('attempt outcome → job state', () => {
+  it('success → SUCCEEDED', () => {
+    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { success: true }, timing, 2)).toMatchObject({ status: 'SUCCEEDED', lastError: null });
+  });
+  it('retryable failure with budget left → PENDING at now + backoff', () => {
+    const row = finishRowFor({ id: 1, attemptCount: 2, maxRetries: 3 }, retryable, timing, 2);
+    expect(row).toMatchObject({ status: 'PENDING', lastErrorType: 'UpstreamTimeout', lastError: '503' });
+    expect(row.nextRunAt!.getTime() - finishedAt.getTime()).toBe(4000);
+  });
+  it('retryable failure on attempt maxRetries + 1 → DEAD', () => {
+    expect(finishRowFor({ id: 1, attemptCount: 3, maxRetries: 3 }, retryable, timing, 2).status).toBe('PENDING');
+    expect(finishRowFor({ id: 1, attemptCount: 4, maxRetries: 3 }, retryable, timing, 2)).toMatchObject({ status: 'DEAD', deadAt: finishedAt });
+  });
+  it('non-retryable failure → FAILED at once', () => {
+    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryable: false, errorType: 'NotFound' }, timing, 2)).toMatchObject({ status: 'FAILED', lastErrorType: 'NotFound' });
+  });
+  it('a lost attempt (lease, shutdown) is due again at once; shutdown does not spend the budget', () => {
+    const lost = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, immediate: true }, timing, 2);
+    expect(lost.nextRunAt).toEqual(finishedAt);
+    expect(finishRowFor({ id: 1, attemptCount: 9, maxRetries: 3 }, { ...retryable, immediate: true, budgetFree: true }, timing, 2).status).toBe('PENDING');
+  });
+  it('error summaries are capped at 1024 characters', () => {
+    expect(summarize('x'.repeat(5000))).toHaveLength(1024);
+    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 0 }, { ...retryable, message: 'y'.repeat(2000) }, timing, 2).lastError).toHaveLength(1024);
+  });
+});
