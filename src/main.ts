@@ -13,6 +13,7 @@ import { EventBus } from './live/bus.js';
 import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
+import { createGraphQLServer } from './server/graphql.js';
 import { pendingMigrations } from './db/migrations.js';
 
 export interface SyncBridge {
@@ -21,6 +22,8 @@ export interface SyncBridge {
   database: Database;
   context: QueueContext;
   bus: EventBus;
+  /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
+  yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
   mocks: MockUpstreams | undefined;
   logger: Logger;
@@ -52,6 +55,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     now: options.now ?? (() => new Date()),
   };
   const mocks = config.mocksEnabled ? new MockUpstreams() : undefined;
+  const graphql = createGraphQLServer({ queue: context, logger });
 
   const server = createHttpServer({
     logger,
@@ -65,6 +69,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
           return { ready: false, detail: { database: (error as Error).message } };
         }
       }),
+      graphql.route,
       ...(mocks ? [mockRoutes(mocks)] : []),
     ],
   });
@@ -110,5 +115,5 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await database.close();
     })());
 
-  return { config, url, database, context, bus, worker, mocks, logger, stop };
+  return { config, url, database, context, bus, yoga: graphql.yoga, worker, mocks, logger, stop };
 }

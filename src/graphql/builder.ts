@@ -1,0 +1,61 @@
+/**
+ * The one SchemaBuilder and all plugin configuration. A new type is a new file under types/ or
+ * mutations/, imported by schema.ts.
+ */
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import type PrismaTypes from '../db/generated/pothos-types.js';
+import { getDatamodel } from '../db/generated/pothos-types.js';
+import type { Logger } from 'pino';
+import type { QueueContext } from '../queue/context.js';
+
+export interface GraphQLContext {
+  queue: QueueContext;
+  /** Echoed as the x-request-id response header and logged with every unexpected error. */
+  requestId: string;
+  logger: Logger;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  PrismaTypes: PrismaTypes;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string | number };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+}>({
+  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  prisma: {
+    client: (context) => context.queue.db,
+    dmmf: getDatamodel(),
+    // Relation fields load through the parent query's `include`, so a page costs a fixed number of statements.
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: { list: false, items: false }, description: 'The page, one edge per node.' },
+    nodeFieldOptions: { nullable: false, description: 'The item.' },
+    cursorFieldOptions: { description: 'Opaque position of this edge: pass it as after or before.' },
+    pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
+    pageInfoTypeOptions: { description: 'Relay page information.' },
+    hasNextPageFieldOptions: { description: 'Whether more items follow (when paging forward).' },
+    hasPreviousPageFieldOptions: { description: 'Whether items precede (when paging backward).' },
+    startCursorFieldOptions: { description: 'Cursor of the first edge of the page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last edge of the page.' },
+    firstArgOptions: { description: 'Page forward: at most this many items after `after`.' },
+    afterArgOptions: { description: 'Cursor to page forward from.' },
+    lastArgOptions: { description: 'Page backward: at most this many items before `before`.' },
+    beforeArgOptions: { description: 'Cursor to page backward from.' },
+  },
+  errors: {
+    defaultTypes: [],
+  },
+});

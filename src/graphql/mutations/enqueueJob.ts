@@ -1,0 +1,63 @@
+import { DuplicateActiveJobError, InputError } from '../../queue/errors.js';
+import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/jobsEnqueue.js';
+import { builder } from '../builder.js';
+import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
+import { successType } from './results.js';
+
+export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
+  description: 'A job to enqueue. At most one job per (jobType, entityId) can be PENDING or RUNNING.',
+  fields: (t) => ({
+    jobType: t.field({ type: JobTypeEnum, required: true, description: 'What to sync.' }),
+    entityId: t.string({
+      required: true,
+      description: `The source record id, e.g. "c_1001": 1–${enqueueLimits.entityIdMaxLength} characters, letters, digits and . _ : @ -.`,
+    }),
+    maxRetries: t.int({
+      required: false,
+      description: `Retries after the first attempt for retryable failures, ${enqueueLimits.maxRetries.min}–${enqueueLimits.maxRetries.max} (default from SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT, 3).`,
+    }),
+    priority: t.field({ type: JobPriorityEnum, required: false, description: 'Claim priority (default NORMAL).' }),
+    scheduledAt: t.field({ type: 'DateTime', required: false, description: `Do not run before this time (at most ${enqueueLimits.scheduleHorizonDays} days ahead).` }),
+    payloadVersion: t.int({ required: false, description: 'Handler version (default 1).' }),
+  }),
+});
+
+const EnqueueJobSuccess = successType('EnqueueJobSuccess', 'The job was enqueued.');
+
+const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput => ({
+  jobType: input.jobType,
+  entityId: input.entityId,
+  maxRetries: input.maxRetries,
+  priority: input.priority,
+  scheduledAt: input.scheduledAt,
+  payloadVersion: input.payloadVersion,
+});
+
+const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {
+  description: 'The outcome of one item of enqueueJobs.',
+  types: [EnqueueJobSuccess, DuplicateActiveJobError, InputError],
+  resolveType: (value) =>
+    value instanceof DuplicateActiveJobError ? 'DuplicateActiveJobError' : value instanceof InputError ? 'InputError' : 'EnqueueJobSuccess',
+});
+
+builder.mutationFields((t) => ({
+  enqueueJob: t.field({
+    type: EnqueueJobSuccess,
+    description: 'Enqueue one job. Idempotent per (jobType, entityId) while a job for it is active.',
+    errors: { types: [DuplicateActiveJobError, InputError], directResult: true, union: { name: 'EnqueueJobResult' } },
+    args: { input: t.arg({ type: EnqueueJobInput, required: true }) },
+    resolve: async (_root, { input }, context) => ({ job: await jobEnqueue(context.queue, toServiceInput(input)) }),
+  }),
+  enqueueJobs: t.field({
+    type: [EnqueueJobsItemResult],
+    description: `Enqueue up to ${enqueueLimits.batchSize} jobs in one database round trip; each item succeeds or fails on its own, results in input order.`,
+    args: { inputs: t.arg({ type: [EnqueueJobInput], required: true }) },
+    resolve: async (_root, { inputs }, context) => {
+      if (inputs.length > enqueueLimits.batchSize) {
+        return inputs.map(() => new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs'));
+      }
+      const results = await jobsEnqueue(context.queue, inputs.map(toServiceInput));
+      return results.map((result) => (result.ok ? { job: result.job } : result.error));
+    },
+  }),
+}));

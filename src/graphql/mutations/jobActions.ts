@@ -1,0 +1,52 @@
+/** retryJob, cancelJob, replayJob: thin calls into the queue services, typed results. */
+import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../../queue/errors.js';
+import { jobCancel } from '../../queue/jobCancel.js';
+import { jobReplay } from '../../queue/jobReplay.js';
+import { jobRetry } from '../../queue/jobRetry.js';
+import { builder } from '../builder.js';
+import { parseId } from '../ids.js';
+import { successType } from './results.js';
+
+const RetryJobSuccess = successType('RetryJobSuccess', 'The FAILED job is PENDING again, due now.');
+const CancelJobSuccess = successType('CancelJobSuccess', 'The job is CANCELED.');
+const ReplayJobSuccess = successType('ReplayJobSuccess', 'A new job replays the failed attempt; `job` is the new job.');
+
+function jobId(id: string | number): number {
+  const parsed = parseId(id);
+  if (parsed === undefined) throw new NotFoundError('Job', id);
+  return parsed;
+}
+
+builder.mutationFields((t) => ({
+  retryJob: t.field({
+    type: RetryJobSuccess,
+    description: 'Put a FAILED job back in the queue (due now). Its attempts are kept and attemptCount keeps counting.',
+    errors: { types: [NotFoundError, InvalidStateError, DuplicateActiveJobError], directResult: true, union: { name: 'RetryJobResult' } },
+    args: { id: t.arg.id({ required: true, description: 'The job.' }) },
+    resolve: async (_root, args, context) => ({ job: await jobRetry(context.queue, jobId(args.id)) }),
+  }),
+  cancelJob: t.field({
+    type: CancelJobSuccess,
+    description: 'Cancel a PENDING or RUNNING job. A running handler is told to stop; its late result cannot undo the cancel.',
+    errors: { types: [NotFoundError, InvalidStateError], directResult: true, union: { name: 'CancelJobResult' } },
+    args: { id: t.arg.id({ required: true, description: 'The job.' }) },
+    resolve: async (_root, args, context) => ({ job: await jobCancel(context.queue, jobId(args.id)) }),
+  }),
+  replayJob: t.field({
+    type: ReplayJobSuccess,
+    description: 'Create a new PENDING job that replays a failed attempt (default: the latest). The original is untouched.',
+    errors: { types: [NotFoundError, InputError, DuplicateActiveJobError], directResult: true, union: { name: 'ReplayJobResult' } },
+    args: {
+      id: t.arg.id({ required: true, description: 'The job to replay.' }),
+      attemptId: t.arg.id({ required: false, description: 'A failed attempt of that job (default: its latest attempt).' }),
+    },
+    resolve: async (_root, args, context) => {
+      let attemptId: number | undefined;
+      if (args.attemptId !== undefined && args.attemptId !== null) {
+        attemptId = parseId(args.attemptId);
+        if (attemptId === undefined) throw new NotFoundError('Attempt', args.attemptId);
+      }
+      return { job: await jobReplay(context.queue, jobId(args.id), attemptId) };
+    },
+  }),
+}));

@@ -1,0 +1,20 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './types/scalars.js';
+import './types/enums.js';
+import './types/job.js';
+import './types/attempt.js';
+import './types/errors.js';
+import './types/metrics.js';
+import './mutations/enqueueJob.js';
+import './mutations/jobActions.js';
+
+builder.queryType({ description: 'Read jobs, their attempts and queue metrics.' });
+builder.mutationType({ description: 'Change jobs. Expected failures are typed results implementing Error.' });
+
+export const schema: GraphQLSchema = builder.toSchema();
+
+/** The SDL committed as schema.graphql (sorted, so diffs show real changes only). */
+export function printedSchema(): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

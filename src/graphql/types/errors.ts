@@ -1,0 +1,62 @@
+/** The typed failures of the mutations: each queue error class as an object implementing Error. */
+import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../../queue/errors.js';
+import { builder } from '../builder.js';
+import { JobStatusEnum } from './enums.js';
+import { JobRef } from './job.js';
+
+export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+  description: 'An expected failure of a mutation. Query `message`, and the fields of the concrete type.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'What happened and what to do next.' }),
+  }),
+});
+
+builder.objectType(DuplicateActiveJobError, {
+  name: 'DuplicateActiveJobError',
+  description: 'A job for the same jobType and entityId is already PENDING or RUNNING.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof DuplicateActiveJobError,
+  fields: (t) => ({
+    existingJobId: t.exposeID('existingJobId', { description: 'The active job.' }),
+    existingJob: t.prismaField({
+      type: JobRef,
+      nullable: true,
+      description: 'The active job (null if it finished meanwhile and was removed).',
+      resolve: (query, error, _args, context) => context.queue.db.job.findUnique({ ...query, where: { id: error.existingJobId } }),
+    }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'No job (or attempt) has that id.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({
+    entity: t.exposeString('entity', { description: 'Job or Attempt.' }),
+    id: t.id({ description: 'The id that was not found.', resolve: (error) => String(error.id) }),
+  }),
+});
+
+builder.objectType(InvalidStateError, {
+  name: 'InvalidStateError',
+  description: 'The job is not in a state that allows this action.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidStateError,
+  fields: (t) => ({
+    currentStatus: t.field({ type: JobStatusEnum, description: 'The status the job is in.', resolve: (error) => error.currentStatus }),
+    jobId: t.exposeID('jobId', { description: 'The job.' }),
+  }),
+});
+
+builder.objectType(InputError, {
+  name: 'InputError',
+  description: 'An input value is invalid; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InputError,
+  fields: (t) => ({
+    field: t.exposeString('field', { nullable: true, description: 'The input field at fault, when one is.' }),
+  }),
+});
+
+export const mutationErrorTypes = { DuplicateActiveJobError, NotFoundError, InvalidStateError, InputError };

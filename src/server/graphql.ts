@@ -1,0 +1,72 @@
+/**
+ * GraphQL over HTTP (GET and POST per the GraphQL-over-HTTP spec, SSE for subscriptions) through
+ * graphql-yoga, with the bundled GraphiQL (no CDN: it works offline). Unexpected errors reach
+ * clients masked and are logged with the request id, which every response carries as x-request-id.
+ */
+import { randomUUID } from 'node:crypto';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga, useErrorHandler, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GraphQLContext } from '../graphql/builder.js';
+import { schema } from '../graphql/schema.js';
+import type { QueueContext } from '../queue/context.js';
+import { graphiqlTabs } from './graphiqlExamples.js';
+import type { RouteHandler } from './http.js';
+
+const requestIds = new WeakMap<Request, string>();
+const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
+
+function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (!id) {
+    const given = request.headers.get('x-request-id');
+    id = given && requestIdPattern.test(given) ? given : randomUUID();
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+export function createGraphQLServer(options: { queue: QueueContext; logger: Logger }) {
+  const logger = options.logger.child({ component: 'graphql' });
+  const requestIdHeader: Plugin = {
+    onResponse: ({ request, response }) => {
+      response.headers.set('x-request-id', requestIdOf(request));
+    },
+  };
+  const logUnexpected = useErrorHandler<GraphQLContext>(({ errors, context }) => {
+    for (const error of errors) {
+      const original = error instanceof GraphQLError ? error.originalError : error;
+      if (!original || original instanceof GraphQLError) continue; // a client mistake, not ours
+      logger.error({ err: original, requestId: context.requestId, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected GraphQL error');
+    }
+  });
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    maskedErrors: true,
+    graphiql: {
+      title: 'SyncBridge GraphiQL',
+      defaultTabs: graphiqlTabs,
+      subscriptionsProtocol: 'WS',
+    },
+    renderGraphiQL,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    context: ({ request }) => ({ queue: options.queue, requestId: requestIdOf(request), logger }),
+    plugins: [requestIdHeader, logUnexpected],
+  });
+
+  const route: RouteHandler = async (req, res, path) => {
+    if (path !== '/graphql') return false;
+    await yoga.requestListener(req, res);
+    return true;
+  };
+  return { yoga, route };
+}
