@@ -35,11 +35,13 @@ export interface StartOptions {
   handlers?: HandlerRegistry;
   /** Pins the clock (tests). */
   now?: () => Date;
+  /** Emit Prisma query events (statement counting). */
+  queryEvents?: boolean;
 }
 
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, { queryEvents: options.queryEvents });
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
   const bus = new EventBus(logger);
   const context: QueueContext = {

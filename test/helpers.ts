@@ -166,3 +166,28 @@ export function recordTransitions(bus: EventBus): { transitions: JobTransition[]
   const stop = bus.on('job:transition', (transition) => transitions.push(transition));
   return { transitions, stop };
 }
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** Runs an operation in-process through Yoga (no socket). */
+export async function gql<T = Record<string, any>>(app: Pick<SyncBridge, 'yoga'>, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await app.yoga.fetch('http://localhost/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
+/** Runs an operation over a real HTTP connection to the app's port. */
+export async function gqlHttp<T = Record<string, any>>(app: Pick<SyncBridge, 'url'>, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}

@@ -34,11 +34,13 @@ export function createGraphQLServer(options: { queue: QueueContext; logger: Logg
       response.headers.set('x-request-id', requestIdOf(request));
     },
   };
-  const logUnexpected = useErrorHandler<GraphQLContext>(({ errors, context }) => {
+  // envelop hands the handler the execution arguments; our context is their contextValue.
+  const logUnexpected = useErrorHandler(({ errors, context }) => {
+    const requestId = (context as { contextValue?: Partial<GraphQLContext> }).contextValue?.requestId;
     for (const error of errors) {
       const original = error instanceof GraphQLError ? error.originalError : error;
       if (!original || original instanceof GraphQLError) continue; // a client mistake, not ours
-      logger.error({ err: original, requestId: context.requestId, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected GraphQL error');
+      logger.error({ err: original, requestId, path: error instanceof GraphQLError ? error.path : undefined }, 'unexpected GraphQL error');
     }
   });
 
@@ -57,7 +59,8 @@ export function createGraphQLServer(options: { queue: QueueContext; logger: Logg
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      // Unexpected errors are logged once, structured, by logUnexpected; Yoga's own copy is detail.
+      error: (...args) => logger.debug(args.map(String).join(' ')),
     },
     context: ({ request }) => ({ queue: options.queue, requestId: requestIdOf(request), logger }),
     plugins: [requestIdHeader, logUnexpected],

@@ -66,12 +66,17 @@ export interface RenewParams {
   leaseExpiresAt: Date;
 }
 
+export interface ClientOptions {
+  queryEvents?: boolean;
+}
+
 export interface Dialect {
   readonly provider: DatabaseProvider;
   /** PostgreSQL's LISTEN/NOTIFY: wake-ups reach workers in other processes. */
   readonly supportsListenNotify: boolean;
   adapterFactory(url: string): SqlMigrationAwareDriverAdapterFactory;
-  openClient(url: string): Promise<Db>;
+  /** `queryEvents`: emit Prisma `query` events (statement counting in tests and benchmarks). */
+  openClient(url: string, options?: ClientOptions): Promise<Db>;
   /** Per-connection settings (SQLite pragmas). */
   prepareConnection(db: Db): Promise<void>;
   /**

@@ -24,13 +24,13 @@ export const postgresDialect: Dialect = {
 
   adapterFactory: (url) => new PrismaPg({ connectionString: url, max: 10 }),
 
-  async openClient(url) {
+  async openClient(url, options) {
     // Named statements let PostgreSQL reuse plans for the hot claim/finish queries.
     const adapter = new PrismaPg(
       { connectionString: url, max: 10 },
       { statementNameGenerator: () => `sb_${++statementCounter}` },
     );
-    return new PrismaClient({ adapter }) as unknown as Db;
+    return new PrismaClient({ adapter, log: options?.queryEvents ? [{ emit: 'event', level: 'query' }] : [] }) as unknown as Db;
   },
 
   async prepareConnection() {},

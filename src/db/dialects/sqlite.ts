@@ -24,8 +24,11 @@ export const sqliteDialect: Dialect = {
   adapterFactory: (url) =>
     new PrismaBetterSqlite3({ url: sqliteFile(url), timeout: 10_000 }, { timestampFormat: 'unixepoch-ms' }),
 
-  async openClient(url) {
-    return new PrismaClient({ adapter: sqliteDialect.adapterFactory(url) }) as Db;
+  async openClient(url, options) {
+    return new PrismaClient({
+      adapter: sqliteDialect.adapterFactory(url),
+      log: options?.queryEvents ? [{ emit: 'event', level: 'query' }] : [],
+    }) as unknown as Db;
   },
 
   async prepareConnection(db) {

@@ -3,6 +3,7 @@ import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../..
 import { builder } from '../builder.js';
 import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
 import { successType } from './results.js';
+import { errorAsItem, itemErrorType } from '../types/errors.js';
 
 export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
   description: 'A job to enqueue. At most one job per (jobType, entityId) can be PENDING or RUNNING.',
@@ -36,28 +37,27 @@ const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput
 const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {
   description: 'The outcome of one item of enqueueJobs.',
   types: [EnqueueJobSuccess, DuplicateActiveJobError, InputError],
-  resolveType: (value) =>
-    value instanceof DuplicateActiveJobError ? 'DuplicateActiveJobError' : value instanceof InputError ? 'InputError' : 'EnqueueJobSuccess',
+  resolveType: (value) => itemErrorType(value) ?? 'EnqueueJobSuccess',
 });
 
 builder.mutationFields((t) => ({
   enqueueJob: t.field({
     type: EnqueueJobSuccess,
     description: 'Enqueue one job. Idempotent per (jobType, entityId) while a job for it is active.',
-    errors: { types: [DuplicateActiveJobError, InputError], directResult: true, union: { name: 'EnqueueJobResult' } },
-    args: { input: t.arg({ type: EnqueueJobInput, required: true }) },
+    errors: { types: [DuplicateActiveJobError, InputError], directResult: true, union: { name: 'EnqueueJobResult', description: 'The outcome of enqueueJob.' } },
+    args: { input: t.arg({ type: EnqueueJobInput, required: true, description: 'The job to enqueue.' }) },
     resolve: async (_root, { input }, context) => ({ job: await jobEnqueue(context.queue, toServiceInput(input)) }),
   }),
   enqueueJobs: t.field({
     type: [EnqueueJobsItemResult],
     description: `Enqueue up to ${enqueueLimits.batchSize} jobs in one database round trip; each item succeeds or fails on its own, results in input order.`,
-    args: { inputs: t.arg({ type: [EnqueueJobInput], required: true }) },
+    args: { inputs: t.arg({ type: [EnqueueJobInput], required: true, description: 'The jobs to enqueue.' }) },
     resolve: async (_root, { inputs }, context) => {
       if (inputs.length > enqueueLimits.batchSize) {
-        return inputs.map(() => new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs'));
+        return inputs.map(() => errorAsItem(new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs')));
       }
       const results = await jobsEnqueue(context.queue, inputs.map(toServiceInput));
-      return results.map((result) => (result.ok ? { job: result.job } : result.error));
+      return results.map((result) => (result.ok ? { job: result.job } : errorAsItem(result.error)));
     },
   }),
 }));

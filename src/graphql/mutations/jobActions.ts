@@ -21,21 +21,21 @@ builder.mutationFields((t) => ({
   retryJob: t.field({
     type: RetryJobSuccess,
     description: 'Put a FAILED job back in the queue (due now). Its attempts are kept and attemptCount keeps counting.',
-    errors: { types: [NotFoundError, InvalidStateError, DuplicateActiveJobError], directResult: true, union: { name: 'RetryJobResult' } },
+    errors: { types: [NotFoundError, InvalidStateError, DuplicateActiveJobError], directResult: true, union: { name: 'RetryJobResult', description: 'The outcome of retryJob.' } },
     args: { id: t.arg.id({ required: true, description: 'The job.' }) },
     resolve: async (_root, args, context) => ({ job: await jobRetry(context.queue, jobId(args.id)) }),
   }),
   cancelJob: t.field({
     type: CancelJobSuccess,
     description: 'Cancel a PENDING or RUNNING job. A running handler is told to stop; its late result cannot undo the cancel.',
-    errors: { types: [NotFoundError, InvalidStateError], directResult: true, union: { name: 'CancelJobResult' } },
+    errors: { types: [NotFoundError, InvalidStateError], directResult: true, union: { name: 'CancelJobResult', description: 'The outcome of cancelJob.' } },
     args: { id: t.arg.id({ required: true, description: 'The job.' }) },
     resolve: async (_root, args, context) => ({ job: await jobCancel(context.queue, jobId(args.id)) }),
   }),
   replayJob: t.field({
     type: ReplayJobSuccess,
     description: 'Create a new PENDING job that replays a failed attempt (default: the latest). The original is untouched.',
-    errors: { types: [NotFoundError, InputError, DuplicateActiveJobError], directResult: true, union: { name: 'ReplayJobResult' } },
+    errors: { types: [NotFoundError, InputError, DuplicateActiveJobError], directResult: true, union: { name: 'ReplayJobResult', description: 'The outcome of replayJob.' } },
     args: {
       id: t.arg.id({ required: true, description: 'The job to replay.' }),
       attemptId: t.arg.id({ required: false, description: 'A failed attempt of that job (default: its latest attempt).' }),

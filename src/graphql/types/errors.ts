@@ -4,6 +4,27 @@ import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
 import { JobRef } from './job.js';
 
+/**
+ * graphql-js treats any Error instance a resolver returns as a field error, so list items (the
+ * results of enqueueJobs) carry their error as a plain copy branded with its class name.
+ */
+const itemErrorName = Symbol('itemErrorName');
+
+export function errorAsItem<E extends Error>(error: E): E {
+  // Typed as E: every field resolver reads only own data properties, which the copy keeps.
+  return { ...error, message: error.message, name: error.name, [itemErrorName]: error.name } as unknown as E;
+}
+
+function isErrorOf(type: { name: string; prototype: Error }) {
+  return (value: unknown) =>
+    value instanceof (type as unknown as new () => Error) ||
+    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[itemErrorName] === type.name);
+}
+
+export function itemErrorType(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? ((value as Record<symbol, unknown>)[itemErrorName] as string | undefined) : undefined;
+}
+
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   description: 'An expected failure of a mutation. Query `message`, and the fields of the concrete type.',
   fields: (t) => ({
@@ -15,7 +36,7 @@ builder.objectType(DuplicateActiveJobError, {
   name: 'DuplicateActiveJobError',
   description: 'A job for the same jobType and entityId is already PENDING or RUNNING.',
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof DuplicateActiveJobError,
+  isTypeOf: isErrorOf(DuplicateActiveJobError),
   fields: (t) => ({
     existingJobId: t.exposeID('existingJobId', { description: 'The active job.' }),
     existingJob: t.prismaField({
@@ -31,7 +52,7 @@ builder.objectType(NotFoundError, {
   name: 'NotFoundError',
   description: 'No job (or attempt) has that id.',
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof NotFoundError,
+  isTypeOf: isErrorOf(NotFoundError),
   fields: (t) => ({
     entity: t.exposeString('entity', { description: 'Job or Attempt.' }),
     id: t.id({ description: 'The id that was not found.', resolve: (error) => String(error.id) }),
@@ -42,7 +63,7 @@ builder.objectType(InvalidStateError, {
   name: 'InvalidStateError',
   description: 'The job is not in a state that allows this action.',
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof InvalidStateError,
+  isTypeOf: isErrorOf(InvalidStateError),
   fields: (t) => ({
     currentStatus: t.field({ type: JobStatusEnum, description: 'The status the job is in.', resolve: (error) => error.currentStatus }),
     jobId: t.exposeID('jobId', { description: 'The job.' }),
@@ -53,7 +74,7 @@ builder.objectType(InputError, {
   name: 'InputError',
   description: 'An input value is invalid; nothing was changed.',
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof InputError,
+  isTypeOf: isErrorOf(InputError),
   fields: (t) => ({
     field: t.exposeString('field', { nullable: true, description: 'The input field at fault, when one is.' }),
   }),
