@@ -7,21 +7,24 @@ import type { Job } from '../db/client.js';
 import type { JobStatus } from '../live/events.js';
 import { publishTransitions, type QueueContext } from './context.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
-import { jobFindOrThrow } from './jobFind.js';
+import { isRecordNotFound } from './prismaErrors.js';
 
 export async function jobCancel(context: QueueContext, id: number): Promise<Job> {
   const now = context.now();
   // One conditional write; the status check and the change cannot be separated by a worker.
   for (const from of ['PENDING', 'RUNNING'] as const) {
-    const { count } = await context.db.job.updateMany({
-      where: { id, status: from },
-      data: { status: 'CANCELED', canceledAt: now, activeKey: null, updatedAt: now },
-    });
-    if (count === 1) {
-      const job = await jobFindOrThrow(context, id);
-      publishTransitions(context, [{ jobId: id, from, to: 'CANCELED', kind: 'canceled', attemptNumber: job.attemptCount, at: now, job }]);
-      return job;
+    let job: Job;
+    try {
+      job = await context.db.job.update({
+        where: { id, status: from },
+        data: { status: 'CANCELED', canceledAt: now, activeKey: null, updatedAt: now },
+      });
+    } catch (error) {
+      if (isRecordNotFound(error)) continue;
+      throw error;
     }
+    publishTransitions(context, [{ jobId: id, from, to: 'CANCELED', kind: 'canceled', attemptNumber: job.attemptCount, at: now, job }]);
+    return job;
   }
   const current = await context.db.job.findUnique({ where: { id }, select: { status: true } });
   if (!current) throw new NotFoundError('Job', id);

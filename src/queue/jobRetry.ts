@@ -8,7 +8,7 @@ import type { JobStatus } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 import { DuplicateActiveJobError, InvalidStateError, NotFoundError } from './errors.js';
 import { activeKey } from './jobTypes.js';
-import { isUniqueViolation } from './uniqueViolation.js';
+import { isRecordNotFound, isUniqueViolation } from './prismaErrors.js';
 
 export async function jobRetry(context: QueueContext, id: number): Promise<Job> {
   const current = await context.db.job.findUnique({ where: { id }, select: { status: true, jobType: true, entityId: true } });
@@ -16,9 +16,10 @@ export async function jobRetry(context: QueueContext, id: number): Promise<Job> 
   if (current.status !== 'FAILED') throw new InvalidStateError(id, current.status as JobStatus, 'retry', 'FAILED');
   const now = context.now();
   const key = activeKey(current.jobType, current.entityId);
-  let count: number;
+  let job: Job;
   try {
-    ({ count } = await context.db.job.updateMany({
+    // The row as this statement wrote it: a worker may claim the job the moment it commits.
+    job = await context.db.job.update({
       where: { id, status: 'FAILED' },
       data: {
         status: 'PENDING',
@@ -28,15 +29,17 @@ export async function jobRetry(context: QueueContext, id: number): Promise<Job> 
         lastErrorType: null,
         updatedAt: now,
       },
-    }));
+    });
   } catch (error) {
+    if (isRecordNotFound(error)) {
+      const latest = await context.db.job.findUnique({ where: { id }, select: { status: true } });
+      if (!latest) throw new NotFoundError('Job', id);
+      throw new InvalidStateError(id, latest.status as JobStatus, 'retry', 'FAILED');
+    }
     if (!isUniqueViolation(error)) throw error;
     const holder = await context.db.job.findUnique({ where: { activeKey: key }, select: { id: true } });
     throw new DuplicateActiveJobError(holder?.id ?? 0, current.jobType, current.entityId);
   }
-  const job = await context.db.job.findUnique({ where: { id } });
-  if (!job) throw new NotFoundError('Job', id);
-  if (count === 0) throw new InvalidStateError(id, job.status as JobStatus, 'retry', 'FAILED');
   publishTransitions(context, [{ jobId: id, from: 'FAILED', to: 'PENDING', kind: 'retried', attemptNumber: job.attemptCount, at: now, job }]);
   await announceDueJobs(context, 1);
   return job;
