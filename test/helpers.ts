@@ -96,7 +96,8 @@ export const testEnv = {
   SYNCBRIDGE_JOB_LEASE_SECONDS: '2',
   SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05',
   SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '2',
-  SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '2',
+  // Generous: a loaded CI machine must not turn a slow mock answer into a retry.
+  SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '15',
 };
 
 export async function startTestApp(
