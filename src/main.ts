@@ -14,6 +14,11 @@ import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
+import { attachGraphQLWebSocket } from './server/websocket.js';
+import { LiveChannel } from './live/channel.js';
+import { JobUpdateHub } from './live/jobUpdates.js';
+import { openRedisTransport } from './live/redisTransport.js';
+import { MetricsFeed } from './queue/metricsFeed.js';
 import { pendingMigrations } from './db/migrations.js';
 
 export interface SyncBridge {
@@ -22,6 +27,7 @@ export interface SyncBridge {
   database: Database;
   context: QueueContext;
   bus: EventBus;
+  live: { jobs: JobUpdateHub; metrics: MetricsFeed; channel: LiveChannel; websocket: ReturnType<typeof attachGraphQLWebSocket> };
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
@@ -57,7 +63,18 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     now: options.now ?? (() => new Date()),
   };
   const mocks = config.mocksEnabled ? new MockUpstreams() : undefined;
-  const graphql = createGraphQLServer({ queue: context, logger });
+
+  // Live: one hub and one metrics feed per process, fed by the bus; the channel carries this
+  // process's transitions to the others (Redis if REDIS_URL is set, else the database's own
+  // LISTEN/NOTIFY where it has one; SQLite deployments are one process).
+  const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
+  const transport = config.redisUrl
+    ? await openRedisTransport(config.redisUrl, onTransportError)
+    : await database.dialect.openEventTransport?.(config.databaseUrl, onTransportError);
+  const channel = new LiveChannel(bus, transport, logger);
+  await channel.start();
+  const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
+  const graphql = createGraphQLServer({ queue: context, live, logger });
 
   const server = createHttpServer({
     logger,
@@ -78,6 +95,10 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
+  });
+  const websocket = attachGraphQLWebSocket(server, graphql.yoga, logger, {
+    maxConnections: config.wsMaxConnections,
+    keepAliveMs: config.wsKeepAliveSeconds * 1000,
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -108,14 +129,19 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // Stop taking requests, let the worker drain within its grace period, then close the database.
+      // Stop taking requests, let the worker drain within its grace period, publish its last
+      // transitions, then close subscriptions and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await worker?.stop();
+      await channel.stop();
+      live.jobs.close();
+      live.metrics.close();
+      await websocket.close();
       server.closeAllConnections();
       await closed;
       await database.close();
     })());
 
-  return { config, url, database, context, bus, yoga: graphql.yoga, worker, mocks, logger, stop };
+  return { config, url, database, context, bus, live: { ...live, channel, websocket }, yoga: graphql.yoga, worker, mocks, logger, stop };
 }

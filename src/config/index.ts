@@ -62,6 +62,12 @@ const envSchema = z.object({
   SYNCBRIDGE_WORKER_POLL_SECONDS: number({ min: 0.01, max: 3600, fallback: 1 }),
   SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: number({ min: 0, max: 3600, fallback: 10 }),
   SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: number({ min: 0.01, max: 600, fallback: 10 }),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((raw) => raw === undefined || raw === '' || /^rediss?:\/\/.+$/.test(raw), 'must be redis://host:port (or rediss://)'),
+  SYNCBRIDGE_WS_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: 10_000 }),
+  SYNCBRIDGE_WS_KEEPALIVE_SECONDS: number({ min: 1, max: 3600, fallback: 12 }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -85,6 +91,10 @@ export interface Config {
   workerPollSeconds: number;
   shutdownGraceSeconds: number;
   upstreamTimeoutSeconds: number;
+  /** Cross-process live events through Redis pub/sub; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite). */
+  redisUrl: string | undefined;
+  wsMaxConnections: number;
+  wsKeepAliveSeconds: number;
   logLevel: string;
 }
 
@@ -116,6 +126,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerPollSeconds: e.SYNCBRIDGE_WORKER_POLL_SECONDS,
     shutdownGraceSeconds: e.SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS,
     upstreamTimeoutSeconds: e.SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
+    redisUrl: e.REDIS_URL || undefined,
+    wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
+    wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

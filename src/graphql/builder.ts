@@ -10,9 +10,12 @@ import type PrismaTypes from '../db/generated/pothos-types.js';
 import { getDatamodel } from '../db/generated/pothos-types.js';
 import type { Logger } from 'pino';
 import type { QueueContext } from '../queue/context.js';
+import type { JobUpdateHub } from '../live/jobUpdates.js';
+import type { MetricsFeed } from '../queue/metricsFeed.js';
 
 export interface GraphQLContext {
   queue: QueueContext;
+  live: { jobs: JobUpdateHub; metrics: MetricsFeed };
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
   logger: Logger;

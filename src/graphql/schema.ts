@@ -8,6 +8,7 @@ import './types/errors.js';
 import './types/metrics.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
+import './types/subscriptions.js';
 
 builder.queryType({ description: 'Read jobs, their attempts and queue metrics.' });
 builder.mutationType({ description: 'Change jobs. Expected failures are typed results implementing Error.' });

@@ -32,6 +32,8 @@ export interface JobTransition {
   at: Date;
   /** The job's row as committed. */
   job: Job;
+  /** Published by another process (arrived through the cross-process transport). */
+  remote?: boolean;
 }
 
 export interface LiveEvents {

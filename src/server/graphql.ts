@@ -27,7 +27,7 @@ function requestIdOf(request: Request): string {
   return id;
 }
 
-export function createGraphQLServer(options: { queue: QueueContext; logger: Logger }) {
+export function createGraphQLServer(options: { queue: QueueContext; live: GraphQLContext['live']; logger: Logger }) {
   const logger = options.logger.child({ component: 'graphql' });
   const requestIdHeader: Plugin = {
     onResponse: ({ request, response }) => {
@@ -62,7 +62,13 @@ export function createGraphQLServer(options: { queue: QueueContext; logger: Logg
       // Unexpected errors are logged once, structured, by logUnexpected; Yoga's own copy is detail.
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
-    context: ({ request }) => ({ queue: options.queue, requestId: requestIdOf(request), logger }),
+    // WebSocket operations have no fetch Request (see websocket.ts): they get a fresh request id.
+    context: ({ request }) => ({
+      queue: options.queue,
+      live: options.live,
+      requestId: request ? requestIdOf(request) : randomUUID(),
+      logger,
+    }),
     plugins: [requestIdHeader, logUnexpected],
   });
 

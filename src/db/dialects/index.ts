@@ -98,6 +98,17 @@ export interface Dialect {
   notifyJobsAvailable?(db: Db): Promise<void>;
   /** Calls `onWake` when another process enqueued; returns a stop function. */
   listenJobsAvailable?(url: string, onWake: () => void): Promise<() => Promise<void>>;
+  /**
+   * A cross-process channel for live events through the database itself (PostgreSQL
+   * LISTEN/NOTIFY); undefined where the database has none. Structurally a live LiveTransport.
+   */
+  openEventTransport?(url: string, onError: (error: Error) => void): Promise<{
+    readonly name: string;
+    readonly maxPayloadBytes: number;
+    publish(payload: string): Promise<void>;
+    subscribe(onMessage: (payload: string) => void): Promise<void>;
+    close(): Promise<void>;
+  }>;
   close?(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ import type { Db } from '../client.js';
 import type { Dialect, FinishedJob } from './index.js';
 
 export const wakeChannel = 'syncbridge_jobs_available';
+export const eventChannel = 'syncbridge_job_transitions';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -127,6 +128,30 @@ export const postgresDialect: Dialect = {
     await client.query(`LISTEN ${wakeChannel}`);
     return async () => {
       await client.end().catch(() => {});
+    };
+  },
+
+  async openEventTransport(url, onError) {
+    // One dedicated session: LISTEN needs one the pool will not reuse; NOTIFYs from it are
+    // delivered in order. Payloads are published after the transitions committed.
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', onError);
+    await client.connect();
+    return {
+      name: 'postgres-notify',
+      maxPayloadBytes: 7900,
+      publish: async (payload) => {
+        await client.query('SELECT pg_notify($1, $2)', [eventChannel, payload]);
+      },
+      subscribe: async (onMessage) => {
+        client.on('notification', (message) => {
+          if (message.channel === eventChannel && message.payload) onMessage(message.payload);
+        });
+        await client.query(`LISTEN ${eventChannel}`);
+      },
+      close: async () => {
+        await client.end().catch(() => {});
+      },
     };
   },
 };

@@ -1,0 +1,182 @@
+/**
+ * Fan-out of job transitions to subscriptions. One bus listener serves every subscription
+ * (indexed by job id, plus the filtered streams), so a transition costs a map lookup and a scan
+ * of the stream subscriptions, not one listener call per subscriber.
+ *
+ * Slow consumers: each subscription buffers at most `maxBuffered` updates. When a consumer falls
+ * that far behind, its buffer is compacted to the latest state of each job (older intermediate
+ * states are dropped, a job's latest state never is). If it still holds more than `maxBuffered`
+ * distinct jobs, the subscription ends with a SubscriberTooSlowError: the client should
+ * resubscribe (with an id, it starts again from the job's current state).
+ */
+import type { Job } from '../db/client.js';
+import type { EventBus } from './bus.js';
+import type { JobStatus, JobTransition } from './events.js';
+
+export interface JobUpdateFilter {
+  id?: number;
+  statuses?: readonly JobStatus[];
+  jobType?: string;
+}
+
+export class SubscriberTooSlowError extends Error {
+  override name = 'SubscriberTooSlowError';
+  constructor(limit: number) {
+    super(`The subscriber fell more than ${limit} jobs behind and was dropped; resubscribe to continue.`);
+  }
+}
+
+export class JobSubscription implements AsyncIterableIterator<Job> {
+  private buffer: Job[] = [];
+  private waiting: ((result: IteratorResult<Job>) => void) | undefined;
+  private failure: Error | undefined;
+  private closed = false;
+  /** Updates dropped by compaction (intermediate states of jobs the consumer had not read yet). */
+  coalesced = 0;
+
+  constructor(
+    readonly filter: JobUpdateFilter,
+    private readonly maxBuffered: number,
+    private readonly onClose: (subscription: JobSubscription) => void,
+  ) {}
+
+  matches(job: Job): boolean {
+    const { id, statuses, jobType } = this.filter;
+    if (id !== undefined && job.id !== id) return false;
+    if (statuses?.length && !statuses.includes(job.status as JobStatus)) return false;
+    if (jobType && job.jobType !== jobType) return false;
+    return true;
+  }
+
+  push(job: Job): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: job, done: false });
+      return;
+    }
+    this.buffer.push(job);
+    if (this.buffer.length > this.maxBuffered) this.compact();
+  }
+
+  /**
+   * Puts the job's committed state first (the state when the subscription started) and drops
+   * buffered updates it already covers, so a late subscriber still sees where the job is.
+   */
+  startWith(job: Job): void {
+    this.buffer = [job, ...this.buffer.filter((queued) => queued.updatedAt >= job.updatedAt && queued !== job)];
+  }
+
+  private compact(): void {
+    const latest = new Map<number, Job>();
+    for (const job of this.buffer) {
+      latest.delete(job.id);
+      latest.set(job.id, job);
+    }
+    this.coalesced += this.buffer.length - latest.size;
+    this.buffer = [...latest.values()];
+    if (this.buffer.length > this.maxBuffered) this.fail(new SubscriberTooSlowError(this.maxBuffered));
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    this.buffer = [];
+    this.close();
+  }
+
+  next(): Promise<IteratorResult<Job>> {
+    const job = this.buffer.shift();
+    if (job) return Promise.resolve({ value: job, done: false });
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      return Promise.reject(error);
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<Job>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<Job>> {
+    this.close();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      if (this.failure) {
+        const error = this.failure;
+        this.failure = undefined;
+        // Settle the pending next() with the failure: the consumer is waiting on it.
+        resolve(Promise.reject(error) as unknown as IteratorResult<Job>);
+      } else resolve({ value: undefined, done: true });
+    }
+  }
+}
+
+export class JobUpdateHub {
+  private readonly byJobId = new Map<number, Set<JobSubscription>>();
+  private readonly streams = new Set<JobSubscription>();
+  private readonly off: () => void;
+
+  constructor(
+    bus: EventBus,
+    private readonly maxBuffered = 1_000,
+  ) {
+    this.off = bus.on('job:transition', (transition) => this.dispatch(transition));
+  }
+
+  /** Active subscriptions (for metrics, and for tests that check nothing leaks). */
+  get size(): number {
+    let count = this.streams.size;
+    for (const set of this.byJobId.values()) count += set.size;
+    return count;
+  }
+
+  subscribe(filter: JobUpdateFilter): JobSubscription {
+    const subscription = new JobSubscription(filter, this.maxBuffered, (closed) => this.remove(closed));
+    if (filter.id !== undefined) {
+      let set = this.byJobId.get(filter.id);
+      if (!set) this.byJobId.set(filter.id, (set = new Set()));
+      set.add(subscription);
+    } else this.streams.add(subscription);
+    return subscription;
+  }
+
+  private remove(subscription: JobSubscription): void {
+    const id = subscription.filter.id;
+    if (id === undefined) {
+      this.streams.delete(subscription);
+      return;
+    }
+    const set = this.byJobId.get(id);
+    set?.delete(subscription);
+    if (set && !set.size) this.byJobId.delete(id);
+  }
+
+  private dispatch({ job }: JobTransition): void {
+    const byId = this.byJobId.get(job.id);
+    if (byId) for (const subscription of byId) if (subscription.matches(job)) subscription.push(job);
+    for (const subscription of this.streams) if (subscription.matches(job)) subscription.push(job);
+  }
+
+  close(): void {
+    this.off();
+    for (const subscription of [...this.streams]) void subscription.return();
+    for (const set of [...this.byJobId.values()]) for (const subscription of [...set]) void subscription.return();
+  }
+}

@@ -1,0 +1,174 @@
+/** jobUpdated and metricsUpdated over real WebSocket and SSE connections, on each database. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { gqlHttp, isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
+import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
+
+const UPDATES = `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) {
+  jobUpdated(id: $id, status: $status, jobType: $jobType) { id entityId status phase attemptCount lastErrorType }
+}`;
+
+const enqueue = async (app: TestApp, entityId: string, jobType = 'CUSTOMER_SYNC') => {
+  const { data } = await gqlHttp(app, `mutation ($e: String!, $t: JobType!) { enqueueJob(input: { jobType: $t, entityId: $e }) { ... on EnqueueJobSuccess { job { id } } } }`, { e: entityId, t: jobType });
+  return data!.enqueueJob.job.id as string;
+};
+
+describe.each(providers)('live subscriptions (%s)', (provider) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(provider);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a stream subscriber sees c_1001 go PENDING → RUNNING → SUCCEEDED in order (WebSocket)', async () => {
+    const client = wsClient(app.url);
+    const updates = wsSubscribe(client, UPDATES, { jobType: 'CUSTOMER_SYNC' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the subscribe message land
+      const id = await enqueue(app, 'c_1001');
+      const mine = (items: { id: string }[]) => items.filter((item) => item.id === id);
+      await updates.until((items) => mine(items).some((item: any) => item.status === 'SUCCEEDED'));
+      expect(mine(updates.items).map((item: any) => item.status)).toEqual(['PENDING', 'RUNNING', 'SUCCEEDED']);
+    } finally {
+      updates.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a subscriber that arrives after the job finished gets its final state at once (WebSocket and SSE)', async () => {
+    const id = await enqueue(app, 'c_missing');
+    await waitForJob(app, Number(id), isFinal);
+    const client = wsClient(app.url);
+    const ws = wsSubscribe(client, UPDATES, { id });
+    const sse = sseSubscribe(app.url, UPDATES, { id });
+    try {
+      await ws.until((items) => items.length >= 1);
+      await sse.until((items) => items.length >= 1);
+      expect(ws.items[0]).toMatchObject({ id, status: 'FAILED', phase: 'FINISHED', lastErrorType: 'NotFound' });
+      expect(sse.items[0]).toMatchObject({ id, status: 'FAILED' });
+    } finally {
+      ws.dispose();
+      sse.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('the c_1002 stream shows every retry and ends DEAD (SSE)', async () => {
+    const id = await enqueue(app, 'c_1002');
+    const sse = sseSubscribe(app.url, UPDATES, { id });
+    try {
+      await sse.until((items) => items.some((item: any) => item.status === 'DEAD'));
+      const statuses = sse.items.map((item: any) => `${item.status}/${item.attemptCount}`);
+      // It may have started before we subscribed: the first event is where it was then.
+      const full = ['PENDING/0', 'RUNNING/1', 'PENDING/1', 'RUNNING/2', 'PENDING/2', 'RUNNING/3', 'PENDING/3', 'RUNNING/4', 'DEAD/4'];
+      expect(full.slice(full.indexOf(statuses[0]!))).toEqual(statuses);
+      expect(sse.items.at(-1)).toMatchObject({ status: 'DEAD', lastErrorType: 'UpstreamRateLimited' });
+    } finally {
+      sse.dispose();
+    }
+  });
+
+  it('filters by status and job type', async () => {
+    const client = wsClient(app.url);
+    const failures = wsSubscribe(client, UPDATES, { status: ['FAILED', 'DEAD'], jobType: 'INVOICE_SYNC' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const ok = await enqueue(app, 'i_2001', 'INVOICE_SYNC');
+      const missing = await enqueue(app, 'i_missing_f', 'INVOICE_SYNC');
+      const otherType = await enqueue(app, 'c_missing_f');
+      await Promise.all([ok, missing, otherType].map((id) => waitForJob(app, Number(id), isFinal)));
+      await failures.until((items) => items.length >= 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(failures.items).toEqual([expect.objectContaining({ id: missing, status: 'FAILED' })]);
+    } finally {
+      failures.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('an unknown job id is a subscription error', async () => {
+    const client = wsClient(app.url);
+    const updates = wsSubscribe(client, UPDATES, { id: '987654' });
+    try {
+      await expect(updates.until(() => false, 5_000)).rejects.toThrow('does not exist');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('metricsUpdated sends the figures at once and again after changes', async () => {
+    const client = wsClient(app.url);
+    const metrics = wsSubscribe(client, 'subscription { metricsUpdated { totalJobs succeeded } }');
+    try {
+      const [first] = await metrics.until((items) => items.length >= 1);
+      await enqueue(app, 'c_flaky');
+      await metrics.until((items) => items.some((item: any) => item.totalJobs === first.totalJobs + 1));
+    } finally {
+      metrics.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('disconnecting frees every listener', async () => {
+    // Earlier tests' clients are gone by now: nothing of theirs may remain.
+    await expect.poll(() => app.live.jobs.size).toBe(0);
+    await expect.poll(() => app.live.metrics.size).toBe(0);
+    const before = { hub: 0, metrics: 0, bus: app.bus.listenerCount('job:transition') };
+    const client = wsClient(app.url);
+    const subs = [wsSubscribe(client, UPDATES, {}), wsSubscribe(client, UPDATES, { id: '1' }), wsSubscribe(client, 'subscription { metricsUpdated { totalJobs } }')];
+    const sse = sseSubscribe(app.url, UPDATES, {});
+    await subs[1]!.until((items) => items.length >= 1);
+    await subs[2]!.until((items) => items.length >= 1);
+    await expect.poll(() => app.live.jobs.size).toBe(before.hub + 3);
+    await client.dispose();
+    sse.dispose();
+    await expect.poll(() => app.live.jobs.size).toBe(before.hub);
+    await expect.poll(() => app.live.metrics.size).toBe(before.metrics);
+    expect(app.bus.listenerCount('job:transition')).toBe(before.bus);
+  });
+
+  it('100 subscribers each receive every event of a 500-job batch', async () => {
+    const clients = Array.from({ length: 100 }, () => wsClient(app.url));
+    const subscriptions = clients.map((client) => wsSubscribe(client, `subscription { jobUpdated(jobType: INVOICE_SYNC, status: [PENDING]) { id status } }`));
+    try {
+      await expect.poll(() => app.live.jobs.size, { timeout: 10_000 }).toBeGreaterThanOrEqual(100);
+      // Scheduled an hour ahead: each job publishes exactly one event (enqueued) during the test.
+      const at = new Date(Date.now() + 3_600_000).toISOString();
+      const { data } = await gqlHttp(app, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { __typename } }`, {
+        inputs: Array.from({ length: 500 }, (_, i) => ({ jobType: 'INVOICE_SYNC', entityId: `fan_${i}`, scheduledAt: at })),
+      });
+      expect(data!.enqueueJobs.every((item: { __typename: string }) => item.__typename === 'EnqueueJobSuccess')).toBe(true);
+      await Promise.all(subscriptions.map((subscription) => subscription.until((items) => items.length >= 500, 30_000)));
+      for (const subscription of subscriptions) expect(new Set(subscription.items.map((item: any) => item.id)).size).toBe(500);
+    } finally {
+      for (const subscription of subscriptions) subscription.dispose();
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  });
+
+  it('a subscriber that never reads does not slow the worker or the HTTP API', async () => {
+    // A raw graphql-ws peer that subscribes to everything and then stops reading its socket.
+    const socket = new WebSocket(app.url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { jobUpdated { id status entityId lastError correlationId createdAt updatedAt } }' } }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    try {
+      const { data } = await gqlHttp(app, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`, {
+        inputs: Array.from({ length: 300 }, (_, i) => ({ jobType: 'CUSTOMER_SYNC', entityId: `slow_reader_${i}` })),
+      });
+      const ids = data!.enqueueJobs.map((item: { job: { id: string } }) => Number(item.job.id));
+      const started = Date.now();
+      const health = await fetch(`${app.url}/healthz`);
+      expect(health.status).toBe(200);
+      await Promise.all(ids.map((id: number) => waitForJob(app, id, isFinal, 30_000)));
+      expect(Date.now() - started).toBeLessThan(25_000);
+    } finally {
+      socket.terminate();
+    }
+  });
+});
