@@ -1,0 +1,120 @@
+/**
+ * Two server processes on one PostgreSQL database: enqueue through process A (API only), the
+ * worker in process B (a real child process) runs the job, and a subscriber on A sees every
+ * transition. Once through PostgreSQL LISTEN/NOTIFY (the default) and once through Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Redis from 'ioredis';
+import { createTestDatabase, gqlHttp, providers, startTestApp, testEnv, type TestApp, type TestDatabase } from './helpers.js';
+import { wsClient, wsSubscribe } from './live.helpers.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisReachable(): Promise<boolean> {
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`Redis is required in CI but ${redisUrl} is not reachable`);
+    console.warn(`Redis not reachable at ${redisUrl}: the Redis transport test is skipped`);
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Starts `npm start`'s entry in a child process and resolves once it listens. */
+async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+    env: { ...process.env, ...testEnv, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('child server did not start in time')), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.msg === 'SyncBridge listening') {
+          clearTimeout(timer);
+          resolve(entry.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`child server exited with ${code}`)));
+  });
+  return {
+    child,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const transports = [['postgres-notify', {}] as const, ['redis', { REDIS_URL: redisUrl }] as const];
+
+describe.skipIf(!providers.includes('postgresql')).each(transports)('two processes on one PostgreSQL database (%s)', (name, extraEnv) => {
+  let database: TestDatabase;
+  let apiOnly: TestApp;
+  let worker: Awaited<ReturnType<typeof startChild>>;
+  let skip = false;
+
+  beforeAll(async () => {
+    if (name === 'redis' && !(await redisReachable())) {
+      skip = true;
+      return;
+    }
+    database = await createTestDatabase('postgresql');
+    apiOnly = await startTestApp('postgresql', { SYNCBRIDGE_WORKER: 'off', ...extraEnv }, { database });
+    worker = await startChild({ DATABASE_URL: database.url, PORT: '0', ...extraEnv });
+  }, 60_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await apiOnly?.stop();
+    await database?.drop();
+  });
+
+  it('a subscriber on the API process sees every transition made by the worker process', async (context) => {
+    if (skip) return context.skip();
+    expect(apiOnly.live.channel).toBeDefined();
+    const client = wsClient(apiOnly.url);
+    const stream = wsSubscribe(client, `subscription { jobUpdated(jobType: CUSTOMER_SYNC) { id status attemptCount leaseOwner } }`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { data } = await gqlHttp(apiOnly, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky" }) { ... on EnqueueJobSuccess { job { id } } } }`);
+      const id = data!.enqueueJob.job.id;
+      const mine = (items: any[]) => items.filter((item) => item.id === id);
+      await stream.until((items) => mine(items).some((item) => item.status === 'SUCCEEDED'), 20_000);
+      expect(mine(stream.items).map((item) => `${item.status}/${item.attemptCount}`)).toEqual([
+        'PENDING/0', 'RUNNING/1', 'PENDING/1', 'RUNNING/2', 'SUCCEEDED/2',
+      ]);
+      // The worker that ran it is the other process.
+      expect(mine(stream.items)[1].leaseOwner).toContain(`:${worker.child.pid}:`);
+    } finally {
+      stream.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a job canceled through the API process is never run by the worker process', async (context) => {
+    if (skip) return context.skip();
+    // Due in 600 ms: the worker process would take it then, had the cancel not committed first.
+    const { data } = await gqlHttp(apiOnly, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1001", scheduledAt: "${new Date(Date.now() + 600).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`);
+    const id = data!.enqueueJob.job.id;
+    const canceled = await gqlHttp(apiOnly, `mutation ($id: ID!) { cancelJob(id: $id) { __typename ... on CancelJobSuccess { job { status } } } }`, { id });
+    expect(canceled.data!.cancelJob).toMatchObject({ __typename: 'CancelJobSuccess', job: { status: 'CANCELED' } });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const { data: after } = await gqlHttp(apiOnly, `query ($id: ID!) { job(id: $id) { status attemptCount } }`, { id });
+    expect(after!.job).toEqual({ status: 'CANCELED', attemptCount: 0 });
+  });
+});
