@@ -69,7 +69,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   // LISTEN/NOTIFY where it has one; SQLite deployments are one process).
   const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
   const transport = config.redisUrl
-    ? await openRedisTransport(config.redisUrl, onTransportError)
+    ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
     : await database.dialect.openEventTransport?.(config.databaseUrl, onTransportError);
   const channel = new LiveChannel(bus, transport, logger);
   await channel.start();

@@ -93,7 +93,9 @@ export interface TestApp extends SyncBridge {
 export const testEnv = {
   PORT: '0',
   SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '0.02',
-  SYNCBRIDGE_JOB_LEASE_SECONDS: '2',
+  // Long enough that a CPU-starved CI machine never lets a live worker's lease lapse; the lease
+  // tests set their own short one.
+  SYNCBRIDGE_JOB_LEASE_SECONDS: '10',
   SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05',
   SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '2',
   // Generous: a loaded CI machine must not turn a slow mock answer into a retry.

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { createTestDatabase, gqlHttp, providers, startTestApp, testEnv, type TestApp, type TestDatabase } from './helpers.js';
 import { wsClient, wsSubscribe } from './live.helpers.js';
 
@@ -95,7 +95,7 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
       const id = data!.enqueueJob.job.id;
       const mine = (items: any[]) => items.filter((item) => item.id === id);
       await stream.until((items) => mine(items).some((item) => item.status === 'SUCCEEDED'), 20_000);
-      expect(mine(stream.items).map((item) => `${item.status}/${item.attemptCount}`)).toEqual([
+      expect(mine(stream.items).map((item) => `${item.status}/${item.attemptCount}`), JSON.stringify(stream.items)).toEqual([
         'PENDING/0', 'RUNNING/1', 'PENDING/1', 'RUNNING/2', 'SUCCEEDED/2',
       ]);
       // The worker that ran it is the other process.

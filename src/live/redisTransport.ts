@@ -1,10 +1,20 @@
-/** Redis pub/sub as the cross-process live channel (REDIS_URL). Two connections: one subscribes. */
+/**
+ * Redis pub/sub as the cross-process live channel (REDIS_URL). Two connections: one subscribes.
+ * The channel name includes a hash of the database URL, so deployments sharing a Redis server
+ * (or the test suite's many databases) never see each other's jobs.
+ */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { LiveTransport } from './transport.js';
 
-export const redisChannel = 'syncbridge:job-transitions';
+export function redisChannel(databaseUrl: string): string {
+  const url = new URL(databaseUrl.startsWith('file:') ? `file:///${databaseUrl.slice(5)}` : databaseUrl);
+  url.password = '';
+  return `syncbridge:job-transitions:${createHash('sha256').update(url.toString()).digest('hex').slice(0, 16)}`;
+}
 
-export async function openRedisTransport(url: string, onError: (error: Error) => void): Promise<LiveTransport> {
+export async function openRedisTransport(url: string, databaseUrl: string, onError: (error: Error) => void): Promise<LiveTransport> {
+  const channel = redisChannel(databaseUrl);
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const subscriber = new Redis(url, { lazyConnect: true });
   publisher.on('error', onError);
@@ -14,11 +24,13 @@ export async function openRedisTransport(url: string, onError: (error: Error) =>
     name: 'redis',
     maxPayloadBytes: 512 * 1024,
     publish: async (payload) => {
-      await publisher.publish(redisChannel, payload);
+      await publisher.publish(channel, payload);
     },
     subscribe: async (onMessage) => {
-      subscriber.on('message', (_channel: string, message: string) => onMessage(message));
-      await subscriber.subscribe(redisChannel);
+      subscriber.on('message', (from: string, message: string) => {
+        if (from === channel) onMessage(message);
+      });
+      await subscriber.subscribe(channel);
     },
     close: async () => {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
