@@ -19,14 +19,22 @@ describe.each(providers)('dialect %s', (provider) => {
   });
   const db = () => app.database.db;
   const dialect = () => app.context.dialect;
-  const claim = (workerId: string, limit = 100, leaseMs = 60_000) =>
-    dialect().claimJobs(db(), { workerId, now: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs), limit });
+  const claim = async (workerId: string, limit = 100, leaseMs = 60_000) =>
+    (await dialect().claimJobs(db(), { workerId, now: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs), limit })).map((job) => job.id);
   const success = (id: number, attemptNumber = 1): FinishRow => ({
     id, attemptNumber, status: 'SUCCEEDED', finishedAt: new Date(), durationMs: 3, nextRunAt: null, lastError: null, lastErrorType: null, deadAt: null,
   });
   const drain = async () => {
     await db().job.updateMany({ where: { status: { in: ['PENDING', 'RUNNING'] } }, data: { status: 'CANCELED', activeKey: null } });
   };
+
+  it('claim returns the leased rows as written', async () => {
+    await drain();
+    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_rows' });
+    const [row] = await dialect().claimJobs(db(), { workerId: 'w0', now: new Date(), leaseExpiresAt: new Date(Date.now() + 1000), limit: 5 });
+    expect(row).toEqual(await db().job.findUniqueOrThrow({ where: { id: job.id } }));
+    expect(row).toMatchObject({ status: 'RUNNING', leaseOwner: 'w0', attemptCount: 1, isReplay: false });
+  });
 
   it('claim writes the lease and counts the attempt', async () => {
     await drain();
@@ -64,7 +72,9 @@ describe.each(providers)('dialect %s', (provider) => {
         { ...success(c.id, 2) }, // wrong attempt number: not written
       ],
     });
-    expect(written.sort((x, y) => x.id - y.id)).toEqual([{ id: a.id, status: 'SUCCEEDED' }, { id: b.id, status: 'PENDING' }]);
+    expect(written.map((job) => [job.id, job.status]).sort()).toEqual([[a.id, 'SUCCEEDED'], [b.id, 'PENDING']].sort());
+    // The rows come back as written, in full.
+    expect(written.find((job) => job.id === b.id)).toMatchObject({ lastError: 'boom', leaseOwner: null, nextRunAt: retryAt });
     const rowA = await db().job.findUniqueOrThrow({ where: { id: a.id } });
     expect(rowA).toMatchObject({ status: 'SUCCEEDED', activeKey: null, leaseOwner: null, lastDurationMs: 3 });
     const rowB = await db().job.findUniqueOrThrow({ where: { id: b.id } });
@@ -95,7 +105,7 @@ describe.each(providers)('dialect %s', (provider) => {
     expect(await claim('late')).toEqual([job.id]);
     await jobCancel(app.context, job.id);
     const written = await dialect().finishJobs(db(), { leaseOwner: 'late', rows: [success(job.id)] });
-    expect(written).toEqual([{ id: job.id, status: 'CANCELED' }]);
+    expect(written.map((row) => [row.id, row.status])).toEqual([[job.id, 'CANCELED']]);
     expect(await db().job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'CANCELED', activeKey: null, leaseOwner: null });
   });
 

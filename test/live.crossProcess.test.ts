@@ -88,9 +88,9 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
     if (skip) return context.skip();
     expect(apiOnly.live.channel).toBeDefined();
     const client = wsClient(apiOnly.url);
-    const stream = wsSubscribe(client, `subscription { jobUpdated(jobType: CUSTOMER_SYNC) { id status attemptCount leaseOwner } }`);
+    const stream = wsSubscribe(client, `subscription { jobUpdated(jobType: CUSTOMER_SYNC) { id status attemptCount leaseOwner lastErrorType lastError } }`);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect.poll(() => apiOnly.live.jobs.size).toBe(1);
       const { data } = await gqlHttp(apiOnly, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky" }) { ... on EnqueueJobSuccess { job { id } } } }`);
       const id = data!.enqueueJob.job.id;
       const mine = (items: any[]) => items.filter((item) => item.id === id);

@@ -24,9 +24,10 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
 
   it('a stream subscriber sees c_1001 go PENDING → RUNNING → SUCCEEDED in order (WebSocket)', async () => {
     const client = wsClient(app.url);
+    await expect.poll(() => app.live.jobs.size).toBe(0);
     const updates = wsSubscribe(client, UPDATES, { jobType: 'CUSTOMER_SYNC' });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50)); // let the subscribe message land
+      await expect.poll(() => app.live.jobs.size).toBe(1); // the subscription is live
       const id = await enqueue(app, 'c_1001');
       const mine = (items: { id: string }[]) => items.filter((item) => item.id === id);
       await updates.until((items) => mine(items).some((item: any) => item.status === 'SUCCEEDED'));
@@ -72,9 +73,10 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
 
   it('filters by status and job type', async () => {
     const client = wsClient(app.url);
+    await expect.poll(() => app.live.jobs.size).toBe(0); // earlier tests' subscriptions are gone
     const failures = wsSubscribe(client, UPDATES, { status: ['FAILED', 'DEAD'], jobType: 'INVOICE_SYNC' });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect.poll(() => app.live.jobs.size).toBe(1);
       const ok = await enqueue(app, 'i_2001', 'INVOICE_SYNC');
       const missing = await enqueue(app, 'i_missing_f', 'INVOICE_SYNC');
       const otherType = await enqueue(app, 'c_missing_f');

@@ -65,7 +65,10 @@ export class JobSubscription implements AsyncIterableIterator<Job> {
    * buffered updates it already covers, so a late subscriber still sees where the job is.
    */
   startWith(job: Job): void {
-    this.buffer = [job, ...this.buffer.filter((queued) => queued.updatedAt >= job.updatedAt && queued !== job)];
+    // Updates queued while the row was read: keep those that are newer than it. Timestamps have
+    // millisecond resolution, so an equal one is newer only if the state differs.
+    const same = (a: Job) => a.updatedAt.getTime() === job.updatedAt.getTime() && a.status === job.status && a.attemptCount === job.attemptCount;
+    this.buffer = [job, ...this.buffer.filter((queued) => queued.updatedAt >= job.updatedAt && !same(queued))];
   }
 
   private compact(): void {

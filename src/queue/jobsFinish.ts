@@ -30,7 +30,7 @@ export async function jobsFinish(
   kindOverride?: TransitionKind,
 ): Promise<Job[]> {
   if (!attempts.length) return [];
-  const written = await context.db.$transaction(async (tx) => {
+  const jobs = await context.db.$transaction(async (tx) => {
     const finished = await context.dialect.finishJobs(tx as typeof context.db, { leaseOwner, rows: attempts.map((attempt) => attempt.row) });
     const ids = new Set(finished.map((job) => job.id));
     const kept = attempts.filter((attempt) => ids.has(attempt.row.id));
@@ -50,8 +50,7 @@ export async function jobsFinish(
     }
     return finished;
   });
-  if (!written.length) return [];
-  const jobs = await context.db.job.findMany({ where: { id: { in: written.map((job) => job.id) } } });
+  if (!jobs.length) return [];
   const rowById = new Map(attempts.map((attempt) => [attempt.row.id, attempt.row]));
   publishTransitions(
     context,

@@ -46,7 +46,7 @@ export class Worker {
   readonly id: string;
   private readonly context: QueueContext;
   private readonly running = new Map<number, RunningJob>();
-  private pendingFinishes: FinishedAttempt[] = [];
+  private pendingFinishes: (FinishedAttempt & { entry: RunningJob })[] = [];
   private flushing: Promise<void> | undefined;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
@@ -137,20 +137,19 @@ export class Worker {
   private async claimBatch(limit: number): Promise<number> {
     const { db, dialect, settings } = this.context;
     const now = this.context.now();
-    const ids = await dialect.claimJobs(db, {
+    const jobs = await dialect.claimJobs(db, {
       workerId: this.id,
       now,
       leaseExpiresAt: new Date(now.getTime() + settings.leaseSeconds * 1000),
       limit,
     });
-    if (!ids.length) return 0;
-    const jobs = await db.job.findMany({ where: { id: { in: ids } } });
+    if (!jobs.length) return 0;
     publishTransitions(
       this.context,
       jobs.map((job) => ({ jobId: job.id, from: 'PENDING' as const, to: 'RUNNING' as const, kind: 'claimed' as const, attemptNumber: job.attemptCount, at: now, job })),
     );
     for (const job of jobs) this.run(job, now);
-    return ids.length;
+    return jobs.length;
   }
 
   private run(job: Job, claimedAt: Date): void {
@@ -179,7 +178,7 @@ export class Worker {
       { status: row.status, durationMs, errorType: row.lastErrorType ?? undefined, error: row.lastError ?? undefined, nextRunAt: row.status === 'PENDING' ? row.nextRunAt : undefined },
       'attempt finished',
     );
-    this.pendingFinishes.push({ row, startedAt: entry.startedAt, success: outcome.success });
+    this.pendingFinishes.push({ row, startedAt: entry.startedAt, success: outcome.success, entry });
     await this.flushFinishes();
   }
 
@@ -199,7 +198,7 @@ export class Worker {
     }
   }
 
-  private async writeFinishes(batch: FinishedAttempt[]): Promise<void> {
+  private async writeFinishes(batch: (FinishedAttempt & { entry: RunningJob })[]): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
         await jobsFinish(this.context, this.id, batch);
@@ -211,7 +210,9 @@ export class Worker {
         await new Promise((resolve) => setTimeout(resolve, 200 * tries));
       }
     }
-    for (const { row } of batch) this.running.delete(row.id);
+    // Only this attempt's entry: once the write committed, a retry due at once may already have
+    // been claimed again and be running under the same job id.
+    for (const { row, entry } of batch) if (this.running.get(row.id) === entry) this.running.delete(row.id);
     this.kick();
   }
 

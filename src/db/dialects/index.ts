@@ -5,7 +5,7 @@
  */
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseProvider } from '../../config/index.js';
-import type { Db } from '../client.js';
+import type { Db, Job } from '../client.js';
 
 export interface ClaimParams {
   workerId: string;
@@ -32,12 +32,6 @@ export interface FinishParams {
   /** The lease owner whose attempts these are: a job leased by someone else is left alone. */
   leaseOwner: string;
   rows: FinishRow[];
-}
-
-/** What `finishJobs` wrote: the job's status after the write (CANCELED wins over any outcome). */
-export interface FinishedJob {
-  id: number;
-  status: string;
 }
 
 /** A job to insert; `activeKey` must be set (new jobs are PENDING). */
@@ -81,17 +75,20 @@ export interface Dialect {
   prepareConnection(db: Db): Promise<void>;
   /**
    * Leases up to `limit` due PENDING jobs (priority, then due time, then id), marking them
-   * RUNNING and counting the attempt, in one statement. Returns the claimed ids in claim order.
+   * RUNNING and counting the attempt, in one statement. Returns the claimed rows as written.
    */
-  claimJobs(db: Db, params: ClaimParams): Promise<number[]>;
+  claimJobs(db: Db, params: ClaimParams): Promise<Job[]>;
   /**
    * Inserts PENDING jobs in one statement. A row whose activeKey is already held (an active job
    * for the same jobType and entityId, possibly earlier in the same batch) is skipped, not an
    * error: the unique index decides, so concurrent enqueues in any number of processes are safe.
    */
   insertJobs(db: Db, rows: NewJobRow[]): Promise<{ id: number; activeKey: string }[]>;
-  /** Writes many attempt outcomes in one statement; returns the jobs it wrote. */
-  finishJobs(db: Db, params: FinishParams): Promise<FinishedJob[]>;
+  /**
+   * Writes many attempt outcomes in one statement; returns the rows it wrote, as written (a row
+   * read afterwards could already show the next attempt).
+   */
+  finishJobs(db: Db, params: FinishParams): Promise<Job[]>;
   /** Extends the leases of jobs this worker still holds; returns those it still holds. */
   renewLeases(db: Db, params: RenewParams): Promise<number[]>;
   /** Tells workers in every process that jobs became due (no-op without LISTEN/NOTIFY). */

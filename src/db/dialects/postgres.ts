@@ -9,8 +9,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/postgresql/client.js';
-import type { Db } from '../client.js';
-import type { Dialect, FinishedJob } from './index.js';
+import type { Db, Job } from '../client.js';
+import type { Dialect } from './index.js';
 
 export const wakeChannel = 'syncbridge_jobs_available';
 export const eventChannel = 'syncbridge_job_transitions';
@@ -37,7 +37,7 @@ export const postgresDialect: Dialect = {
   async prepareConnection() {},
 
   async claimJobs(db, { workerId, now, leaseExpiresAt, limit }) {
-    const rows = await db.$queryRaw<{ id: number }[]>`
+    return db.$queryRaw<Job[]>`
       WITH due AS (
         SELECT "id" FROM "Job"
          WHERE "status" = 'PENDING' AND "nextRunAt" <= ${iso(now)}::timestamp
@@ -53,8 +53,7 @@ export const postgresDialect: Dialect = {
              "lastStartedAt" = ${iso(now)}::timestamp,
              "updatedAt" = ${iso(now)}::timestamp
         FROM due WHERE j."id" = due."id"
-      RETURNING j."id"`;
-    return rows.map((row) => Number(row.id));
+      RETURNING j.*`;
   },
 
   async insertJobs(db, rows) {
@@ -82,7 +81,7 @@ export const postgresDialect: Dialect = {
     const payload = JSON.stringify(
       rows.map((row) => ({ ...row, finishedAt: iso(row.finishedAt), nextRunAt: iso(row.nextRunAt), deadAt: iso(row.deadAt) })),
     );
-    const finished = await db.$queryRaw<FinishedJob[]>`
+    return db.$queryRaw<Job[]>`
       UPDATE "Job" AS j
          SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
              "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN j."activeKey" END,
@@ -103,8 +102,7 @@ export const postgresDialect: Dialect = {
          AND j."leaseOwner" = ${leaseOwner}
          AND j."attemptCount" = f."attemptNumber"
          AND j."status" IN ('RUNNING', 'CANCELED')
-      RETURNING j."id", j."status"`;
-    return finished.map((row) => ({ id: Number(row.id), status: row.status }));
+      RETURNING j.*`;
   },
 
   async renewLeases(db, { workerId, ids, leaseExpiresAt }) {

@@ -8,8 +8,8 @@
  */
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/sqlite/client.js';
-import type { Db } from '../client.js';
-import type { Dialect, FinishedJob } from './index.js';
+import type { Db, Job } from '../client.js';
+import type { Dialect } from './index.js';
 
 function sqliteFile(url: string): string {
   return url.replace(/^file:/, '');
@@ -41,7 +41,7 @@ export const sqliteDialect: Dialect = {
   },
 
   async claimJobs(db, { workerId, now, leaseExpiresAt, limit }) {
-    const rows = await db.$queryRaw<{ id: number }[]>`
+    return db.$queryRaw<Job[]>`
       UPDATE "Job"
          SET "status" = 'RUNNING',
              "leaseOwner" = ${workerId},
@@ -55,8 +55,7 @@ export const sqliteDialect: Dialect = {
               WHERE "status" = 'PENDING' AND "nextRunAt" <= ${now.getTime()}
               ORDER BY "priority" DESC, "nextRunAt", "id"
               LIMIT ${limit})
-      RETURNING "id"`;
-    return rows.map((row) => Number(row.id));
+      RETURNING *`;
   },
 
   async insertJobs(db, rows) {
@@ -83,7 +82,7 @@ export const sqliteDialect: Dialect = {
     const payload = JSON.stringify(
       rows.map((row) => ({ ...row, finishedAt: ms(row.finishedAt), nextRunAt: ms(row.nextRunAt), deadAt: ms(row.deadAt) })),
     );
-    const finished = await db.$queryRaw<FinishedJob[]>`
+    return db.$queryRaw<Job[]>`
       UPDATE "Job"
          SET "status" = CASE WHEN "Job"."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
              "activeKey" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'PENDING' THEN "Job"."activeKey" END,
@@ -107,8 +106,7 @@ export const sqliteDialect: Dialect = {
          AND "Job"."leaseOwner" = ${leaseOwner}
          AND "Job"."attemptCount" = f."attemptNumber"
          AND "Job"."status" IN ('RUNNING', 'CANCELED')
-      RETURNING "Job"."id" AS "id", "Job"."status" AS "status"`;
-    return finished.map((row) => ({ id: Number(row.id), status: row.status }));
+      RETURNING *`;
   },
 
   async renewLeases(db, { workerId, ids, leaseExpiresAt }) {
