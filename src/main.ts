@@ -15,6 +15,7 @@ import { Worker } from './queue/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
+import { staticRoutes } from './server/static.js';
 import { LiveChannel } from './live/channel.js';
 import { JobUpdateHub } from './live/jobUpdates.js';
 import { openRedisTransport } from './live/redisTransport.js';
@@ -90,6 +91,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       }),
       graphql.route,
       ...(mocks ? [mockRoutes(mocks)] : []),
+      staticRoutes(),
     ],
   });
   await new Promise<void>((resolve, reject) => {

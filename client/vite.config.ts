@@ -1,0 +1,10 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// Built into client/dist at install time (npm's prepare step); the server serves it at /.
+export default defineConfig({
+  root: __dirname,
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true } } },
+});

@@ -1,0 +1,140 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a running
+ * server with a fresh database. Screenshots of the main views go to test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientDist } from '../src/server/static.js';
+import { createTestDatabase, gqlHttp, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
+if (!haveBrowser && process.env.CI) throw new Error(`The dashboard tests need ${chromiumPath} and a built client (npm run build:client)`);
+if (!haveBrowser) console.warn('Chromium or the built client is missing: dashboard tests are skipped');
+
+const artifacts = 'test-artifacts';
+
+describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
+  let database: TestDatabase;
+  let app: TestApp;
+  let browser: Browser;
+  let page: Page;
+  const env = { SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '0.15' };
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    database = await createTestDatabase('sqlite');
+    app = await startTestApp('sqlite', env, { database });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (error) => console.error('page error:', error));
+    await page.goto(app.url);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await database?.drop();
+  });
+
+  const enqueueThroughForm = async (entityId: string, options: { scheduledAt?: string; jobType?: 'CUSTOMER_SYNC' | 'INVOICE_SYNC' } = {}) => {
+    const form = page.getByRole('form', { name: 'Enqueue a job' });
+    await form.getByLabel('Type').selectOption(options.jobType ?? 'CUSTOMER_SYNC');
+    await form.getByLabel('Entity id').fill(entityId);
+    await form.getByLabel('Not before').fill(options.scheduledAt ?? '');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    const status = form.getByRole('status');
+    await status.filter({ hasText: entityId }).waitFor();
+    return (await status.textContent())!.match(/Enqueued job (\d+)/)![1]!;
+  };
+
+  const row = (entityId: string) => page.locator(`tr[data-entity="${entityId}"]`);
+
+  it('shows the live header and an empty table on a fresh database', async () => {
+    await expect(page.locator('[data-figure="Jobs"]').textContent()).resolves.toBe('0');
+    await expect(page.getByText('No jobs match.').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: `${artifacts}/dashboard-empty.png` });
+  });
+
+  it('rows appear and change state live as jobs run, without reloading', async () => {
+    await enqueueThroughForm('c_1001');
+    await row('c_1001').locator('[data-status="SUCCEEDED"]').waitFor();
+    await enqueueThroughForm('c_1002');
+    await row('c_1002').waitFor();
+    await row('c_1002').locator('[data-status="DEAD"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-figure="Dead"]').filter({ hasText: '1' }).waitFor();
+    await page.screenshot({ path: `${artifacts}/dashboard-jobs.png` });
+  });
+
+  it('a duplicate enqueue shows the typed error as a message', async () => {
+    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_busy", scheduledAt: "${new Date(Date.now() + 3_600_000).toISOString()}" }) { __typename } }`);
+    const form = page.getByRole('form', { name: 'Enqueue a job' });
+    await form.getByLabel('Entity id').fill('c_busy');
+    await form.getByLabel('Not before').fill('');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    await expect(form.getByRole('alert').textContent()).resolves.toContain('already pending or running');
+  });
+
+  it('the job page shows attempts accumulating until DEAD, then replays it and links both ways', async () => {
+    const id = await enqueueThroughForm('i_2002', { jobType: 'INVOICE_SYNC' });
+    await page.getByRole('link', { name: `Open job ${id}` }).click();
+    await page.waitForURL(`**/jobs/${id}`);
+    await page.locator('.timeline li[data-attempt="1"]').waitFor();
+    await page.locator('h1 [data-status="DEAD"]').waitFor({ timeout: 15_000 });
+    await expect(page.locator('.timeline li').count()).resolves.toBe(4);
+    await expect(page.locator('.timeline li[data-attempt="4"]').textContent()).resolves.toContain('UpstreamRateLimited');
+    await page.screenshot({ path: `${artifacts}/dashboard-job-dead.png`, fullPage: true });
+
+    await page.getByLabel('Attempt to replay').selectOption({ label: '#2 UpstreamRateLimited' });
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.waitForURL((url) => /\/jobs\/\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${id}`));
+    await expect(page.locator('.lineage').first().textContent()).resolves.toContain(`Replay of job ${id} (attempt 2`);
+    const replayId = /\/jobs\/(\d+)$/.exec(new URL(page.url()).pathname)![1]!;
+    await page.getByRole('link', { name: `job ${id}` }).click();
+    await page.waitForURL(`**/jobs/${id}`);
+    await page.getByRole('link', { name: `job ${replayId}` }).waitFor();
+  });
+
+  it('cancels a scheduled job from its page', async () => {
+    await page.goto(app.url);
+    const later = new Date(Date.now() + 3_600_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const id = await enqueueThroughForm('c_later', { scheduledAt: local });
+    await page.goto(`${app.url}/jobs/${id}`);
+    await page.locator('h1').filter({ hasText: 'SCHEDULED' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.locator('h1 [data-status="CANCELED"]').waitFor();
+    await expect(page.getByRole('button', { name: 'Cancel' }).count()).resolves.toBe(0);
+  });
+
+  it('filters are shareable URLs; the dead-letter view is one click away', async () => {
+    await page.goto(app.url);
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.waitForURL('**/?status=DEAD');
+    await row('c_1002').waitFor();
+    await expect(row('c_1001').count()).resolves.toBe(0);
+    const shared = await browser.newPage();
+    await shared.goto(`${app.url}/?status=SUCCEEDED&type=CUSTOMER_SYNC`);
+    await shared.locator('tr[data-entity="c_1001"]').waitFor();
+    await expect(shared.locator('tr[data-entity="c_1002"]').count()).resolves.toBe(0);
+    await shared.close();
+    await page.screenshot({ path: `${artifacts}/dashboard-dead-letters.png` });
+  });
+
+  it('reconnects after the server restarts and stays live', async () => {
+    await page.goto(app.url);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const port = new URL(app.url).port;
+    await app.stop();
+    await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
+    app = await startTestApp('sqlite', { ...env, PORT: port }, { database });
+    await page.getByRole('status').filter({ hasText: /^● Live$/ }).waitFor({ timeout: 20_000 });
+    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: INVOICE_SYNC, entityId: "i_2001" }) { __typename } }`);
+    await row('i_2001').locator('[data-status="SUCCEEDED"]').waitFor();
+  });
+});
