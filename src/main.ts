@@ -16,6 +16,8 @@ import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
 import { staticRoutes } from './server/static.js';
+import { createPrometheus } from './server/prometheus.js';
+import { queueStatsRead } from './queue/queueStatsRead.js';
 import { LiveChannel } from './live/channel.js';
 import { JobUpdateHub } from './live/jobUpdates.js';
 import { openRedisTransport } from './live/redisTransport.js';
@@ -75,7 +77,14 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const channel = new LiveChannel(bus, transport, logger);
   await channel.start();
   const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
-  const graphql = createGraphQLServer({ queue: context, live, logger });
+  let webSockets = () => 0;
+  const prometheus = createPrometheus({
+    bus,
+    readQueueStats: () => queueStatsRead(context),
+    subscriptions: () => live.jobs.size + live.metrics.size,
+    webSockets: () => webSockets(),
+  });
+  const graphql = createGraphQLServer({ queue: context, live, logger, plugins: [prometheus.graphqlPlugin] });
 
   const server = createHttpServer({
     logger,
@@ -90,6 +99,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
         }
       }),
       graphql.route,
+      prometheus.route,
       ...(mocks ? [mockRoutes(mocks)] : []),
       staticRoutes(),
     ],
@@ -102,6 +112,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     maxConnections: config.wsMaxConnections,
     keepAliveMs: config.wsKeepAliveSeconds * 1000,
   });
+  webSockets = () => websocket.connections;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
@@ -139,6 +150,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await channel.stop();
       live.jobs.close();
       live.metrics.close();
+      prometheus.close();
       await websocket.close();
       server.closeAllConnections();
       await closed;

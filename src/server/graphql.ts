@@ -27,7 +27,7 @@ function requestIdOf(request: Request): string {
   return id;
 }
 
-export function createGraphQLServer(options: { queue: QueueContext; live: GraphQLContext['live']; logger: Logger }) {
+export function createGraphQLServer(options: { queue: QueueContext; live: GraphQLContext['live']; logger: Logger; plugins?: Plugin[] }) {
   const logger = options.logger.child({ component: 'graphql' });
   const requestIdHeader: Plugin = {
     onResponse: ({ request, response }) => {
@@ -69,7 +69,7 @@ export function createGraphQLServer(options: { queue: QueueContext; live: GraphQ
       requestId: request ? requestIdOf(request) : randomUUID(),
       logger,
     }),
-    plugins: [requestIdHeader, logUnexpected],
+    plugins: [requestIdHeader, logUnexpected, ...(options.plugins ?? [])],
   });
 
   const route: RouteHandler = async (req, res, path) => {

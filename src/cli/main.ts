@@ -1,0 +1,349 @@
+/**
+ * `syncbridge`: the command-line client. It talks to a server only through its GraphQL API
+ * (--url / SYNCBRIDGE_URL, --token / SYNCBRIDGE_TOKEN). Tables for people, --json for scripts,
+ * and exit codes scripts can rely on:
+ *   0 ok · 1 unexpected error (server unreachable, …) · 2 usage error · 3 NotFoundError ·
+ *   4 InvalidStateError · 5 DuplicateActiveJobError · 6 InputError · 7 a batch had failed items ·
+ *   8 a watched job finished without succeeding.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ApiError, request, subscribe, type ApiOptions } from './api.js';
+import { table, time, type Output } from './output.js';
+
+export const exitCodes = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  NotFoundError: 3,
+  InvalidStateError: 4,
+  DuplicateActiveJobError: 5,
+  InputError: 6,
+  batchFailures: 7,
+  jobNotSucceeded: 8,
+} as const;
+
+const JOB_FIELDS = `id jobType entityId status phase priority attemptCount maxRetries correlationId createdAt updatedAt nextRunAt lastError lastErrorType deadAt isReplay`;
+/** The typed results a mutation can answer, selected per mutation (a union admits only its members). */
+const errorFields = {
+  DuplicateActiveJobError: '... on DuplicateActiveJobError { existingJobId }',
+  InvalidStateError: '... on InvalidStateError { currentStatus }',
+  InputError: '... on InputError { field }',
+  NotFoundError: '... on NotFoundError { id }',
+};
+const resultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
+
+type Job = Record<string, any> & { id: string; status: string; entityId: string };
+type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
+
+const final = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED']);
+
+function jobType(value: string): string {
+  const normalized = value.trim().toUpperCase();
+  if (normalized !== 'CUSTOMER_SYNC' && normalized !== 'INVOICE_SYNC') {
+    throw new InvalidArgumentError('use customer_sync or invoice_sync');
+  }
+  return normalized;
+}
+
+function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+}
+
+function isoTime(value: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date-time, e.g. 2030-01-01T09:00:00Z');
+  return date.toISOString();
+}
+
+class ExitError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+export interface CliIo extends Output {
+  stdin?: NodeJS.ReadableStream;
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs the CLI; resolves with the exit code (the bin exits with it). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  let code: number = exitCodes.ok;
+  const program = new Command('syncbridge')
+    .description('Drive a SyncBridge server through its GraphQL API.')
+    .addOption(new Option('--url <url>', 'GraphQL endpoint').env('SYNCBRIDGE_URL').default('http://127.0.0.1:4000/graphql'))
+    .addOption(new Option('--token <token>', 'API token, sent as a Bearer token').env('SYNCBRIDGE_TOKEN'))
+    .option('--json', 'machine-readable output (JSON; NDJSON for watch)', false)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) })
+    .showHelpAfterError('(add --help for usage)');
+
+  // commander reads .env() from process.env; honour an injected env too (tests).
+  const api = (): ApiOptions => {
+    const options = program.opts<{ url: string; token?: string }>();
+    return { url: env.SYNCBRIDGE_URL && options.url === 'http://127.0.0.1:4000/graphql' ? env.SYNCBRIDGE_URL : options.url, token: options.token ?? env.SYNCBRIDGE_TOKEN };
+  };
+  const json = () => program.opts<{ json: boolean }>().json;
+  const print = (value: unknown, human: () => string) => io.out(json() ? JSON.stringify(value, null, 2) : human());
+
+  const settle = (result: MutationResult, ok: (job: Job) => string) => {
+    if (result.job) {
+      print(result, () => ok(result.job!));
+      return;
+    }
+    code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
+    if (json()) io.out(JSON.stringify(result, null, 2));
+    else io.err(`${result.__typename}: ${result.message}`);
+  };
+
+  const jobLine = (job: Job) =>
+    table(
+      ['id', 'type', 'entity', 'status', 'phase', 'attempts', 'created', 'last error'],
+      [[job.id, job.jobType?.toLowerCase(), job.entityId, job.status, job.phase, `${job.attemptCount}/${job.maxRetries + 1}`, time(job.createdAt), job.lastErrorType ?? '']],
+    );
+
+  program
+    .command('enqueue')
+    .description('Enqueue one job, or many from an NDJSON file (one {"jobType","entityId",...} per line; - for stdin).')
+    .argument('[type]', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('[entityId]', 'the source record id, e.g. c_1001')
+    .addOption(new Option('--priority <priority>', 'claim priority').choices(['LOW', 'NORMAL', 'HIGH']))
+    .option('--max-retries <n>', 'retries after the first attempt (0-25)', positiveInt)
+    .option('--at <time>', 'do not run before this ISO-8601 time', isoTime)
+    .option('--file <path>', 'NDJSON file of jobs to enqueue in batches (- reads stdin)')
+    .option('--batch-size <n>', 'jobs per request with --file', positiveInt, 1000)
+    .action(async (type: string | undefined, entityId: string | undefined, options: { priority?: string; maxRetries?: number; at?: string; file?: string; batchSize: number }) => {
+      if (options.file) return enqueueFile(options.file, options.batchSize);
+      if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
+      const data = await request<{ enqueueJob: MutationResult }>(
+        api(),
+        `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { ${JOB_FIELDS} } } } }`,
+        { input: { jobType: type, entityId, priority: options.priority, maxRetries: options.maxRetries, scheduledAt: options.at } },
+      );
+      settle(data.enqueueJob, (job) => `Enqueued job ${job.id}\n${jobLine(job)}`);
+    });
+
+  async function enqueueFile(path: string, batchSize: number) {
+    const stream = path === '-' ? (io.stdin ?? process.stdin) : undefined;
+    const lines: string[] = [];
+    if (stream) for await (const line of createInterface({ input: stream })) lines.push(line);
+    else lines.push(...readFileSync(path, 'utf8').split('\n'));
+    const inputs = lines
+      .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+      .filter(({ line }) => line)
+      .map(({ line, number }) => {
+        try {
+          const item = JSON.parse(line) as Record<string, unknown>;
+          return { ...item, jobType: jobType(String(item.jobType ?? '')) };
+        } catch (error) {
+          throw new ExitError(exitCodes.usage, `line ${number}: ${(error as Error).message}`);
+        }
+      });
+    const results: MutationResult[] = [];
+    const size = Math.max(1, batchSize);
+    for (let start = 0; start < inputs.length; start += size) {
+      const data = await request<{ enqueueJobs: MutationResult[] }>(
+        api(),
+        `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
+        { inputs: inputs.slice(start, start + size) },
+      );
+      results.push(...data.enqueueJobs);
+      if (inputs.length > size && !json()) io.err(`enqueued ${Math.min(start + size, inputs.length)}/${inputs.length}`);
+    }
+    const created = results.filter((result) => result.job).length;
+    const failed = results.length - created;
+    if (failed) code = exitCodes.batchFailures;
+    print(results, () => {
+      const failures = results
+        .map((result, index) => ({ result, index }))
+        .filter(({ result }) => !result.job)
+        .map(({ result, index }) => [index + 1, (inputs[index] as { entityId?: string }).entityId, result.__typename, result.message]);
+      return `${created} enqueued, ${failed} failed` + (failures.length ? `\n${table(['line', 'entity', 'error', 'message'], failures)}` : '');
+    });
+  }
+
+  program
+    .command('retry')
+    .description('Put a FAILED job back in the queue.')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      const data = await request<{ retryJob: MutationResult }>(api(), `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`, { id });
+      settle(data.retryJob, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
+    });
+
+  program
+    .command('cancel')
+    .description('Cancel a PENDING or RUNNING job.')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      const data = await request<{ cancelJob: MutationResult }>(api(), `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`, { id });
+      settle(data.cancelJob, (job) => `Job ${job.id} canceled\n${jobLine(job)}`);
+    });
+
+  program
+    .command('replay')
+    .description('Replay a failed attempt of a job as a new job.')
+    .argument('<id>', 'job id')
+    .option('--attempt <attemptId>', 'the attempt id to replay (default: the latest attempt)')
+    .action(async (id: string, options: { attempt?: string }) => {
+      const data = await request<{ replayJob: MutationResult }>(
+        api(),
+        `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
+        { id, attemptId: options.attempt },
+      );
+      settle(data.replayJob, (job) => `Job ${job.id} replays job ${id}\n${jobLine(job)}`);
+    });
+
+  program
+    .command('get')
+    .description('Show one job and its attempts.')
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      const data = await request<{ job: (Job & { attempts: Record<string, any>[] }) | null }>(
+        api(),
+        `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} leaseOwner deadError deadErrorType replayOf { id } replays { id }
+          attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs } } }`,
+        { id },
+      );
+      if (!data.job) {
+        code = exitCodes.NotFoundError;
+        if (json()) io.out(JSON.stringify({ __typename: 'NotFoundError', message: `Job ${id} does not exist.`, id }, null, 2));
+        else io.err(`NotFoundError: Job ${id} does not exist.`);
+        return;
+      }
+      const job = data.job;
+      print(job, () =>
+        [
+          jobLine(job),
+          `correlation id: ${job.correlationId}`,
+          job.lastError ? `last error: ${job.lastErrorType}: ${job.lastError}` : '',
+          job.replayOf ? `replay of job ${job.replayOf.id}` : '',
+          job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string }) => replay.id).join(', ')}` : '',
+          job.attempts.length
+            ? table(['#', 'attempt id', 'started', 'ms', 'result', 'error'], job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']))
+            : 'no attempts yet',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
+
+  program
+    .command('list')
+    .description('List jobs, newest first.')
+    .option('--status <statuses>', 'comma-separated statuses, e.g. FAILED,DEAD')
+    .option('--type <type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .option('--entity <entityId>', 'only this entity id')
+    .option('--limit <n>', 'how many (max 200)', positiveInt, 20)
+    .option('--after <cursor>', 'page after this cursor (from a previous --json output)')
+    .action(async (options: { status?: string; type?: string; entity?: string; limit: number; after?: string }) => {
+      const status = options.status?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const data = await request<{ jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Job }[] } }>(
+        api(),
+        `query ($status: [JobStatus!], $jobType: JobType, $entityId: String, $first: Int, $after: String) {
+          jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_FIELDS} } } } }`,
+        { status, jobType: options.type, entityId: options.entity, first: Math.min(options.limit, 200), after: options.after },
+      );
+      const jobs = data.jobs.edges.map((edge) => edge.node);
+      print(data.jobs, () =>
+        table(
+          ['id', 'type', 'entity', 'status', 'phase', 'attempts', 'created', 'last error'],
+          jobs.map((job) => [job.id, job.jobType.toLowerCase(), job.entityId, job.status, job.phase, `${job.attemptCount}/${job.maxRetries + 1}`, time(job.createdAt), job.lastErrorType ?? '']),
+        ) + `\n${jobs.length} of ${data.jobs.totalCount}${data.jobs.pageInfo.hasNextPage ? ` · next: --after ${data.jobs.pageInfo.endCursor}` : ''}`,
+      );
+    });
+
+  program
+    .command('metrics')
+    .description('Queue figures.')
+    .action(async () => {
+      const data = await request<{ metrics: Record<string, any> }>(
+        api(),
+        `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byJobType { jobType count } } }`,
+      );
+      const m = data.metrics;
+      print(m, () =>
+        table(
+          ['figure', 'value'],
+          [
+            ['total jobs', m.totalJobs],
+            ['finished', m.finishedJobs],
+            ['success rate', m.successRate === null ? '—' : `${(m.successRate * 100).toFixed(1)}%`],
+            ['retries', m.retryCount],
+            ['avg attempt', m.avgExecutionMs === null ? '—' : `${Math.round(m.avgExecutionMs)} ms`],
+            ...['pending', 'running', 'succeeded', 'failed', 'dead', 'canceled'].map((key) => [key, m[key]]),
+          ],
+        ),
+      );
+    });
+
+  program
+    .command('watch')
+    .description('Tail job updates live. With an id: that job until it finishes (exit 0 if it succeeded, 8 otherwise).')
+    .argument('[id]', 'job id (default: every job)')
+    .option('--status <statuses>', 'only updates into these statuses (comma-separated)')
+    .option('--type <type>', 'only this job type', (value) => jobType(value))
+    .option('--count <n>', 'stop after this many updates', positiveInt)
+    .action(
+      (id: string | undefined, options: { status?: string; type?: string; count?: number }) =>
+        new Promise<void>((resolve, reject) => {
+          let seen = 0;
+          const status = options.status?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+          const stop = subscribe<{ jobUpdated: Job }>(
+            api(),
+            `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
+            { id, status, jobType: options.type },
+            {
+              next: ({ jobUpdated: job }) => {
+                seen += 1;
+                io.out(
+                  json()
+                    ? JSON.stringify(job)
+                    : `${time(job.updatedAt)}  job ${job.id}  ${job.jobType.toLowerCase()} ${job.entityId}  ${job.status}${job.phase !== 'FINISHED' ? ` (${job.phase})` : ''}  attempt ${job.attemptCount}${job.lastErrorType ? `  ${job.lastErrorType}` : ''}`,
+                );
+                const done = (id && final.has(job.status)) || (options.count !== undefined && seen >= options.count);
+                if (done) {
+                  if (id && final.has(job.status) && job.status !== 'SUCCEEDED') code = exitCodes.jobNotSucceeded;
+                  stop();
+                  resolve();
+                }
+              },
+              error: (error) => {
+                stop();
+                reject(error instanceof ApiError ? error : new ApiError(error.message));
+              },
+            },
+          );
+          const onSignal = () => {
+            stop();
+            resolve();
+          };
+          process.once('SIGINT', onSignal);
+        }),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (error instanceof ExitError) {
+      io.err(error.message);
+      return error.code;
+    }
+    if (error instanceof ApiError) {
+      io.err(error.code === 'NOT_FOUND' ? `NotFoundError: ${error.message}` : `error: ${error.message}`);
+      return error.code === 'NOT_FOUND' ? exitCodes.NotFoundError : exitCodes.unexpected;
+    }
+    io.err(`error: ${(error as Error).message ?? String(error)}`);
+    return exitCodes.unexpected;
+  }
+}

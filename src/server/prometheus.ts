@@ -1,0 +1,111 @@
+/**
+ * Prometheus exposition at GET /metrics (prom-client). Counters and histograms follow the events
+ * this process publishes (attempts, lease recoveries, delivery lag); gauges are read at scrape
+ * time (jobs by status and type, backlog, subscriptions). Labels are bounded: statuses, job
+ * types, error types, operation types; never entity or job ids.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { EventBus } from '../live/bus.js';
+import type { QueueStats } from '../queue/queueStatsRead.js';
+import type { RouteHandler } from './http.js';
+
+export interface PrometheusSources {
+  bus: EventBus;
+  readQueueStats(): Promise<QueueStats>;
+  subscriptions(): number;
+  webSockets(): number;
+}
+
+const outcomeByKind: Record<string, string> = {
+  succeeded: 'succeeded',
+  retry_scheduled: 'retry_scheduled',
+  dead: 'dead',
+  failed: 'failed',
+  lease_expired: 'lease_expired',
+  released: 'released',
+  attempt_finished: 'canceled',
+};
+
+export function createPrometheus(sources: PrometheusSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'syncbridge_process_' });
+
+  const jobs = new Gauge({ name: 'syncbridge_jobs', help: 'Jobs by status and job type.', labelNames: ['status', 'job_type'] as const, registers: [registry] });
+  const due = new Gauge({ name: 'syncbridge_queue_due_jobs', help: 'PENDING jobs that are due now (queue depth).', registers: [registry] });
+  const oldest = new Gauge({ name: 'syncbridge_queue_oldest_due_age_seconds', help: 'How long the longest-waiting due job has waited.', registers: [registry] });
+  const subscriptions = new Gauge({ name: 'syncbridge_subscriptions', help: 'Active jobUpdated subscriptions in this process.', registers: [registry], collect() { this.set(sources.subscriptions()); } });
+  const sockets = new Gauge({ name: 'syncbridge_websocket_connections', help: 'Open WebSocket connections in this process.', registers: [registry], collect() { this.set(sources.webSockets()); } });
+  void subscriptions;
+  void sockets;
+  const attempts = new Counter({ name: 'syncbridge_attempts_total', help: 'Attempts finished in this process, by outcome and error type.', labelNames: ['job_type', 'outcome', 'error_type'] as const, registers: [registry] });
+  const duration = new Histogram({
+    name: 'syncbridge_attempt_duration_seconds',
+    help: 'Handler run time of finished attempts.',
+    labelNames: ['job_type', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const recoveries = new Counter({ name: 'syncbridge_lease_recoveries_total', help: 'Jobs recovered from an expired lease (their worker died).', registers: [registry] });
+  const transitions = new Counter({ name: 'syncbridge_transitions_total', help: 'Job state transitions published by this process.', labelNames: ['kind'] as const, registers: [registry] });
+  const lag = new Histogram({
+    name: 'syncbridge_event_delivery_lag_seconds',
+    help: 'Commit-to-dispatch delay of transitions reaching this process (local and from other processes).',
+    labelNames: ['origin'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const operations = new Counter({ name: 'syncbridge_graphql_operations_total', help: 'GraphQL operations executed, by type and result.', labelNames: ['operation', 'result'] as const, registers: [registry] });
+  const operationDuration = new Histogram({
+    name: 'syncbridge_graphql_operation_duration_seconds',
+    help: 'GraphQL query and mutation execution time.',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  const off = sources.bus.on('job:transition', (transition) => {
+    lag.observe({ origin: transition.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - transition.at.getTime()) / 1000);
+    if (transition.remote) return; // counted by the process that made it
+    transitions.inc({ kind: transition.kind });
+    if (transition.kind === 'lease_expired') recoveries.inc();
+    const outcome = outcomeByKind[transition.kind];
+    if (!outcome || transition.from === null) return;
+    if (transition.kind === 'dead' && transition.job.deadErrorType === 'LeaseExpired') recoveries.inc();
+    const jobType = transition.job.jobType;
+    attempts.inc({ job_type: jobType, outcome, error_type: transition.job.lastErrorType ?? 'none' });
+    if (transition.job.lastDurationMs !== null) duration.observe({ job_type: jobType, outcome }, transition.job.lastDurationMs / 1000);
+  });
+
+  /** Counts GraphQL operations; the operation type is the only label (names are client-chosen). */
+  const graphqlPlugin: Plugin = {
+    onExecute: ({ args }) => {
+      const definitions = (args.document as DocumentNode).definitions;
+      const definition = definitions.find((node): node is OperationDefinitionNode => node.kind === 'OperationDefinition');
+      const operation = definition?.operation ?? 'unknown';
+      const started = performance.now();
+      return {
+        onExecuteDone: ({ result }) => {
+          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+          operations.inc({ operation, result: failed ? 'error' : 'ok' });
+          if (operation !== 'subscription') operationDuration.observe({ operation }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+
+  const route: RouteHandler = async (req, res, path) => {
+    if (path !== '/metrics' || req.method !== 'GET') return false;
+    const stats = await sources.readQueueStats();
+    jobs.reset();
+    for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
+    due.set(stats.dueCount);
+    oldest.set(stats.oldestDueAgeSeconds);
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(await registry.metrics());
+    return true;
+  };
+
+  return { registry, route, graphqlPlugin, close: off };
+}
