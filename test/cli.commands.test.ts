@@ -1,0 +1,127 @@
+/** The CLI end to end against a running server: every command, --json parsed, exit codes. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodes, main } from '../src/cli/main.js';
+import { isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
+
+const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+const execFileAsync = promisify(execFile);
+
+describe('syncbridge CLI', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp('sqlite');
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const run = async (args: string[], stdin?: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['--url', `${app.url}/graphql`, ...args], {
+      out: (text) => out.push(text),
+      err: (text) => err.push(text),
+      stdin: stdin === undefined ? undefined : Readable.from([stdin]),
+      env: {},
+    });
+    return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+  };
+
+  it('enqueue prints the job; --json is the typed result', async () => {
+    const human = await run(['enqueue', 'customer_sync', 'c_1001', '--priority', 'HIGH']);
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(/Enqueued job \d+/);
+    const json = await run(['--json', 'enqueue', 'invoice_sync', 'i_2001', '--max-retries', '1', '--at', later]);
+    expect(json.code).toBe(0);
+    expect(json.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { entityId: 'i_2001', maxRetries: 1, phase: 'SCHEDULED', jobType: 'INVOICE_SYNC' } });
+  });
+
+  it('maps every typed error to its own exit code', async () => {
+    const duplicate = await run(['--json', 'enqueue', 'invoice_sync', 'i_2001']);
+    expect(duplicate.code).toBe(exitCodes.DuplicateActiveJobError);
+    expect(duplicate.json()).toMatchObject({ __typename: 'DuplicateActiveJobError' });
+    const invalid = await run(['enqueue', 'customer_sync', 'bad id!']);
+    expect(invalid.code).toBe(exitCodes.InputError);
+    expect(invalid.err).toContain('InputError');
+    const missing = await run(['retry', '424242']);
+    expect(missing.code).toBe(exitCodes.NotFoundError);
+    const succeeded = JSON.parse((await run(['--json', 'list', '--status', 'SUCCEEDED,PENDING', '--limit', '1'])).out).edges[0].node;
+    const wrongState = await run(['--json', 'retry', succeeded.id]);
+    expect(wrongState.code).toBe(exitCodes.InvalidStateError);
+    expect(wrongState.json()).toMatchObject({ __typename: 'InvalidStateError' });
+    expect((await run(['enqueue', 'email_sync', 'x'])).code).toBe(exitCodes.usage);
+    expect((await run(['get', 'nope'])).code).toBe(exitCodes.NotFoundError);
+    const unreachable = await main(['--url', 'http://127.0.0.1:9/graphql', 'metrics'], { out: () => {}, err: () => {}, env: {} });
+    expect(unreachable).toBe(exitCodes.unexpected);
+  });
+
+  it('get, cancel, retry, replay and list', async () => {
+    const failed = (await run(['--json', 'enqueue', 'customer_sync', 'c_missing'])).json().job;
+    await waitForJob(app, Number(failed.id), isFinal);
+    const got = await run(['--json', 'get', failed.id]);
+    expect(got.json()).toMatchObject({ id: failed.id, status: 'FAILED', attempts: [{ attemptNumber: 1, errorType: 'NotFound' }] });
+    expect((await run(['get', failed.id])).out).toContain('NotFound');
+
+    const replayed = await run(['--json', 'replay', failed.id, '--attempt', got.json().attempts[0].id]);
+    expect(replayed.json()).toMatchObject({ __typename: 'ReplayJobSuccess', job: { isReplay: true, replayOf: { id: failed.id } } });
+    await waitForJob(app, Number(replayed.json().job.id), isFinal);
+
+    const retried = await run(['--json', 'retry', failed.id]);
+    expect(retried.json()).toMatchObject({ __typename: 'RetryJobSuccess', job: { id: failed.id } });
+
+    const scheduled = (await run(['--json', 'enqueue', 'customer_sync', 'c_later', '--at', later])).json().job;
+    const canceled = await run(['--json', 'cancel', scheduled.id]);
+    expect(canceled.json()).toMatchObject({ __typename: 'CancelJobSuccess', job: { status: 'CANCELED' } });
+
+    const list = await run(['--json', 'list', '--type', 'customer_sync', '--status', 'CANCELED']);
+    expect(list.json().edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([scheduled.id]);
+    expect((await run(['list', '--limit', '2'])).out).toMatch(/2 of \d+/);
+  });
+
+  it('enqueue --file reads NDJSON (or stdin) in batches, reports progress, exits 7 when items fail', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ jobType: 'invoice_sync', entityId: `file_${i}`, scheduledAt: later }));
+    const file = join(tmpdir(), `sb-cli-${process.pid}.ndjson`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const fromFile = await run(['enqueue', '--file', file, '--batch-size', '10']);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.out).toContain('30 enqueued, 0 failed');
+    expect(fromFile.err).toContain('enqueued 30/30');
+    const fromStdin = await run(['--json', 'enqueue', '--file', '-'], `${lines[0]}\n{"jobType":"customer_sync","entityId":""}\n`);
+    expect(fromStdin.code).toBe(exitCodes.batchFailures);
+    expect(fromStdin.json().map((item: { __typename: string }) => item.__typename)).toEqual(['DuplicateActiveJobError', 'InputError']);
+  });
+
+  it('metrics matches the server', async () => {
+    const metrics = (await run(['--json', 'metrics'])).json();
+    expect(metrics.totalJobs).toBe(await app.database.db.job.count());
+  });
+
+  it('watch follows a job live until it finishes (exit 8 when it did not succeed)', async () => {
+    const job = (await run(['--json', 'enqueue', 'customer_sync', 'c_1002'])).json().job;
+    const watched = await run(['--json', 'watch', job.id]);
+    const updates = watched.out.split('\n').map((line) => JSON.parse(line));
+    expect(updates.at(-1)).toMatchObject({ id: job.id, status: 'DEAD', attemptCount: 4 });
+    expect(watched.code).toBe(exitCodes.jobNotSucceeded);
+    const ok = (await run(['--json', 'enqueue', 'customer_sync', 'c_flaky'])).json().job;
+    expect((await run(['watch', ok.id])).code).toBe(0);
+    expect((await run(['watch', '999999'])).code).toBe(exitCodes.NotFoundError);
+  });
+
+  it('the installed bin runs, with --help for each command', async () => {
+    // Asynchronously: the server under test shares this process's event loop.
+    for (const command of ['enqueue', 'retry', 'cancel', 'replay', 'get', 'list', 'metrics', 'watch']) {
+      const help = await execFileAsync(process.execPath, ['bin/syncbridge.js', command, '--help'], { timeout: 20_000 });
+      expect(help.stdout).toContain(`Usage: syncbridge ${command}`);
+    }
+    const metrics = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--json', '--url', `${app.url}/graphql`, 'metrics'], { timeout: 20_000 });
+    expect(JSON.parse(metrics.stdout).totalJobs).toBeGreaterThan(0);
+    const failing = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--url', `${app.url}/graphql`, 'get', '31337'], { timeout: 20_000 }).catch((error: { code: number }) => error);
+    expect((failing as { code: number }).code).toBe(exitCodes.NotFoundError);
+  });
+});
