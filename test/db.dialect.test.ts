@@ -22,7 +22,7 @@ describe.each(providers)('dialect %s', (provider) => {
   const claim = async (workerId: string, limit = 100, leaseMs = 60_000) =>
     (await dialect().claimJobs(db(), { workerId, now: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs), limit })).map((job) => job.id);
   const success = (id: number, attemptNumber = 1): FinishRow => ({
-    id, attemptNumber, status: 'SUCCEEDED', finishedAt: new Date(), durationMs: 3, nextRunAt: null, lastError: null, lastErrorType: null, deadAt: null,
+    id, attemptNumber, status: 'SUCCEEDED', startedAt: new Date(), success: true, finishedAt: new Date(), durationMs: 3, nextRunAt: null, lastError: null, lastErrorType: null, deadAt: null,
   });
   const drain = async () => {
     await db().job.updateMany({ where: { status: { in: ['PENDING', 'RUNNING'] } }, data: { status: 'CANCELED', activeKey: null } });
@@ -81,6 +81,12 @@ describe.each(providers)('dialect %s', (provider) => {
     expect(rowB).toMatchObject({ status: 'PENDING', activeKey: 'customer_sync:d_f2', lastError: 'boom', lastErrorType: 'UpstreamTimeout', leaseOwner: null });
     expect(rowB.nextRunAt).toEqual(retryAt);
     expect((await db().job.findUniqueOrThrow({ where: { id: c.id } })).status).toBe('RUNNING');
+    // Attempt rows were written with the jobs, and only for them.
+    const attempts = await db().attempt.findMany({ where: { jobId: { in: [a.id, b.id, c.id] } }, orderBy: { jobId: 'asc' } });
+    expect(attempts.map((attempt) => [attempt.jobId, attempt.attemptNumber, attempt.success, attempt.errorType])).toEqual([
+      [a.id, 1, true, null],
+      [b.id, 1, true, 'UpstreamTimeout'],
+    ]);
     // Another owner cannot finish c.
     expect(await dialect().finishJobs(db(), { leaseOwner: 'thief', rows: [success(c.id)] })).toEqual([]);
   });

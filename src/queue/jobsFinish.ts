@@ -1,6 +1,6 @@
 /**
- * Writes a batch of attempt outcomes: the jobs' new states (one statement) and their Attempt rows
- * (one statement), in one transaction; then publishes the transitions. A job that this worker no
+ * Writes a batch of attempt outcomes (the jobs' new states and their Attempt rows, atomically, in
+ * the dialect's fewest statements), then publishes the transitions. A job that this worker no
  * longer holds (its lease expired and another worker took it over) is left alone and its attempt
  * is not written here: the lease recovery already recorded it as lost.
  */
@@ -10,7 +10,7 @@ import type { JobStatus, TransitionKind } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 
 export interface FinishedAttempt {
-  row: FinishRow;
+  row: Omit<FinishRow, 'startedAt' | 'success'>;
   startedAt: Date;
   success: boolean;
 }
@@ -30,25 +30,9 @@ export async function jobsFinish(
   kindOverride?: TransitionKind,
 ): Promise<Job[]> {
   if (!attempts.length) return [];
-  const jobs = await context.db.$transaction(async (tx) => {
-    const finished = await context.dialect.finishJobs(tx as typeof context.db, { leaseOwner, rows: attempts.map((attempt) => attempt.row) });
-    const ids = new Set(finished.map((job) => job.id));
-    const kept = attempts.filter((attempt) => ids.has(attempt.row.id));
-    if (kept.length) {
-      await tx.attempt.createMany({
-        data: kept.map(({ row, startedAt, success }) => ({
-          jobId: row.id,
-          attemptNumber: row.attemptNumber,
-          startedAt,
-          finishedAt: row.finishedAt,
-          success,
-          errorSummary: row.lastError,
-          errorType: row.lastErrorType,
-          durationMs: row.durationMs,
-        })),
-      });
-    }
-    return finished;
+  const jobs = await context.dialect.finishJobs(context.db, {
+    leaseOwner,
+    rows: attempts.map(({ row, startedAt, success }) => ({ ...row, startedAt, success })),
   });
   if (!jobs.length) return [];
   const rowById = new Map(attempts.map((attempt) => [attempt.row.id, attempt.row]));

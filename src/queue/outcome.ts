@@ -31,12 +31,14 @@ export function summarize(message: string): string {
   return message.length <= errorSummaryLimit ? message : `${message.slice(0, errorSummaryLimit - 1)}…`;
 }
 
+export type OutcomeRow = Omit<FinishRow, 'startedAt' | 'success'>;
+
 export function finishRowFor(
   job: FinishingJob,
   outcome: AttemptOutcome,
   timing: { finishedAt: Date; durationMs: number },
   backoffBaseSeconds: number,
-): FinishRow {
+): OutcomeRow {
   const base = { id: job.id, attemptNumber: job.attemptCount, finishedAt: timing.finishedAt, durationMs: timing.durationMs };
   if (outcome.success) {
     return { ...base, status: 'SUCCEEDED', nextRunAt: null, lastError: null, lastErrorType: null, deadAt: null };

@@ -48,6 +48,7 @@ export class Worker {
   private readonly running = new Map<number, RunningJob>();
   private pendingFinishes: (FinishedAttempt & { entry: RunningJob })[] = [];
   private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
   private claiming: Promise<void> | undefined;
   private claimAgain = false;
   private stopping = false;
@@ -179,7 +180,14 @@ export class Worker {
       'attempt finished',
     );
     this.pendingFinishes.push({ row, startedAt: entry.startedAt, success: outcome.success, entry });
-    await this.flushFinishes();
+    // Write on the next turn, so every outcome of this turn shares one batch.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.flushFinishes();
+      });
+    }
   }
 
   /** Writes every queued outcome; concurrent callers share one batch in flight. */

@@ -14,11 +14,13 @@ export interface ClaimParams {
   limit: number;
 }
 
-/** The outcome of one attempt, as written to its job by `finishJobs`. */
+/** The outcome of one attempt, as written to its job and its Attempt row by `finishJobs`. */
 export interface FinishRow {
   id: number;
   /** The attempt being finished: the update applies only if the job is still on it. */
   attemptNumber: number;
+  startedAt: Date;
+  success: boolean;
   status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'DEAD';
   finishedAt: Date;
   durationMs: number;
@@ -85,8 +87,10 @@ export interface Dialect {
    */
   insertJobs(db: Db, rows: NewJobRow[]): Promise<{ id: number; activeKey: string }[]>;
   /**
-   * Writes many attempt outcomes in one statement; returns the rows it wrote, as written (a row
-   * read afterwards could already show the next attempt).
+   * Writes many attempt outcomes atomically: each job's new state and its Attempt row, for the
+   * jobs this lease owner still holds on that attempt (others are left alone, their attempt not
+   * written: lease recovery recorded it). A CANCELED job stays CANCELED; its attempt is written.
+   * Returns the job rows as written (a row read afterwards could already show the next attempt).
    */
   finishJobs(db: Db, params: FinishParams): Promise<Job[]>;
   /** Extends the leases of jobs this worker still holds; returns those it still holds. */

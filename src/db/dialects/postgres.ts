@@ -79,30 +79,46 @@ export const postgresDialect: Dialect = {
 
   async finishJobs(db, { leaseOwner, rows }) {
     const payload = JSON.stringify(
-      rows.map((row) => ({ ...row, finishedAt: iso(row.finishedAt), nextRunAt: iso(row.nextRunAt), deadAt: iso(row.deadAt) })),
+      rows.map((row) => ({
+        ...row,
+        startedAt: iso(row.startedAt),
+        finishedAt: iso(row.finishedAt),
+        nextRunAt: iso(row.nextRunAt),
+        deadAt: iso(row.deadAt),
+      })),
     );
+    // One statement: the job update and the attempt insert commit together, no transaction round trips.
     return db.$queryRaw<Job[]>`
-      UPDATE "Job" AS j
-         SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
-             "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN j."activeKey" END,
-             "nextRunAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE j."nextRunAt" END,
-             "deadAt" = CASE WHEN j."status" = 'RUNNING' THEN f."deadAt" END,
-             "deadError" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
-             "deadErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
-             "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
-             "lastFinishedAt" = f."finishedAt",
-             "lastDurationMs" = f."durationMs",
-             "lastError" = f."lastError",
-             "lastErrorType" = f."lastErrorType",
-             "updatedAt" = f."finishedAt"
-        FROM jsonb_to_recordset(${payload}::jsonb) AS f(
-               "id" int, "attemptNumber" int, "status" text, "finishedAt" timestamp, "durationMs" int,
-               "nextRunAt" timestamp, "lastError" text, "lastErrorType" text, "deadAt" timestamp)
-       WHERE j."id" = f."id"
-         AND j."leaseOwner" = ${leaseOwner}
-         AND j."attemptCount" = f."attemptNumber"
-         AND j."status" IN ('RUNNING', 'CANCELED')
-      RETURNING j.*`;
+      WITH f AS (
+        SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS f(
+          "id" int, "attemptNumber" int, "status" text, "startedAt" timestamp, "finishedAt" timestamp, "success" boolean,
+          "durationMs" int, "nextRunAt" timestamp, "lastError" text, "lastErrorType" text, "deadAt" timestamp)
+      ), updated AS (
+        UPDATE "Job" AS j
+           SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
+               "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN j."activeKey" END,
+               "nextRunAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE j."nextRunAt" END,
+               "deadAt" = CASE WHEN j."status" = 'RUNNING' THEN f."deadAt" END,
+               "deadError" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
+               "deadErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
+               "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
+               "lastFinishedAt" = f."finishedAt",
+               "lastDurationMs" = f."durationMs",
+               "lastError" = f."lastError",
+               "lastErrorType" = f."lastErrorType",
+               "updatedAt" = f."finishedAt"
+          FROM f
+         WHERE j."id" = f."id"
+           AND j."leaseOwner" = ${leaseOwner}
+           AND j."attemptCount" = f."attemptNumber"
+           AND j."status" IN ('RUNNING', 'CANCELED')
+        RETURNING j.*
+      ), attempts AS (
+        INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs")
+        SELECT u."id", f."attemptNumber", f."startedAt", f."finishedAt", f."success", f."lastError", f."lastErrorType", f."durationMs"
+          FROM updated AS u JOIN f ON f."id" = u."id"
+      )
+      SELECT * FROM updated`;
   },
 
   async renewLeases(db, { workerId, ids, leaseExpiresAt }) {

@@ -80,33 +80,53 @@ export const sqliteDialect: Dialect = {
 
   async finishJobs(db, { leaseOwner, rows }) {
     const payload = JSON.stringify(
-      rows.map((row) => ({ ...row, finishedAt: ms(row.finishedAt), nextRunAt: ms(row.nextRunAt), deadAt: ms(row.deadAt) })),
+      rows.map((row) => ({
+        ...row,
+        startedAt: ms(row.startedAt),
+        finishedAt: ms(row.finishedAt),
+        nextRunAt: ms(row.nextRunAt),
+        deadAt: ms(row.deadAt),
+        success: row.success ? 1 : 0,
+      })),
     );
-    return db.$queryRaw<Job[]>`
-      UPDATE "Job"
-         SET "status" = CASE WHEN "Job"."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
-             "activeKey" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'PENDING' THEN "Job"."activeKey" END,
-             "nextRunAt" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE "Job"."nextRunAt" END,
-             "deadAt" = CASE WHEN "Job"."status" = 'RUNNING' THEN f."deadAt" END,
-             "deadError" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
-             "deadErrorType" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
-             "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
-             "lastFinishedAt" = f."finishedAt",
-             "lastDurationMs" = f."durationMs",
-             "lastError" = f."lastError",
-             "lastErrorType" = f."lastErrorType",
-             "updatedAt" = f."finishedAt"
-        FROM (SELECT value ->> 'id' AS "id", value ->> 'attemptNumber' AS "attemptNumber",
-                     value ->> 'status' AS "status", value ->> 'finishedAt' AS "finishedAt",
-                     value ->> 'durationMs' AS "durationMs", value ->> 'nextRunAt' AS "nextRunAt",
-                     value ->> 'lastError' AS "lastError", value ->> 'lastErrorType' AS "lastErrorType",
-                     value ->> 'deadAt' AS "deadAt"
-                FROM json_each(${payload})) AS f
-       WHERE "Job"."id" = f."id"
-         AND "Job"."leaseOwner" = ${leaseOwner}
-         AND "Job"."attemptCount" = f."attemptNumber"
-         AND "Job"."status" IN ('RUNNING', 'CANCELED')
-      RETURNING *`;
+    // SQLite has no DML in CTEs: two statements in one (batch) transaction. The attempts go first,
+    // under the same conditions the update checks, while the rows still show the attempt.
+    const [, written] = await db.$transaction([
+      db.$executeRaw`
+        INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs")
+        SELECT "Job"."id", f.value ->> 'attemptNumber', f.value ->> 'startedAt', f.value ->> 'finishedAt', f.value ->> 'success',
+               f.value ->> 'lastError', f.value ->> 'lastErrorType', f.value ->> 'durationMs'
+          FROM json_each(${payload}) AS f JOIN "Job" ON "Job"."id" = f.value ->> 'id'
+         WHERE "Job"."leaseOwner" = ${leaseOwner}
+           AND "Job"."attemptCount" = f.value ->> 'attemptNumber'
+           AND "Job"."status" IN ('RUNNING', 'CANCELED')`,
+      db.$queryRaw<Job[]>`
+        UPDATE "Job"
+           SET "status" = CASE WHEN "Job"."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
+               "activeKey" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'PENDING' THEN "Job"."activeKey" END,
+               "nextRunAt" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE "Job"."nextRunAt" END,
+               "deadAt" = CASE WHEN "Job"."status" = 'RUNNING' THEN f."deadAt" END,
+               "deadError" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
+               "deadErrorType" = CASE WHEN "Job"."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
+               "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
+               "lastFinishedAt" = f."finishedAt",
+               "lastDurationMs" = f."durationMs",
+               "lastError" = f."lastError",
+               "lastErrorType" = f."lastErrorType",
+               "updatedAt" = f."finishedAt"
+          FROM (SELECT value ->> 'id' AS "id", value ->> 'attemptNumber' AS "attemptNumber",
+                       value ->> 'status' AS "status", value ->> 'finishedAt' AS "finishedAt",
+                       value ->> 'durationMs' AS "durationMs", value ->> 'nextRunAt' AS "nextRunAt",
+                       value ->> 'lastError' AS "lastError", value ->> 'lastErrorType' AS "lastErrorType",
+                       value ->> 'deadAt' AS "deadAt"
+                  FROM json_each(${payload})) AS f
+         WHERE "Job"."id" = f."id"
+           AND "Job"."leaseOwner" = ${leaseOwner}
+           AND "Job"."attemptCount" = f."attemptNumber"
+           AND "Job"."status" IN ('RUNNING', 'CANCELED')
+        RETURNING *`,
+    ]);
+    return written;
   },
 
   async renewLeases(db, { workerId, ids, leaseExpiresAt }) {
