@@ -16,6 +16,7 @@ import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
 import { staticRoutes } from './server/static.js';
+import { startTracing } from './tracing.js';
 import { createPrometheus } from './server/prometheus.js';
 import { queueStatsRead } from './queue/queueStatsRead.js';
 import { LiveChannel } from './live/channel.js';
@@ -50,6 +51,7 @@ export interface StartOptions {
 
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
+  const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint }) : undefined;
   const database = await openDatabase(config, { queryEvents: options.queryEvents });
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
   const bus = new EventBus(logger);
@@ -155,6 +157,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       server.closeAllConnections();
       await closed;
       await database.close();
+      await tracing?.shutdown();
     })());
 
   return { config, url, database, context, bus, live: { ...live, channel, websocket }, yoga: graphql.yoga, worker, mocks, logger, stop };

@@ -68,6 +68,8 @@ const envSchema = z.object({
     .refine((raw) => raw === undefined || raw === '' || /^rediss?:\/\/.+$/.test(raw), 'must be redis://host:port (or rediss://)'),
   SYNCBRIDGE_WS_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: 10_000 }),
   SYNCBRIDGE_WS_KEEPALIVE_SECONDS: number({ min: 1, max: 3600, fallback: 12 }),
+  SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -95,6 +97,9 @@ export interface Config {
   redisUrl: string | undefined;
   wsMaxConnections: number;
   wsKeepAliveSeconds: number;
+  /** OpenTelemetry traces over OTLP/HTTP. */
+  tracing: boolean;
+  otlpEndpoint: string | undefined;
   logLevel: string;
 }
 
@@ -129,6 +134,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL || undefined,
     wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
     wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,
+    tracing: e.SYNCBRIDGE_TRACING,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -29,6 +29,8 @@ export interface MockRequestRecord {
   method: string;
   path: string;
   correlationId: string | undefined;
+  /** W3C trace context, when the caller traces. */
+  traceparent: string | undefined;
 }
 
 export class MockUpstreams {
@@ -44,7 +46,7 @@ export class MockUpstreams {
     if (!match) return false;
     const [, system, rest = ''] = match;
     const correlationId = req.headers['x-correlation-id'] as string | undefined;
-    this.requests.push({ method: req.method ?? 'GET', path, correlationId });
+    this.requests.push({ method: req.method ?? 'GET', path, correlationId, traceparent: req.headers.traceparent as string | undefined });
     if (this.requests.length > 10_000) this.requests.splice(0, 5_000);
     if (correlationId) res.setHeader('x-correlation-id', correlationId);
     if (system === 'crm') this.crm(req, res, rest);

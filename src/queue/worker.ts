@@ -7,6 +7,7 @@
  * only at the poll interval, which catches scheduled jobs and retries coming due.
  */
 import { randomUUID } from 'node:crypto';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import { executeJob, JobAbortedError, type AbortReason } from './executor.js';
 import { jobsFinish, type FinishedAttempt } from './jobsFinish.js';
 import { leasesRecover } from './leasesRecover.js';
 import { finishRowFor, type AttemptOutcome } from './outcome.js';
+import { tracer } from '../tracing.js';
 
 export interface WorkerOptions {
   context: QueueContext;
@@ -167,8 +169,31 @@ export class Worker {
     this.running.set(job.id, entry);
     logger.info('attempt started');
     const began = performance.now();
-    entry.done = executeJob(job, { handlers: this.options.handlers, clients: this.options.clients, logger, signal: controller.signal })
-      .catch((error: unknown): AttemptOutcome => ({ success: false, errorType: 'ValidationError', message: String(error), retryable: false }))
+    entry.done = tracer
+      .startActiveSpan(
+        'job.attempt',
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'syncbridge.job.id': job.id,
+            'syncbridge.job.type': job.jobType,
+            'syncbridge.entity.id': job.entityId,
+            'syncbridge.attempt': job.attemptCount,
+            'syncbridge.correlation_id': job.correlationId,
+          },
+        },
+        async (span) => {
+          const outcome = await executeJob(job, { handlers: this.options.handlers, clients: this.options.clients, logger, signal: controller.signal }).catch(
+            (error: unknown): AttemptOutcome => ({ success: false, errorType: 'ValidationError', message: String(error), retryable: false }),
+          );
+          if (!outcome.success) {
+            span.setAttribute('error.type', outcome.errorType);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
+          }
+          span.end();
+          return outcome;
+        },
+      )
       .then((outcome) => this.finish(entry, outcome, Math.round(performance.now() - began)));
   }
 

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { tracer } from '../tracing.js';
 import { createYoga, useErrorHandler, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../graphql/builder.js';
@@ -44,6 +46,28 @@ export function createGraphQLServer(options: { queue: QueueContext; live: GraphQ
     }
   });
 
+  // A span per GraphQL operation (a no-op unless tracing is on).
+  const traceOperations: Plugin = {
+    onExecute: ({ args }) => {
+      const definition = (args.document as DocumentNode).definitions.find((node): node is OperationDefinitionNode => node.kind === 'OperationDefinition');
+      const type = definition?.operation ?? 'query';
+      const span = tracer.startSpan(`graphql.${type}`, {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'graphql.operation.type': type,
+          'graphql.operation.name': definition?.name?.value ?? '',
+          'syncbridge.request_id': (args.contextValue as Partial<GraphQLContext>).requestId ?? '',
+        },
+      });
+      return {
+        onExecuteDone: ({ result }) => {
+          if ('errors' in result && Array.isArray(result.errors) && result.errors.length) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        },
+      };
+    },
+  };
+
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -69,7 +93,7 @@ export function createGraphQLServer(options: { queue: QueueContext; live: GraphQ
       requestId: request ? requestIdOf(request) : randomUUID(),
       logger,
     }),
-    plugins: [requestIdHeader, logUnexpected, ...(options.plugins ?? [])],
+    plugins: [requestIdHeader, logUnexpected, traceOperations, ...(options.plugins ?? [])],
   });
 
   const route: RouteHandler = async (req, res, path) => {
