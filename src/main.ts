@@ -80,10 +80,12 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   await channel.start();
   const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
   let webSockets = () => 0;
+  let sharedStats = () => ({ members: 0, groups: 0 });
   const prometheus = createPrometheus({
     bus,
     readQueueStats: () => queueStatsRead(context),
-    subscriptions: () => live.jobs.size + live.metrics.size,
+    // A shared execution is one hub subscription serving many subscribers.
+    subscriptions: () => live.jobs.size + live.metrics.size - sharedStats().groups + sharedStats().members,
     webSockets: () => webSockets(),
   });
   const graphql = createGraphQLServer({ queue: context, live, logger, plugins: [prometheus.graphqlPlugin] });
@@ -115,6 +117,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     keepAliveMs: config.wsKeepAliveSeconds * 1000,
   });
   webSockets = () => websocket.connections;
+  sharedStats = () => websocket.shared.stats;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 

@@ -7,7 +7,8 @@
 import type { Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import { SharedSubscriptions } from './sharedSubscriptions.js';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../graphql/builder.js';
@@ -42,10 +43,12 @@ export function attachGraphQLWebSocket(
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
+  const shared = new SharedSubscriptions();
   const disposable = useServer<Record<string, unknown> | undefined>(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      subscribe: (args) =>
+        shared.subscribe(args, async () => (await (args.rootValue as Enveloped).subscribe(args)) as AsyncIterableIterator<ExecutionResult> | ExecutionResult),
       onSubscribe: async (context, _id, params) => {
         const enveloped = yoga.getEnveloped({ ...context, req: context.extra.request, socket: context.extra.socket, params });
         const args: ExecutionArgs = {
@@ -66,6 +69,7 @@ export function attachGraphQLWebSocket(
 
   return {
     wss,
+    shared,
     get connections() {
       return wss.clients.size;
     },
