@@ -6,6 +6,7 @@
  * Columns are `timestamp(3)` holding UTC (Prisma's convention); raw SQL binds ISO-8601 text and
  * casts it, which is independent of the server's and the driver's time zones.
  */
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/postgresql/client.js';
@@ -17,7 +18,14 @@ export const eventChannel = 'syncbridge_job_transitions';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-let statementCounter = 0;
+/**
+ * Prepared-statement names: one per distinct SQL text, so each connection parses and plans a
+ * statement once and reuses it (pg skips the Parse step for a name it has prepared). A name per
+ * call would prepare every query anew and leave each one allocated on the server.
+ */
+function statementName(query: { sql: string }): string {
+  return `sb_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
+}
 
 export const postgresDialect: Dialect = {
   provider: 'postgresql',
@@ -26,11 +34,7 @@ export const postgresDialect: Dialect = {
   adapterFactory: (url) => new PrismaPg({ connectionString: url, max: 10 }),
 
   async openClient(url, options) {
-    // Named statements let PostgreSQL reuse plans for the hot claim/finish queries.
-    const adapter = new PrismaPg(
-      { connectionString: url, max: 10 },
-      { statementNameGenerator: () => `sb_${++statementCounter}` },
-    );
+    const adapter = new PrismaPg({ connectionString: url, max: 10 }, { statementNameGenerator: statementName });
     return new PrismaClient({ adapter, log: options?.queryEvents ? [{ emit: 'event', level: 'query' }] : [] }) as unknown as Db;
   },
 
