@@ -48,6 +48,8 @@ export class Worker {
   readonly id: string;
   private readonly context: QueueContext;
   private readonly running = new Map<number, RunningJob>();
+  /** Handlers that returned, outcomes not yet written: their slots are free, their leases still held. */
+  private readonly writing = new Map<number, RunningJob>();
   private pendingFinishes: (FinishedAttempt & { entry: RunningJob })[] = [];
   private flushing: Promise<void> | undefined;
   private flushScheduled = false;
@@ -205,6 +207,9 @@ export class Worker {
       'attempt finished',
     );
     this.pendingFinishes.push({ row, startedAt: entry.startedAt, success: outcome.success, entry });
+    // The slot is free now; the lease stays ours until the outcome is written.
+    this.running.delete(entry.job.id);
+    this.writing.set(entry.job.id, entry);
     // Write on the next turn, so every outcome of this turn shares one batch.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -245,7 +250,7 @@ export class Worker {
     }
     // Only this attempt's entry: once the write committed, a retry due at once may already have
     // been claimed again and be running under the same job id.
-    for (const { row, entry } of batch) if (this.running.get(row.id) === entry) this.running.delete(row.id);
+    for (const { row, entry } of batch) if (this.writing.get(row.id) === entry) this.writing.delete(row.id);
     this.kick();
   }
 
@@ -257,9 +262,9 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
-    if (!this.running.size || this.stopping) return;
+    if ((!this.running.size && !this.writing.size) || this.stopping) return;
     const { db, dialect, settings } = this.context;
-    const ids = [...this.running.keys()];
+    const ids = [...new Set([...this.running.keys(), ...this.writing.keys()])];
     try {
       const held = new Set(
         await dialect.renewLeases(db, { workerId: this.id, ids, leaseExpiresAt: new Date(this.context.now().getTime() + settings.leaseSeconds * 1000) }),
