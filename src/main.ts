@@ -136,6 +136,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
         handlers: options.handlers ?? defaultHandlers(),
         clients,
         concurrency: config.workerConcurrency,
+        prefetch: config.workerPrefetch,
         pollIntervalMs: config.workerPollSeconds * 1000,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
         databaseUrl: config.databaseUrl,

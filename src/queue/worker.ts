@@ -31,6 +31,12 @@ export interface WorkerOptions {
   /** For LISTEN/NOTIFY wake-ups on PostgreSQL. */
   databaseUrl: string;
   workerId?: string;
+  /**
+   * Jobs claimed ahead of free handler slots (default: as many as the concurrency), so the next
+   * jobs are in hand when handlers finish instead of one claim round trip later. They are leased
+   * (RUNNING) while they wait; a canceled one is never started.
+   */
+  prefetch?: number;
 }
 
 interface RunningJob {
@@ -50,6 +56,8 @@ export class Worker {
   private readonly running = new Map<number, RunningJob>();
   /** Handlers that returned, outcomes not yet written: their slots are free, their leases still held. */
   private readonly writing = new Map<number, RunningJob>();
+  /** Claimed (leased) jobs waiting for a free handler slot, in claim order. */
+  private readonly ready: { job: Job; claimedAt: Date }[] = [];
   private pendingFinishes: (FinishedAttempt & { entry: RunningJob })[] = [];
   private flushing: Promise<void> | undefined;
   private flushScheduled = false;
@@ -100,6 +108,17 @@ export class Worker {
     this.stopping = true;
     for (const cleanup of this.cleanups.splice(0)) await cleanup();
     await this.claiming;
+    // Claimed jobs that never started go straight back, not counted against maxRetries.
+    for (const { job, claimedAt } of this.ready.splice(0)) {
+      this.settleUnstarted(job, claimedAt, {
+        success: false,
+        errorType: 'WorkerShutdown',
+        message: 'The worker shut down before the job started.',
+        retryable: true,
+        immediate: true,
+        budgetFree: true,
+      });
+    }
     await this.waitForRunning(this.options.shutdownGraceMs);
     if (this.running.size) {
       this.context.logger.warn({ workerId: this.id, running: this.running.size }, 'grace period over: aborting running jobs');
@@ -127,7 +146,7 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     do {
       this.claimAgain = false;
-      const capacity = this.options.concurrency - this.running.size;
+      const capacity = this.options.concurrency + this.prefetch - this.running.size - this.ready.length;
       if (capacity <= 0) return;
       try {
         const claimed = await this.claimBatch(capacity);
@@ -153,12 +172,25 @@ export class Worker {
       this.context,
       jobs.map((job) => ({ jobId: job.id, from: 'PENDING' as const, to: 'RUNNING' as const, kind: 'claimed' as const, attemptNumber: job.attemptCount, at: now, job })),
     );
-    for (const job of jobs) this.run(job, now);
+    for (const job of jobs) this.ready.push({ job, claimedAt: now });
+    this.pump();
     return jobs.length;
   }
 
-  private run(job: Job, claimedAt: Date): void {
-    const controller = new AbortController();
+  /** Starts ready jobs while handler slots are free. */
+  private pump(): void {
+    while (!this.stopping && this.running.size < this.options.concurrency) {
+      const next = this.ready.shift();
+      if (!next) return;
+      this.run(next.job, next.claimedAt);
+    }
+  }
+
+  private get prefetch(): number {
+    return this.options.prefetch ?? this.options.concurrency;
+  }
+
+  private entryFor(job: Job, claimedAt: Date): RunningJob {
     const logger = this.context.logger.child({
       jobId: job.id,
       jobType: job.jobType,
@@ -166,9 +198,20 @@ export class Worker {
       attempt: job.attemptCount,
       correlationId: job.correlationId,
     });
-    const startedAt = job.lastStartedAt ?? claimedAt;
-    const entry: RunningJob = { job, controller, logger, startedAt, done: Promise.resolve() };
+    const entry: RunningJob = { job, controller: new AbortController(), logger, startedAt: job.lastStartedAt ?? claimedAt, done: Promise.resolve() };
     this.running.set(job.id, entry);
+    return entry;
+  }
+
+  /** Records the outcome of a claimed job that will not run (canceled or released while waiting). */
+  private settleUnstarted(job: Job, claimedAt: Date, outcome: AttemptOutcome): void {
+    const entry = this.entryFor(job, claimedAt);
+    entry.done = this.finish(entry, outcome, 0);
+  }
+
+  private run(job: Job, claimedAt: Date): void {
+    const entry = this.entryFor(job, claimedAt);
+    const { controller, logger } = entry;
     logger.info('attempt started');
     const began = performance.now();
     entry.done = tracer
@@ -210,6 +253,7 @@ export class Worker {
     // The slot is free now; the lease stays ours until the outcome is written.
     this.running.delete(entry.job.id);
     this.writing.set(entry.job.id, entry);
+    this.pump();
     // Write on the next turn, so every outcome of this turn shares one batch.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -255,6 +299,15 @@ export class Worker {
   }
 
   private abort(jobId: number, reason: AbortReason): void {
+    const waiting = this.ready.findIndex((item) => item.job.id === jobId);
+    if (waiting >= 0) {
+      const [{ job, claimedAt }] = this.ready.splice(waiting, 1) as [{ job: Job; claimedAt: Date }];
+      // Never started: a cancel is recorded as such; a lost lease is someone else's job now.
+      if (reason === 'canceled') {
+        this.settleUnstarted(job, claimedAt, { success: false, errorType: 'Canceled', message: new JobAbortedError('canceled').message, retryable: false });
+      }
+      return;
+    }
     const entry = this.running.get(jobId);
     if (!entry || entry.controller.signal.aborted) return;
     entry.logger.warn({ reason }, 'aborting handler');
@@ -262,14 +315,14 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
-    if ((!this.running.size && !this.writing.size) || this.stopping) return;
+    if ((!this.running.size && !this.writing.size && !this.ready.length) || this.stopping) return;
     const { db, dialect, settings } = this.context;
-    const ids = [...new Set([...this.running.keys(), ...this.writing.keys()])];
+    const ids = [...new Set([...this.running.keys(), ...this.writing.keys(), ...this.ready.map((item) => item.job.id)])];
     try {
       const held = new Set(
         await dialect.renewLeases(db, { workerId: this.id, ids, leaseExpiresAt: new Date(this.context.now().getTime() + settings.leaseSeconds * 1000) }),
       );
-      const lost = ids.filter((id) => !held.has(id) && this.running.has(id));
+      const lost = ids.filter((id) => !held.has(id) && (this.running.has(id) || this.ready.some((item) => item.job.id === id)));
       if (!lost.length) return;
       const statuses = await db.job.findMany({ where: { id: { in: lost } }, select: { id: true, status: true } });
       for (const { id, status } of statuses) this.abort(id, status === 'CANCELED' ? 'canceled' : 'lease-lost');
