@@ -12,6 +12,7 @@
 import type { Job } from '../db/client.js';
 import type { EventBus } from './bus.js';
 import type { JobStatus, JobTransition } from './events.js';
+import { PushIterator } from './pushIterator.js';
 
 export interface JobUpdateFilter {
   id?: number;
@@ -19,26 +20,19 @@ export interface JobUpdateFilter {
   jobType?: string;
 }
 
-export class SubscriberTooSlowError extends Error {
-  override name = 'SubscriberTooSlowError';
-  constructor(limit: number) {
-    super(`The subscriber fell more than ${limit} jobs behind and was dropped; resubscribe to continue.`);
-  }
-}
+export { SubscriberTooSlowError } from './pushIterator.js';
 
-export class JobSubscription implements AsyncIterableIterator<Job> {
-  private buffer: Job[] = [];
-  private waiting: ((result: IteratorResult<Job>) => void) | undefined;
-  private failure: Error | undefined;
-  private closed = false;
+export class JobSubscription extends PushIterator<Job> {
   /** Updates dropped by compaction (intermediate states of jobs the consumer had not read yet). */
   coalesced = 0;
 
   constructor(
     readonly filter: JobUpdateFilter,
-    private readonly maxBuffered: number,
-    private readonly onClose: (subscription: JobSubscription) => void,
-  ) {}
+    maxBuffered: number,
+    onClose: (subscription: JobSubscription) => void,
+  ) {
+    super(maxBuffered, () => onClose(this));
+  }
 
   matches(job: Job): boolean {
     const { id, statuses, jobType } = this.filter;
@@ -46,18 +40,6 @@ export class JobSubscription implements AsyncIterableIterator<Job> {
     if (statuses?.length && !statuses.includes(job.status as JobStatus)) return false;
     if (jobType && job.jobType !== jobType) return false;
     return true;
-  }
-
-  push(job: Job): void {
-    if (this.closed) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: job, done: false });
-      return;
-    }
-    this.buffer.push(job);
-    if (this.buffer.length > this.maxBuffered) this.compact();
   }
 
   /**
@@ -71,7 +53,8 @@ export class JobSubscription implements AsyncIterableIterator<Job> {
     this.buffer = [job, ...this.buffer.filter((queued) => queued.updatedAt >= job.updatedAt && !same(queued))];
   }
 
-  private compact(): void {
+  /** Too far behind: keep only each job's latest state; still too far: drop the subscriber. */
+  protected override overflow(): void {
     const latest = new Map<number, Job>();
     for (const job of this.buffer) {
       latest.delete(job.id);
@@ -79,55 +62,7 @@ export class JobSubscription implements AsyncIterableIterator<Job> {
     }
     this.coalesced += this.buffer.length - latest.size;
     this.buffer = [...latest.values()];
-    if (this.buffer.length > this.maxBuffered) this.fail(new SubscriberTooSlowError(this.maxBuffered));
-  }
-
-  private fail(error: Error): void {
-    this.failure = error;
-    this.buffer = [];
-    this.close();
-  }
-
-  next(): Promise<IteratorResult<Job>> {
-    const job = this.buffer.shift();
-    if (job) return Promise.resolve({ value: job, done: false });
-    if (this.failure) {
-      const error = this.failure;
-      this.failure = undefined;
-      return Promise.reject(error);
-    }
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<Job>> {
-    this.close();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error: unknown): Promise<IteratorResult<Job>> {
-    this.close();
-    return Promise.reject(error);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose(this);
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      if (this.failure) {
-        const error = this.failure;
-        this.failure = undefined;
-        // Settle the pending next() with the failure: the consumer is waiting on it.
-        resolve(Promise.reject(error) as unknown as IteratorResult<Job>);
-      } else resolve({ value: undefined, done: true });
-    }
+    if (this.buffer.length > this.limit) super.overflow();
   }
 }
 

@@ -5,44 +5,16 @@
  */
 import type { QueueContext } from './context.js';
 import { metricsRead, type QueueMetrics } from './metricsRead.js';
+import { PushIterator } from '../live/pushIterator.js';
 
-class LatestValue<T> implements AsyncIterableIterator<T> {
-  private value: T | undefined;
-  private waiting: ((result: IteratorResult<T>) => void) | undefined;
-  private closed = false;
-  constructor(private readonly onClose: () => void) {}
-
-  offer(value: T): void {
-    if (this.closed) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value, done: false });
-    } else this.value = value;
+/** Holds only the newest figures: a slow subscriber skips stale ones instead of queueing them. */
+class LatestValue<T> extends PushIterator<T> {
+  constructor(onClose: () => void) {
+    super(1, onClose);
   }
 
-  next(): Promise<IteratorResult<T>> {
-    if (this.value !== undefined) {
-      const value = this.value;
-      this.value = undefined;
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    if (!this.closed) {
-      this.closed = true;
-      this.onClose();
-      this.waiting?.({ value: undefined, done: true });
-      this.waiting = undefined;
-    }
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
+  protected override overflow(): void {
+    this.buffer = this.buffer.slice(-1);
   }
 }
 
@@ -69,7 +41,7 @@ export class MetricsFeed {
     const subscriber = new LatestValue<QueueMetrics>(() => this.subscribers.delete(subscriber));
     this.subscribers.add(subscriber);
     metricsRead(this.context).then(
-      (metrics) => subscriber.offer(metrics),
+      (metrics) => subscriber.push(metrics),
       (error: unknown) => this.context.logger.error({ err: error }, 'metrics for a new subscriber failed'),
     );
     return subscriber;
@@ -91,7 +63,7 @@ export class MetricsFeed {
     this.lastRun = Date.now();
     try {
       const metrics = await metricsRead(this.context);
-      for (const subscriber of this.subscribers) subscriber.offer(metrics);
+      for (const subscriber of this.subscribers) subscriber.push(metrics);
     } catch (error) {
       this.context.logger.error({ err: error }, 'computing live metrics failed');
     }

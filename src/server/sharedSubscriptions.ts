@@ -12,70 +12,11 @@
  * (its socket is not draining) gets SubscriberTooSlowError and leaves, without slowing the others.
  */
 import { print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
-import { SubscriberTooSlowError } from '../live/jobUpdates.js';
+import { PushIterator } from '../live/pushIterator.js';
+
+type Member = PushIterator<ExecutionResult>;
 
 type Source = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
-
-class Member implements AsyncIterableIterator<ExecutionResult> {
-  private queue: ExecutionResult[] = [];
-  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
-  private failure: Error | undefined;
-  private closed = false;
-
-  constructor(
-    private readonly maxQueued: number,
-    private readonly onLeave: (member: Member) => void,
-  ) {}
-
-  push(result: ExecutionResult): void {
-    if (this.closed) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: result, done: false });
-    } else if (this.queue.length >= this.maxQueued) {
-      this.failure = new SubscriberTooSlowError(this.maxQueued);
-      this.queue = [];
-      this.leave();
-    } else this.queue.push(result);
-  }
-
-  end(): void {
-    this.leave();
-  }
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    const value = this.queue.shift();
-    if (value) return Promise.resolve({ value, done: false });
-    if (this.failure) {
-      const error = this.failure;
-      this.failure = undefined;
-      return Promise.reject(error);
-    }
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    this.leave();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  private leave(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onLeave(this);
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
-  }
-}
 
 class Group {
   readonly members = new Set<Member>();
@@ -87,8 +28,8 @@ class Group {
   ) {}
 
   join(): Member {
-    const member = new Member(this.maxQueued, (left) => {
-      this.members.delete(left);
+    const member: Member = new PushIterator<ExecutionResult>(this.maxQueued, () => {
+      this.members.delete(member);
       if (!this.members.size) this.stop();
     });
     this.members.add(member);
