@@ -1,6 +1,7 @@
 /** Real live clients: graphql-ws over a WebSocket, and SSE over fetch. */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { sseSubscribe as sseOverFetch } from '../client/src/sse.js';
 
 export interface Collected<T> {
   items: T[];
@@ -74,42 +75,18 @@ export function wsSubscribe<T = any>(client: Client, query: string, variables?: 
   return Object.assign(collected, { dispose });
 }
 
-/** Subscribes over SSE (Yoga's GraphQL over SSE, "distinct connections" mode). */
+/** Subscribes over SSE with the dashboard's own SSE client (client/src/sse.ts). */
 export function sseSubscribe<T = any>(url: string, query: string, variables?: Record<string, unknown>) {
   const collected = collector<T>();
-  const abort = new AbortController();
   const field = /\{\s*(\w+)/.exec(query.replace(/^[^{]*/, ''))?.[1] ?? '';
-  void (async () => {
-    try {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ query, variables }),
-        signal: abort.signal,
-      });
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event === 'next' && data) {
-            const result = JSON.parse(data);
-            if (result.errors) collected.fail(result.errors);
-            else collected.push(result.data[field]);
-          } else if (event === 'complete') collected.complete();
-        }
-      }
-      collected.complete();
-    } catch (error) {
-      if (!abort.signal.aborted) collected.fail(error);
-    }
-  })();
-  return Object.assign(collected, { dispose: () => abort.abort() });
+  const { unsubscribe } = sseOverFetch(
+    { query, variables },
+    {
+      next: (result) => (result.errors ? collected.fail(result.errors) : collected.push((result.data as Record<string, T>)[field] as T)),
+      error: (error) => collected.fail(error),
+      complete: () => collected.complete(),
+    },
+    `${url}/graphql`,
+  );
+  return Object.assign(collected, { dispose: unsubscribe });
 }

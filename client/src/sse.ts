@@ -4,17 +4,22 @@
  */
 import type { ExecutionResult } from 'graphql-ws';
 
-interface Sink {
+export interface Sink {
   next(value: ExecutionResult): void;
   error(error: unknown): void;
   complete(): void;
 }
 
-export function sseSubscribe(request: { query: string; variables?: Record<string, unknown>; operationName?: string }, sink: Sink) {
+export function sseSubscribe(
+  request: { query: string; variables?: Record<string, unknown>; operationName?: string },
+  sink: Sink,
+  /** The GraphQL endpoint (the page's own by default). */
+  url = '/graphql',
+) {
   const abort = new AbortController();
   void (async () => {
     try {
-      const response = await fetch('/graphql', {
+      const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify(request),

@@ -35,7 +35,6 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
     dialect,
     appliedMigrations,
     close: async () => {
-      await dialect.close?.();
       await db.$disconnect();
     },
   };

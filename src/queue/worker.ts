@@ -72,11 +72,6 @@ export class Worker {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
-  /** Jobs this worker is running now. */
-  get activeCount(): number {
-    return this.running.size;
-  }
-
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;

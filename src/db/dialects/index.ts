@@ -110,7 +110,6 @@ export interface Dialect {
     subscribe(onMessage: (payload: string) => void): Promise<void>;
     close(): Promise<void>;
   }>;
-  close?(): Promise<void>;
 }
 
 export async function dialectFor(provider: DatabaseProvider): Promise<Dialect> {
