@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/queue/backoff.js';
 import { finishRowFor, summarize } from '../src/queue/outcome.js';
+import { parseRetryAfter } from '../src/integrations/errors.js';
 
 const finishedAt = new Date('2026-01-01T00:00:00.000Z');
 const timing = { finishedAt, durationMs: 12 };
@@ -30,6 +31,18 @@ describe('attempt outcome → job state', () => {
   it('retryable failure on attempt maxRetries + 1 → DEAD', () => {
     expect(finishRowFor({ id: 1, attemptCount: 3, maxRetries: 3 }, retryable, timing, 2).status).toBe('PENDING');
     expect(finishRowFor({ id: 1, attemptCount: 4, maxRetries: 3 }, retryable, timing, 2)).toMatchObject({ status: 'DEAD', deadAt: finishedAt });
+  });
+  it('an upstream Retry-After lengthens the retry delay, never shortens it', () => {
+    const later = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryAfterMs: 30_000 }, timing, 2);
+    expect(later.nextRunAt!.getTime() - finishedAt.getTime()).toBe(30_000);
+    const sooner = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryAfterMs: 10 }, timing, 2);
+    expect(sooner.nextRunAt!.getTime() - finishedAt.getTime()).toBe(2_000);
+  });
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('120')).toBe(120_000);
+    expect(parseRetryAfter(new Date(Date.UTC(2026, 0, 1, 0, 1)).toUTCString(), Date.UTC(2026, 0, 1))).toBe(60_000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
   });
   it('non-retryable failure → FAILED at once', () => {
     expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryable: false, errorType: 'NotFound' }, timing, 2)).toMatchObject({ status: 'FAILED', lastErrorType: 'NotFound' });
