@@ -24,6 +24,7 @@ import { JobUpdateHub } from './live/jobUpdates.js';
 import { openRedisTransport } from './live/redisTransport.js';
 import { MetricsFeed } from './queue/metricsFeed.js';
 import { pendingMigrations } from './db/migrations.js';
+import { SubscriptionBudget } from './server/subscriptionBudget.js';
 
 export interface SyncBridge {
   config: Config;
@@ -88,7 +89,15 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     subscriptions: () => live.jobs.size + live.metrics.size - sharedStats().groups + sharedStats().members,
     webSockets: () => webSockets(),
   });
-  const graphql = createGraphQLServer({ queue: context, live, logger, plugins: [prometheus.graphqlPlugin] });
+  const subscriptionBudget = new SubscriptionBudget(config.maxSubscriptions);
+  const graphql = createGraphQLServer({
+    queue: context,
+    live,
+    logger,
+    limits: config.graphqlLimits,
+    maxBodyBytes: config.httpMaxBodyBytes,
+    plugins: [prometheus.graphqlPlugin, subscriptionBudget.ssePlugin()],
+  });
 
   const server = createHttpServer({
     logger,
@@ -115,6 +124,9 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const websocket = attachGraphQLWebSocket(server, graphql.yoga, logger, {
     maxConnections: config.wsMaxConnections,
     keepAliveMs: config.wsKeepAliveSeconds * 1000,
+    limits: config.graphqlLimits,
+    maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
+    budget: subscriptionBudget,
   });
   webSockets = () => websocket.connections;
   sharedStats = () => websocket.shared.stats;

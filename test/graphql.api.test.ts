@@ -198,7 +198,7 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     const countFor = async (first: number) => {
       statements.length = 0;
       const { data, errors } = await gql(app, `{ jobs(first: ${first}, status: [FAILED, SUCCEEDED]) { totalCount edges { node {
-        id status attempts { id attemptNumber errorType replays { id } } replays { id status } replayOf { id attempts { id } } replayOfAttempt { id attemptNumber job { id } }
+        id status attempts(first: 5) { id attemptNumber errorType replays(first: 5) { id } } replays { id status } replayOf { id attempts { id } } replayOfAttempt { id attemptNumber job { id } }
       } } } }`);
       expect(errors).toBeUndefined();
       expect(data!.jobs.edges).toHaveLength(first);

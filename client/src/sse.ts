@@ -25,7 +25,9 @@ export function sseSubscribe(
         body: JSON.stringify(request),
         signal: abort.signal,
       });
-      if (!response.ok || !response.body) throw new Error(`SSE request failed with ${response.status}`);
+      // A refused operation (a limit, a bad token) still answers as an event stream carrying its errors.
+      const isStream = response.headers.get('content-type')?.includes('text/event-stream');
+      if (!response.body || (!response.ok && !isStream)) throw new Error(`SSE request failed with ${response.status}`);
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {

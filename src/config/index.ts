@@ -80,6 +80,17 @@ const envSchema = z.object({
     .refine((raw) => raw === undefined || raw === '' || /^rediss?:\/\/.+$/.test(raw), 'must be redis://host:port (or rediss://)'),
   SYNCBRIDGE_WS_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: 10_000 }),
   SYNCBRIDGE_WS_KEEPALIVE_SECONDS: number({ min: 1, max: 3600, fallback: 12 }),
+  SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: number({ int: true, min: 1, max: 100_000, fallback: 100 }),
+  SYNCBRIDGE_MAX_SUBSCRIPTIONS: number({ int: true, min: 1, max: 10_000_000, fallback: 50_000 }),
+  SYNCBRIDGE_HTTP_MAX_BODY_BYTES: number({ int: true, min: 1024, max: 1024 ** 3, fallback: 4 * 1024 * 1024 }),
+  SYNCBRIDGE_GRAPHQL_MAX_DEPTH: number({ int: true, min: 1, max: 1000, fallback: 12 }),
+  SYNCBRIDGE_GRAPHQL_MAX_COST: number({ int: true, min: 1, max: 1e9, fallback: 50_000 }),
+  SYNCBRIDGE_GRAPHQL_MAX_BREADTH: number({ int: true, min: 1, max: 1e6, fallback: 1_000 }),
+  SYNCBRIDGE_GRAPHQL_MAX_ALIASES: number({ int: true, min: 0, max: 100_000, fallback: 30 }),
+  SYNCBRIDGE_GRAPHQL_MAX_DIRECTIVES: number({ int: true, min: 0, max: 100_000, fallback: 50 }),
+  SYNCBRIDGE_GRAPHQL_MAX_TOKENS: number({ int: true, min: 10, max: 1e6, fallback: 5_000 }),
+  SYNCBRIDGE_GRAPHQL_MAX_FRAGMENTS: number({ int: true, min: 0, max: 100_000, fallback: 50 }),
+  SYNCBRIDGE_GRAPHQL_TIMEOUT_SECONDS: number({ min: 0.001, max: 3600, fallback: 10 }),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -111,10 +122,35 @@ export interface Config {
   redisUrl: string | undefined;
   wsMaxConnections: number;
   wsKeepAliveSeconds: number;
+  /** Subscriptions one WebSocket may hold at once. */
+  wsMaxSubscriptionsPerConnection: number;
+  /** Subscriptions this process holds at once, WebSocket and SSE together. */
+  maxSubscriptions: number;
+  /** Largest HTTP request body accepted (413 beyond). */
+  httpMaxBodyBytes: number;
+  /** Bounds on one GraphQL operation, over every transport. */
+  graphqlLimits: GraphQLLimits;
   /** OpenTelemetry traces over OTLP/HTTP. */
   tracing: boolean;
   otlpEndpoint: string | undefined;
   logLevel: string;
+}
+
+export interface GraphQLLimits {
+  /** Deepest field nesting. */
+  maxDepth: number;
+  /** Estimated fields resolved: lists count as many times as their bound (`first`, page size). */
+  maxCost: number;
+  /** Fields selected in all, with fragments expanded. */
+  maxBreadth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Lexical tokens of the document (variables do not count). */
+  maxTokens: number;
+  /** Fragment definitions in the document. */
+  maxFragments: number;
+  /** Queries and mutations are aborted after this long (subscriptions: per event). */
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +185,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL || undefined,
     wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
     wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,
+    wsMaxSubscriptionsPerConnection: e.SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxSubscriptions: e.SYNCBRIDGE_MAX_SUBSCRIPTIONS,
+    httpMaxBodyBytes: e.SYNCBRIDGE_HTTP_MAX_BODY_BYTES,
+    graphqlLimits: {
+      maxDepth: e.SYNCBRIDGE_GRAPHQL_MAX_DEPTH,
+      maxCost: e.SYNCBRIDGE_GRAPHQL_MAX_COST,
+      maxBreadth: e.SYNCBRIDGE_GRAPHQL_MAX_BREADTH,
+      maxAliases: e.SYNCBRIDGE_GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.SYNCBRIDGE_GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.SYNCBRIDGE_GRAPHQL_MAX_TOKENS,
+      maxFragments: e.SYNCBRIDGE_GRAPHQL_MAX_FRAGMENTS,
+      timeoutMs: e.SYNCBRIDGE_GRAPHQL_TIMEOUT_SECONDS * 1000,
+    },
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     logLevel: e.LOG_LEVEL,

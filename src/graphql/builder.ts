@@ -3,9 +3,11 @@
  * mutations/, imported by schema.ts.
  */
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import { deadlinePlugin, type Deadline } from './deadlinePlugin.js';
 import type PrismaTypes from '../db/generated/pothos-types.js';
 import { getDatamodel } from '../db/generated/pothos-types.js';
 import type { Logger } from 'pino';
@@ -19,6 +21,8 @@ export interface GraphQLContext {
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
   logger: Logger;
+  /** The operation's time limit (queries and mutations); checked before every resolver. */
+  deadline?: Deadline;
 }
 
 export const builder = new SchemaBuilder<{
@@ -32,8 +36,12 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  plugins: [ComplexityPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, deadlinePlugin],
   defaultFieldNullability: false,
+  // Cost model for the operation limits (src/server/operationLimits.ts): every field costs 1, and
+  // a list multiplies its selection by its real bound (`first`, a page size). Enforced by the
+  // server per request, since variables decide the bounds; not here at resolve time.
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
   prisma: {
     client: (context) => context.queue.db,
     dmmf: getDatamodel(),
@@ -44,7 +52,8 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: { list: false, items: false }, description: 'The page, one edge per node.' },
+    // The connection field carries the page size as its multiplier; its edges count once.
+    edgesFieldOptions: { nullable: { list: false, items: false }, description: 'The page, one edge per node.', complexity: { field: 1, multiplier: 1 } },
     nodeFieldOptions: { nullable: false, description: 'The item.' },
     cursorFieldOptions: { description: 'Opaque position of this edge: pass it as after or before.' },
     pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },

@@ -14,7 +14,9 @@ import type { GraphQLContext } from '../graphql/builder.js';
 import { schema } from '../graphql/schema.js';
 import type { QueueContext } from '../queue/context.js';
 import { graphiqlTabs } from './graphiqlExamples.js';
-import type { RouteHandler } from './http.js';
+import { readBodyWithin, sendJson, type RouteHandler } from './http.js';
+import type { GraphQLLimits } from '../config/index.js';
+import { operationLimitPlugins } from './operationLimits.js';
 
 const requestIds = new WeakMap<Request, string>();
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
@@ -29,7 +31,17 @@ function requestIdOf(request: Request): string {
   return id;
 }
 
-export function createGraphQLServer(options: { queue: QueueContext; live: GraphQLContext['live']; logger: Logger; plugins?: Plugin[] }) {
+export interface GraphQLServerOptions {
+  queue: QueueContext;
+  live: GraphQLContext['live'];
+  logger: Logger;
+  limits: GraphQLLimits;
+  /** Largest request body; larger ones get 413 before Yoga reads them. */
+  maxBodyBytes: number;
+  plugins?: Plugin[];
+}
+
+export function createGraphQLServer(options: GraphQLServerOptions) {
   const logger = options.logger.child({ component: 'graphql' });
   const requestIdHeader: Plugin = {
     onResponse: ({ request, response }) => {
@@ -93,11 +105,21 @@ export function createGraphQLServer(options: { queue: QueueContext; live: GraphQ
       requestId: request ? requestIdOf(request) : randomUUID(),
       logger,
     }),
-    plugins: [requestIdHeader, logUnexpected, traceOperations, ...(options.plugins ?? [])],
+    plugins: [...operationLimitPlugins(options.limits), requestIdHeader, logUnexpected, traceOperations, ...(options.plugins ?? [])],
   });
 
   const route: RouteHandler = async (req, res, path) => {
     if (path !== '/graphql') return false;
+    if (req.method === 'POST') {
+      // Read within the limit here; Yoga takes a body that is already read (whatwg-node uses req.body).
+      const body = await readBodyWithin(req, options.maxBodyBytes);
+      if (body === undefined) {
+        // The unread rest of the body is not worth reading: answer, then close the connection.
+        sendJson(res, 413, { errors: [{ message: `The request body is larger than ${options.maxBodyBytes} bytes (SYNCBRIDGE_HTTP_MAX_BODY_BYTES).` }] }, { connection: 'close' });
+        return true;
+      }
+      (req as typeof req & { body?: Buffer }).body = body;
+    }
     await yoga.requestListener(req, res);
     return true;
   };

@@ -1,4 +1,5 @@
 import { builder } from '../builder.js';
+import { firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
 
 builder.prismaObject('Attempt', {
   description: 'One execution of a job. Never overwritten: the audit trail.',
@@ -12,6 +13,11 @@ builder.prismaObject('Attempt', {
     errorSummary: t.exposeString('errorSummary', { nullable: true, description: 'What went wrong (at most 1024 characters).' }),
     errorType: t.exposeString('errorType', { nullable: true, description: 'UpstreamTimeout, UpstreamRateLimited, NotFound, ValidationError, LeaseExpired, WorkerShutdown, Canceled.' }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the handler ran.' }),
-    replays: t.relation('replays', { description: 'Jobs created to replay this attempt.' }),
+    replays: t.relation('replays', {
+      description: 'Jobs created to replay this attempt, newest first.',
+      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
+      query: (args) => ({ orderBy: { id: 'desc' }, take: relationTake(replaysList, args.first) }),
+      complexity: relationComplexity(replaysList),
+    }),
   }),
 });

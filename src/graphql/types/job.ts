@@ -3,6 +3,9 @@ import { jobPhase, jobPhaseWhere } from '../../queue/jobPhase.js';
 import { priorityName } from '../../queue/jobTypes.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
+import { attemptsList, firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
+
+const jobsPage = { defaultSize: 20, maxSize: 200 } as const;
 import { JobPhaseEnum, JobPriorityEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
 
 export const JobRef = builder.prismaObject('Job', {
@@ -44,8 +47,18 @@ export const JobRef = builder.prismaObject('Job', {
     isReplay: t.exposeBoolean('isReplay', { description: 'Whether this job replays another.' }),
     replayOf: t.relation('replayOf', { nullable: true, description: 'The job this one replays.' }),
     replayOfAttempt: t.relation('replayOfAttempt', { nullable: true, description: 'The failed attempt this job replays.' }),
-    replays: t.relation('replays', { description: 'Jobs that replay this one, newest first.', query: { orderBy: { id: 'desc' } } }),
-    attempts: t.relation('attempts', { description: 'Every attempt, newest first.', query: { orderBy: { attemptNumber: 'desc' } } }),
+    replays: t.relation('replays', {
+      description: 'Jobs that replay this one, newest first.',
+      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
+      query: (args) => ({ orderBy: { id: 'desc' }, take: relationTake(replaysList, args.first) }),
+      complexity: relationComplexity(replaysList),
+    }),
+    attempts: t.relation('attempts', {
+      description: 'Attempts, newest first.',
+      args: { first: t.arg.int({ required: false, description: firstArgDescription(attemptsList) }) },
+      query: (args) => ({ orderBy: { attemptNumber: 'desc' }, take: relationTake(attemptsList, args.first) }),
+      complexity: relationComplexity(attemptsList),
+    }),
   }),
 });
 
@@ -64,8 +77,9 @@ builder.queryFields((t) => ({
     {
       type: 'Job',
       cursor: 'id',
-      defaultSize: 20,
-      maxSize: 200,
+      defaultSize: jobsPage.defaultSize,
+      maxSize: jobsPage.maxSize,
+      complexity: (args) => ({ field: 1, multiplier: Math.min(jobsPage.maxSize, Math.max(0, args.first ?? args.last ?? jobsPage.defaultSize)) }),
       description: 'Jobs, newest first, filtered. A Relay connection: page with first/after or last/before.',
       args: {
         status: t.arg({ type: [JobStatusEnum], required: false, description: 'Any of these statuses.' }),

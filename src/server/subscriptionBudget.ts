@@ -1,0 +1,56 @@
+/**
+ * How many subscriptions this process holds, WebSocket and SSE together: each costs a buffer and
+ * a share of every event's fan-out, so the total is capped and a client beyond it gets an error
+ * naming the limit instead of degrading everyone else.
+ */
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export class SubscriptionBudget {
+  active = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Takes one slot; false when the process is full. */
+  acquire(): boolean {
+    if (this.active >= this.max) return false;
+    this.active += 1;
+    return true;
+  }
+
+  release(): void {
+    this.active = Math.max(0, this.active - 1);
+  }
+
+  fullError(): GraphQLError {
+    return new GraphQLError(`The server holds its maximum of ${this.max} subscriptions (SYNCBRIDGE_MAX_SUBSCRIPTIONS); try again later.`, {
+      extensions: { code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions', max: this.max },
+    });
+  }
+
+  /** Counts SSE subscriptions (HTTP requests); WebSocket ones are counted by the WebSocket server. */
+  ssePlugin(): Plugin {
+    return {
+      onSubscribe: ({ context, setResultAndStopExecution }) => {
+        if (!(context as { request?: unknown }).request) return;
+        if (!this.acquire()) return setResultAndStopExecution({ errors: [this.fullError()] });
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          this.release();
+        };
+        return {
+          onSubscribeError: release,
+          onSubscribeResult: ({ result }) => {
+            if (!(Symbol.asyncIterator in (result as object))) {
+              release();
+              return;
+            }
+            return { onEnd: release };
+          },
+        };
+      },
+    };
+  }
+}
