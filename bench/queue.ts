@@ -1,133 +1,186 @@
 /**
- * Queue benchmark: bulk enqueue, drain throughput and enqueue→start latency, on SQLite and (when
- * reachable) PostgreSQL, side by side in one run. No-op handler, worker concurrency 10, everything
- * a job normally does included (lease, attempt row, transition events). Sized for a 2-core machine;
- * stops by itself.   npm run bench   (BENCH_JOBS=20000 BENCH_PG_URL=postgresql://…/postgres)
+ * `npm run bench`: SyncBridge and the Node job queues people compare it with, side by side in one
+ * run on this machine, each in its own child process with a clean database (or Redis db index):
+ * SyncBridge on PostgreSQL and on SQLite, graphile-worker (defaults, and with its batching
+ * options), pg-boss (LISTEN/NOTIFY) and BullMQ (the machine's Redis). Same protocol for all
+ * (bench/lib/measure.ts): no-op handler, concurrency 10, 20,000 jobs. Then SyncBridge with 1 and
+ * 4 worker processes on one PostgreSQL database, and the GraphQL read load against SyncBridge and
+ * a stock Yoga server. Loopback only; every part is bounded in time and cleans up after itself.
+ *
+ *   BENCH_JOBS=20000 BENCH_ROUNDS=3 BENCH_ONLY=queue|multi|reads npm run bench
+ *
+ * The peers are dependencies of bench/ only (installed on first run into bench/node_modules).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { pino } from 'pino';
-import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
-import { HandlerRegistry } from '../src/handlers/registry.js';
-import { jobsEnqueue } from '../src/queue/jobsEnqueue.js';
-import { startSyncBridge, type SyncBridge } from '../src/main.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { pgReachable, scratchPostgres, scratchSqlite, type Scratch } from './lib/databases.js';
+import { settings, type QueueResult } from './lib/measure.js';
 
-const jobs = Number(process.env.BENCH_JOBS ?? 20_000);
-const latencySamples = Number(process.env.BENCH_LATENCY_SAMPLES ?? 300);
-const pgServer = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-interface Result {
-  provider: DatabaseProvider;
-  enqueuePerSecond: number;
-  drainPerSecond: number;
-  latencyP50: number;
-  latencyP99: number;
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const root = join(benchDir, '..');
+if (!existsSync(join(benchDir, 'node_modules', 'graphile-worker'))) {
+  console.log('Installing the peers into bench/node_modules (once)…');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', benchDir], { stdio: 'inherit' });
 }
 
-async function database(provider: DatabaseProvider): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  if (provider === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
-    return { url: `file:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const admin = new pg.Client({ connectionString: pgServer });
-  try {
-    await admin.connect();
-  } catch {
-    console.warn(`PostgreSQL not reachable at ${pgServer}: skipped`);
-    return undefined;
-  }
-  const name = `sb_bench_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(pgServer);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: pgServer });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+const only = new Set((process.env.BENCH_ONLY ?? 'queue,multi,reads').split(','));
+const childTimeoutMs = Number(process.env.BENCH_CHILD_TIMEOUT_SECONDS ?? 300) * 1000;
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
-
-async function start(url: string, worker: boolean, onStart: () => void): Promise<SyncBridge> {
-  const handlers = new HandlerRegistry().register('customer_sync', 1, async () => onStart());
-  const config = loadConfig({ DATABASE_URL: url, PORT: '0', SYNCBRIDGE_WORKER: worker ? 'on' : 'off', SYNCBRIDGE_WORKER_CONCURRENCY: '10', LOG_LEVEL: 'silent', SYNCBRIDGE_WORKER_POLL_SECONDS: '1' });
-  return startSyncBridge(config, { handlers, logger: pino({ level: 'silent' }) });
-}
-
-function waitForSucceeded(app: SyncBridge, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const off = app.bus.on('job:transition', (transition) => {
-      if (transition.to === 'SUCCEEDED' && ++seen === count) {
-        off();
-        resolve();
+/** Runs a TypeScript file in a child process; resolves with its RESULT line. */
+export function runChild<T>(file: string, env: Record<string, string>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let result: T | undefined;
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let end: number;
+      while ((end = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as T;
       }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), childTimeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (result) resolve(result);
+      else reject(new Error(`${file} exited with ${code} and no result`));
     });
   });
 }
 
-async function run(provider: DatabaseProvider): Promise<Result | undefined> {
-  const db = await database(provider);
-  if (!db) return undefined;
-  try {
-    // 1. Bulk enqueue, worker off.
-    const producer = await start(db.url, false, () => {});
-    const inputs = Array.from({ length: jobs }, (_, i) => ({ jobType: 'customer_sync', entityId: `bench_${i}` }));
-    let began = performance.now();
-    for (let i = 0; i < inputs.length; i += 5_000) await jobsEnqueue(producer.context, inputs.slice(i, i + 5_000));
-    const enqueuePerSecond = jobs / ((performance.now() - began) / 1000);
-    await producer.stop();
+interface System {
+  name: string;
+  file: string;
+  database: 'postgresql' | 'sqlite' | 'redis';
+  env?: Record<string, string>;
+}
 
-    // 2. Drain the backlog with one worker process.
-    let started = 0;
-    let startedAt = 0;
-    const consumer = await start(db.url, true, () => {
-      started += 1;
-      startedAt = performance.now();
-    });
-    began = performance.now();
-    await waitForSucceeded(consumer, jobs);
-    const drainPerSecond = jobs / ((performance.now() - began) / 1000);
+const graphileLocalQueue = process.env.BENCH_GRAPHILE_LOCAL_QUEUE ?? '100';
+const systems: System[] = [
+  { name: 'SyncBridge (PostgreSQL)', file: 'bench/systems/syncbridge.ts', database: 'postgresql' },
+  { name: 'SyncBridge (SQLite)', file: 'bench/systems/syncbridge.ts', database: 'sqlite' },
+  { name: 'graphile-worker 0.18 (defaults)', file: 'bench/peers/graphileWorker.ts', database: 'postgresql' },
+  {
+    name: `graphile-worker 0.18 (localQueue ${graphileLocalQueue}, batched completion)`,
+    file: 'bench/peers/graphileWorker.ts',
+    database: 'postgresql',
+    env: { BENCH_GRAPHILE_LOCAL_QUEUE: graphileLocalQueue },
+  },
+  { name: 'pg-boss 12 (LISTEN/NOTIFY)', file: 'bench/peers/pgBoss.ts', database: 'postgresql' },
+  { name: 'BullMQ 6 (Redis)', file: 'bench/peers/bullmq.ts', database: 'redis' },
+];
 
-    // 3. Enqueue → handler start on an idle worker, one job at a time.
-    const latencies: number[] = [];
-    for (let i = 0; i < latencySamples; i++) {
-      const before = started;
-      const t0 = performance.now();
-      await jobsEnqueue(consumer.context, [{ jobType: 'customer_sync', entityId: `latency_${i}` }]);
-      while (started === before) await new Promise((resolve) => setImmediate(resolve));
-      latencies.push(startedAt - t0);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const figure = (values: number[], digits = 0) => {
+  const fmt = (v: number) => (digits ? v.toFixed(digits) : Math.round(v).toLocaleString('en-US'));
+  return values.length > 1 ? `${fmt(median(values))} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})` : fmt(values[0]!);
+};
+
+async function scratchFor(database: System['database']): Promise<Scratch | undefined> {
+  if (database === 'sqlite') return scratchSqlite();
+  if (database === 'postgresql') return scratchPostgres();
+  return undefined;
+}
+
+async function queueSection(havePg: boolean) {
+  const results = new Map<string, QueueResult[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const system of systems) {
+      if (system.database === 'postgresql' && !havePg) continue;
+      const scratch = await scratchFor(system.database);
+      process.stdout.write(`round ${round}/${rounds}: ${system.name}… `);
+      try {
+        const result = await runChild<QueueResult>(system.file, { ...system.env, ...(scratch ? { BENCH_DB_URL: scratch.url } : {}) });
+        results.set(system.name, [...(results.get(system.name) ?? []), result]);
+        console.log(`${Math.round(result.drainPerSecond)} jobs/s`);
+      } catch (error) {
+        console.log(`failed: ${(error as Error).message}`);
+      } finally {
+        await scratch?.drop();
+      }
     }
-    await consumer.stop();
-    return { provider, enqueuePerSecond, drainPerSecond, latencyP50: percentile(latencies, 50), latencyP99: percentile(latencies, 99) };
-  } finally {
-    await db.drop();
+  }
+  const of = (name: string, key: keyof QueueResult) => (results.get(name) ?? []).map((r) => r[key]);
+  console.log(`\nQueues: ${settings.jobs} no-op jobs, concurrency ${settings.concurrency}, ${rounds} round(s) (median, min–max); node ${process.version}, ${cpus().length} cores\n`);
+  console.table(
+    [...results.keys()].map((name) => ({
+      system: name,
+      'bulk enqueue jobs/s': figure(of(name, 'enqueuePerSecond')),
+      'drain jobs/s': figure(of(name, 'drainPerSecond')),
+      'start p50 ms': figure(of(name, 'latencyP50'), 2),
+      'start p99 ms': figure(of(name, 'latencyP99'), 2),
+      'client CPU (cores)': figure(of(name, 'drainCpuCores'), 2),
+      'client RSS MB': figure(of(name, 'rssMb')),
+    })),
+  );
+  const sb = (database: string) => `SyncBridge (${database})`;
+  const ratios = [...results.keys()]
+    .filter((name) => !name.startsWith('SyncBridge'))
+    .map((name) => {
+      const row: Record<string, string> = { peer: name };
+      for (const database of ['PostgreSQL', 'SQLite']) {
+        if (!results.has(sb(database))) continue;
+        const ratio = (key: keyof QueueResult, inverse = false) => {
+          const ours = median(of(sb(database), key));
+          const theirs = median(of(name, key));
+          return `${(inverse ? theirs / ours : ours / theirs).toFixed(2)}×`;
+        };
+        row[`${database}: drain`] = ratio('drainPerSecond');
+        row[`${database}: enqueue`] = ratio('enqueuePerSecond');
+        row[`${database}: p50 (peer ÷ ours)`] = ratio('latencyP50', true);
+      }
+      return row;
+    });
+  console.log('\nSyncBridge ÷ peer (above 1×: SyncBridge is faster)\n');
+  console.table(ratios);
+}
+
+async function multiSection() {
+  const rows: Record<string, string>[] = [];
+  const rates = new Map<number, number[]>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const processes of [1, 4]) {
+      const scratch = await scratchPostgres();
+      try {
+        const result = await runChild<{ drainPerSecond: number }>('bench/systems/syncbridgeMulti.ts', { BENCH_DB_URL: scratch.url, BENCH_PROCESSES: String(processes) });
+        rates.set(processes, [...(rates.get(processes) ?? []), result.drainPerSecond]);
+        console.log(`round ${round}/${rounds}: ${processes} worker process(es): ${Math.round(result.drainPerSecond)} jobs/s`);
+      } finally {
+        await scratch.drop();
+      }
+    }
+  }
+  for (const [processes, values] of rates) rows.push({ 'worker processes': String(processes), 'drain jobs/s': figure(values), 'vs one process': `${(median(values) / median(rates.get(1)!)).toFixed(2)}×` });
+  console.log(`\nSyncBridge on one PostgreSQL database, ${settings.jobs} jobs enqueued while the workers run\n`);
+  console.table(rows);
+}
+
+async function readsSection() {
+  const result = await runChild<Record<string, { requestsPerSecond: number; p99: number; p50: number }[]>>('bench/reads.ts', { BENCH_ROUNDS: String(rounds) });
+  console.log('\nGraphQL reads: 50 connections, autocannon in its own process (median, min–max)\n');
+  const table = Object.entries(result).map(([name, runs]) => ({
+    'server · query': name,
+    'req/s': figure(runs.map((r) => r.requestsPerSecond)),
+    'p50 ms': figure(runs.map((r) => r.p50), 1),
+    'p99 ms': figure(runs.map((r) => r.p99), 1),
+  }));
+  console.table(table);
+  for (const query of ['job(id)', 'jobs(first: 50) with attempts']) {
+    const ours = result[`SyncBridge · ${query}`];
+    const stock = result[`stock Yoga (in-memory) · ${query}`];
+    if (ours && stock) console.log(`${query}: SyncBridge ÷ stock Yoga = ${(median(ours.map((r) => r.requestsPerSecond)) / median(stock.map((r) => r.requestsPerSecond))).toFixed(2)}×`);
   }
 }
 
-const results: Result[] = [];
-for (const provider of ['sqlite', 'postgresql'] as const) {
-  const result = await run(provider);
-  if (result) results.push(result);
-}
-console.log(`\nSyncBridge queue benchmark: ${jobs} jobs, no-op handler, concurrency 10, node ${process.version}\n`);
-console.table(
-  results.map((r) => ({
-    database: r.provider,
-    'bulk enqueue (jobs/s)': Math.round(r.enqueuePerSecond),
-    'drain (jobs/s)': Math.round(r.drainPerSecond),
-    'enqueue→start p50 (ms)': r.latencyP50.toFixed(2),
-    'enqueue→start p99 (ms)': r.latencyP99.toFixed(2),
-  })),
-);
-console.log('Targets (SPEC): drain ≥ 17k/s SQLite, ≥ 12k/s PostgreSQL; bulk enqueue ≥ 60k/s; start p50 ≤ 2 ms, p99 ≤ 5 ms.');
+const havePg = await pgReachable();
+if (!havePg) console.warn('PostgreSQL is not reachable: its rows are skipped.');
+if (only.has('queue')) await queueSection(havePg);
+if (only.has('multi') && havePg) await multiSection();
+if (only.has('reads')) await readsSection();

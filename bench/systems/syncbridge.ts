@@ -1,0 +1,58 @@
+/**
+ * SyncBridge under the benchmark protocol (bench/lib/measure.ts): the service started as usual
+ * (migrations, HTTP server, live channel: NOTIFY on PostgreSQL), the worker started on it for the
+ * drain. No-op handler; everything a job normally does is included (lease, attempt row, events).
+ *   BENCH_DB_URL=file:… | postgresql://…
+ */
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/index.js';
+import { HandlerRegistry } from '../../src/handlers/registry.js';
+import { startSyncBridge } from '../../src/main.js';
+import { jobsEnqueue } from '../../src/queue/jobsEnqueue.js';
+import { Worker } from '../../src/queue/worker.js';
+import { measure, report } from '../lib/measure.js';
+
+const config = loadConfig({ DATABASE_URL: process.env.BENCH_DB_URL, PORT: '0', SYNCBRIDGE_WORKER: 'off', LOG_LEVEL: 'silent', ...process.env.BENCH_SYNCBRIDGE_ENV ? JSON.parse(process.env.BENCH_SYNCBRIDGE_ENV) : {} });
+const app = await startSyncBridge(config, { logger: pino({ level: 'silent' }) });
+let worker: Worker | undefined;
+let onStart = () => {};
+const handlers = new HandlerRegistry().register('customer_sync', 1, async () => onStart());
+
+const result = await measure({
+  enqueueBatch: async (offset, count) => {
+    await jobsEnqueue(app.context, Array.from({ length: count }, (_, i) => ({ jobType: 'customer_sync', entityId: `bench_${offset + i}` })));
+  },
+  startWorker: async (concurrency, started) => {
+    onStart = started;
+    worker = new Worker({
+      context: app.context,
+      handlers,
+      clients: undefined as never,
+      concurrency,
+      prefetch: config.workerPrefetch,
+      pollIntervalMs: config.workerPollSeconds * 1000,
+      shutdownGraceMs: 1_000,
+      databaseUrl: config.databaseUrl,
+    });
+    await worker.start();
+  },
+  completed: (count) =>
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const off = app.bus.on('job:transition', (transition) => {
+        if (transition.to === 'SUCCEEDED' && ++seen === count) {
+          off();
+          resolve();
+        }
+      });
+    }),
+  enqueueOne: async (index) => {
+    await jobsEnqueue(app.context, [{ jobType: 'customer_sync', entityId: `latency_${index}` }]);
+  },
+  stop: async () => {
+    await worker?.stop();
+    await app.stop();
+  },
+});
+report(result);
+process.exit(0);
