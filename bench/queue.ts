@@ -28,6 +28,8 @@ if (!existsSync(join(benchDir, 'node_modules', 'graphile-worker'))) {
 }
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+/** Only the systems whose name contains one of these (comma-separated), e.g. BENCH_SYSTEMS=SyncBridge,BullMQ. */
+const systemFilter = process.env.BENCH_SYSTEMS?.split(',').map((part) => part.trim().toLowerCase());
 const only = new Set((process.env.BENCH_ONLY ?? 'queue,multi,reads').split(','));
 const childTimeoutMs = Number(process.env.BENCH_CHILD_TIMEOUT_SECONDS ?? 300) * 1000;
 
@@ -62,7 +64,8 @@ interface System {
   env?: Record<string, string>;
 }
 
-const graphileLocalQueue = process.env.BENCH_GRAPHILE_LOCAL_QUEUE ?? '100';
+// The same depth of jobs fetched ahead as SyncBridge's default SYNCBRIDGE_WORKER_PREFETCH (its most).
+const graphileLocalQueue = process.env.BENCH_GRAPHILE_LOCAL_QUEUE ?? '500';
 const systems: System[] = [
   { name: 'SyncBridge (PostgreSQL)', file: 'bench/systems/syncbridge.ts', database: 'postgresql' },
   { name: 'SyncBridge (SQLite)', file: 'bench/systems/syncbridge.ts', database: 'sqlite' },
@@ -94,6 +97,7 @@ async function queueSection(havePg: boolean) {
   for (let round = 1; round <= rounds; round++) {
     for (const system of systems) {
       if (system.database === 'postgresql' && !havePg) continue;
+      if (systemFilter && !systemFilter.some((part) => system.name.toLowerCase().includes(part))) continue;
       const scratch = await scratchFor(system.database);
       process.stdout.write(`round ${round}/${rounds}: ${system.name}… `);
       try {

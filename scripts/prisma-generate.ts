@@ -31,6 +31,7 @@ generator client {
   output                 = "../../src/db/generated/${provider}"
   moduleFormat           = "esm"
   importFileExtension    = "js"
+  previewFeatures        = ["partialIndexes"]
 }
 ${pothos}
 datasource db {

@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { openDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
+import { createJobRunner } from './handlers/runner.js';
 import { createClients } from './integrations/clients.js';
 import { MockUpstreams } from './integrations/mocks.js';
 import { EventBus } from './live/bus.js';
@@ -17,7 +18,8 @@ import { createGraphQLServer } from './server/graphql.js';
 import { attachGraphQLWebSocket } from './server/websocket.js';
 import { staticRoutes } from './server/static.js';
 import { startTracing } from './tracing.js';
-import { createPrometheus } from './server/prometheus.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { createPrometheus } from './server/prometheus/index.js';
 import { queueStatsRead } from './queue/queueStatsRead.js';
 import { LiveChannel } from './live/channel.js';
 import { JobUpdateHub } from './live/jobUpdates.js';
@@ -48,11 +50,13 @@ export interface StartOptions {
   now?: () => Date;
   /** Emit Prisma query events (statement counting). */
   queryEvents?: boolean;
+  /** Where spans go when tracing is on (default: OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT). */
+  spanProcessor?: SpanProcessor;
 }
 
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
-  const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint }) : undefined;
+  const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
   const database = await openDatabase(config, { queryEvents: options.queryEvents });
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
   const bus = new EventBus(logger);
@@ -76,10 +80,10 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
   const transport = config.redisUrl
     ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
-    : await database.dialect.openEventTransport?.(config.databaseUrl, onTransportError);
-  const channel = new LiveChannel(bus, transport, logger);
-  await channel.start();
+    : await database.dialect.eventTransport?.(onTransportError);
   const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
+  const channel = new LiveChannel(bus, transport, logger, { hasSubscribers: () => live.jobs.size + live.metrics.size > 0 });
+  await channel.start();
   let webSockets = () => 0;
   let sharedStats = () => ({ members: 0, groups: 0 });
   const prometheus = createPrometheus({
@@ -106,7 +110,9 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
         try {
           await database.db.job.count({ take: 1 });
           const pending = await pendingMigrations(database.dialect.provider, database.db);
-          return { ready: pending.length === 0, detail: { database: 'ok', pendingMigrations: pending } };
+          const connections = database.dialect.health();
+          const healthy = Object.values(connections).every(Boolean);
+          return { ready: pending.length === 0 && healthy, detail: { database: 'ok', pendingMigrations: pending, connections } };
         } catch (error) {
           return { ready: false, detail: { database: (error as Error).message } };
         }
@@ -145,13 +151,13 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const worker = config.workerEnabled
     ? new Worker({
         context,
-        handlers: options.handlers ?? defaultHandlers(),
-        clients,
+        runner: createJobRunner(options.handlers ?? defaultHandlers(), clients),
         concurrency: config.workerConcurrency,
-        prefetch: config.workerPrefetch,
+        prefetchMax: config.workerPrefetch,
         pollIntervalMs: config.workerPollSeconds * 1000,
         shutdownGraceMs: config.shutdownGraceSeconds * 1000,
-        databaseUrl: config.databaseUrl,
+        handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
+        tracing: config.tracing,
       })
     : undefined;
   await worker?.start();

@@ -147,8 +147,8 @@ export function waitForJob(
       else resolve(job!);
     };
     const offs = list.map((app) =>
-      app.bus.on('job:transition', (transition) => {
-        if (transition.jobId === jobId && predicate(transition.job)) finish(undefined, transition.job);
+      app.bus.on('job:transitions', (transitions) => {
+        for (const transition of transitions) if (transition.jobId === jobId && predicate(transition.job)) finish(undefined, transition.job);
       }),
     );
     const timer = setTimeout(async () => {
@@ -166,7 +166,7 @@ export const isFinal = (job: Job) => ['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED']
 /** Records every transition published on a bus. */
 export function recordTransitions(bus: EventBus): { transitions: JobTransition[]; stop(): void } {
   const transitions: JobTransition[] = [];
-  const stop = bus.on('job:transition', (transition) => transitions.push(transition));
+  const stop = bus.on('job:transitions', (batch) => transitions.push(...batch));
   return { transitions, stop };
 }
 

@@ -11,7 +11,7 @@ describe('job update fan-out', () => {
     const bus = new EventBus();
     const hub = new JobUpdateHub(bus, 4);
     const subscription = hub.subscribe({});
-    const emit = (row: Job) => bus.emit('job:transition', { jobId: row.id, from: null, to: row.status as 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: row });
+    const emit = (row: Job) => bus.emit('job:transitions', [{ jobId: row.id, from: null, to: row.status as 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: row }]);
     emit(job(1, 'PENDING', 0));
     emit(job(1, 'RUNNING', 1));
     emit(job(2, 'PENDING', 0));
@@ -32,7 +32,7 @@ describe('job update fan-out', () => {
     const bus = new EventBus();
     const hub = new JobUpdateHub(bus, 3);
     const subscription = hub.subscribe({ jobType: 'customer_sync' });
-    for (let id = 1; id <= 4; id++) bus.emit('job:transition', { jobId: id, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(id, 'PENDING', 0) });
+    for (let id = 1; id <= 4; id++) bus.emit('job:transitions', [{ jobId: id, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(id, 'PENDING', 0) }]);
     await expect(subscription.next()).rejects.toBeInstanceOf(SubscriberTooSlowError);
     await expect(subscription.next()).resolves.toEqual({ value: undefined, done: true });
     expect(hub.size).toBe(0);
@@ -44,12 +44,12 @@ describe('job update fan-out', () => {
     const byId = hub.subscribe({ id: 7 });
     const failures = hub.subscribe({ statuses: ['FAILED'] });
     const pending = byId.next();
-    bus.emit('job:transition', { jobId: 7, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at: new Date(), job: job(7, 'FAILED', 1) });
-    bus.emit('job:transition', { jobId: 8, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(8, 'PENDING', 0) });
+    bus.emit('job:transitions', [{ jobId: 7, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at: new Date(), job: job(7, 'FAILED', 1) }]);
+    bus.emit('job:transitions', [{ jobId: 8, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(8, 'PENDING', 0) }]);
     expect((await pending).value!.id).toBe(7);
     expect((await failures.next()).value!.id).toBe(7);
     hub.close();
     expect(hub.size).toBe(0);
-    expect(bus.listenerCount('job:transition')).toBe(0);
+    expect(bus.listenerCount('job:transitions')).toBe(0);
   });
 });

@@ -117,7 +117,7 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
     // Earlier tests' clients are gone by now: nothing of theirs may remain.
     await expect.poll(() => app.live.jobs.size).toBe(0);
     await expect.poll(() => app.live.metrics.size).toBe(0);
-    const before = { hub: 0, metrics: 0, bus: app.bus.listenerCount('job:transition') };
+    const before = { hub: 0, metrics: 0, bus: app.bus.listenerCount('job:transitions') };
     const client = wsClient(app.url);
     const subs = [wsSubscribe(client, UPDATES, {}), wsSubscribe(client, UPDATES, { id: '1' }), wsSubscribe(client, 'subscription { metricsUpdated { totalJobs } }')];
     const sse = sseSubscribe(app.url, UPDATES, {});
@@ -128,7 +128,7 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
     sse.dispose();
     await expect.poll(() => app.live.jobs.size).toBe(before.hub);
     await expect.poll(() => app.live.metrics.size).toBe(before.metrics);
-    expect(app.bus.listenerCount('job:transition')).toBe(before.bus);
+    expect(app.bus.listenerCount('job:transitions')).toBe(before.bus);
   });
 
   it('100 subscribers each receive every event of a 500-job batch', async () => {

@@ -7,6 +7,7 @@ import { jobCancel } from '../src/queue/jobCancel.js';
 import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
 import { jobReplay } from '../src/queue/jobReplay.js';
 import { jobRetry } from '../src/queue/jobRetry.js';
+import type { JobTransition } from '../src/live/events.js';
 import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** Handlers the test steers: `block` jobs run until aborted; `fail:*` fail as named. */
@@ -86,17 +87,19 @@ describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
     const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'block_c2' });
     await waitForJob(app, job.id, (row) => row.status === 'RUNNING');
     const recorder = recordTransitions(app.bus);
-    await jobCancel(app.context, job.id);
-    const attempted = await new Promise<void>((resolve) => {
-      const off = app.bus.on('job:transition', (transition) => {
-        if (transition.jobId === job.id && transition.kind === 'attempt_finished') {
+    const attemptEnded = new Promise<JobTransition>((resolve) => {
+      const off = app.bus.on('job:transitions', (batch) => {
+        const ended = batch.find((transition) => transition.jobId === job.id && transition.kind === 'attempt_finished');
+        if (ended) {
           off();
-          resolve();
+          resolve(ended);
         }
       });
     });
+    await jobCancel(app.context, job.id);
+    // The handler's late result is written as an attempt; the job stays CANCELED.
+    expect(await attemptEnded).toMatchObject({ from: 'CANCELED', to: 'CANCELED', attempt: { success: false, errorType: 'Canceled' }, job: { status: 'CANCELED', attemptCount: 1 } });
     recorder.stop();
-    expect(attempted).toBeUndefined();
     expect(seen.aborted).toContain(job.id);
     const row = await app.database.db.job.findUnique({ where: { id: job.id }, include: { attempts: true } });
     expect(row).toMatchObject({ status: 'CANCELED', leaseOwner: null });

@@ -1,12 +1,13 @@
 /** The lifecycle decision after an attempt, edge by edge (SPEC → Lifecycle, Backoff). */
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../src/queue/backoff.js';
+import { backoffDelayMs, maxBackoffMs } from '../src/queue/backoff.js';
 import { finishRowFor, summarize } from '../src/queue/outcome.js';
 import { parseRetryAfter } from '../src/integrations/errors.js';
 
 const finishedAt = new Date('2026-01-01T00:00:00.000Z');
 const timing = { finishedAt, durationMs: 12 };
 const retryable = { success: false as const, errorType: 'UpstreamTimeout', message: '503', retryable: true };
+const attempt = (attemptNumber: number, maxRetries: number) => ({ id: 1, claimedAt: finishedAt, startedAt: finishedAt, attemptNumber, maxRetries });
 
 describe('backoff', () => {
   it('doubles from the base: base * 2^(attemptCount - 1)', () => {
@@ -17,25 +18,31 @@ describe('backoff', () => {
     expect(backoffDelayMs(1, 2, 30_000)).toBe(30_000);
     expect(backoffDelayMs(3, 2, 1_000)).toBe(8_000);
   });
+  it('is capped at 30 days, so no Retry-After or attempt number yields a date the database cannot store', () => {
+    expect(backoffDelayMs(1, 2, 1e18)).toBe(maxBackoffMs);
+    expect(backoffDelayMs(1, 2, Infinity)).toBe(maxBackoffMs);
+    expect(backoffDelayMs(60, 2)).toBe(maxBackoffMs);
+    expect(Number.isNaN(new Date(Date.now() + backoffDelayMs(1, 2, 1e18)).getTime())).toBe(false);
+  });
 });
 
 describe('attempt outcome → job state', () => {
   it('success → SUCCEEDED', () => {
-    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { success: true }, timing, 2)).toMatchObject({ status: 'SUCCEEDED', lastError: null });
+    expect(finishRowFor(attempt(1, 3), { success: true }, timing, 2)).toMatchObject({ status: 'SUCCEEDED', lastError: null });
   });
   it('retryable failure with budget left → PENDING at now + backoff', () => {
-    const row = finishRowFor({ id: 1, attemptCount: 2, maxRetries: 3 }, retryable, timing, 2);
+    const row = finishRowFor(attempt(2, 3), retryable, timing, 2);
     expect(row).toMatchObject({ status: 'PENDING', lastErrorType: 'UpstreamTimeout', lastError: '503' });
     expect(row.nextRunAt!.getTime() - finishedAt.getTime()).toBe(4000);
   });
   it('retryable failure on attempt maxRetries + 1 → DEAD', () => {
-    expect(finishRowFor({ id: 1, attemptCount: 3, maxRetries: 3 }, retryable, timing, 2).status).toBe('PENDING');
-    expect(finishRowFor({ id: 1, attemptCount: 4, maxRetries: 3 }, retryable, timing, 2)).toMatchObject({ status: 'DEAD', deadAt: finishedAt });
+    expect(finishRowFor(attempt(3, 3), retryable, timing, 2).status).toBe('PENDING');
+    expect(finishRowFor(attempt(4, 3), retryable, timing, 2)).toMatchObject({ status: 'DEAD', deadAt: finishedAt });
   });
   it('an upstream Retry-After lengthens the retry delay, never shortens it', () => {
-    const later = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryAfterMs: 30_000 }, timing, 2);
+    const later = finishRowFor(attempt(1, 3), { ...retryable, retryAfterMs: 30_000 }, timing, 2);
     expect(later.nextRunAt!.getTime() - finishedAt.getTime()).toBe(30_000);
-    const sooner = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryAfterMs: 10 }, timing, 2);
+    const sooner = finishRowFor(attempt(1, 3), { ...retryable, retryAfterMs: 10 }, timing, 2);
     expect(sooner.nextRunAt!.getTime() - finishedAt.getTime()).toBe(2_000);
   });
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -45,15 +52,15 @@ describe('attempt outcome → job state', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
   it('non-retryable failure → FAILED at once', () => {
-    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, retryable: false, errorType: 'NotFound' }, timing, 2)).toMatchObject({ status: 'FAILED', lastErrorType: 'NotFound' });
+    expect(finishRowFor(attempt(1, 3), { ...retryable, retryable: false, errorType: 'NotFound' }, timing, 2)).toMatchObject({ status: 'FAILED', lastErrorType: 'NotFound' });
   });
   it('a lost attempt (lease, shutdown) is due again at once; shutdown does not spend the budget', () => {
-    const lost = finishRowFor({ id: 1, attemptCount: 1, maxRetries: 3 }, { ...retryable, immediate: true }, timing, 2);
+    const lost = finishRowFor(attempt(1, 3), { ...retryable, immediate: true }, timing, 2);
     expect(lost.nextRunAt).toEqual(finishedAt);
-    expect(finishRowFor({ id: 1, attemptCount: 9, maxRetries: 3 }, { ...retryable, immediate: true, budgetFree: true }, timing, 2).status).toBe('PENDING');
+    expect(finishRowFor(attempt(9, 3), { ...retryable, immediate: true, budgetFree: true }, timing, 2).status).toBe('PENDING');
   });
   it('error summaries are capped at 1024 characters', () => {
     expect(summarize('x'.repeat(5000))).toHaveLength(1024);
-    expect(finishRowFor({ id: 1, attemptCount: 1, maxRetries: 0 }, { ...retryable, message: 'y'.repeat(2000) }, timing, 2).lastError).toHaveLength(1024);
+    expect(finishRowFor(attempt(1, 0), { ...retryable, message: 'y'.repeat(2000) }, timing, 2).lastError).toHaveLength(1024);
   });
 });

@@ -1,20 +1,16 @@
 /** OpenTelemetry: a span per GraphQL operation and per attempt; traceparent reaches the upstreams. */
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracing, type Tracing } from '../src/tracing.js';
 import { gql, isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
-  let tracing: Tracing;
   let app: TestApp;
   beforeAll(async () => {
-    tracing = startTracing({ processor: new SimpleSpanProcessor(exporter) });
-    app = await startTestApp('sqlite');
+    app = await startTestApp('sqlite', { SYNCBRIDGE_TRACING: 'on' }, { spanProcessor: new SimpleSpanProcessor(exporter) });
   });
   afterAll(async () => {
     await app?.close();
-    await tracing?.shutdown();
   });
 
   it('spans the enqueue mutation and each attempt, and propagates traceparent upstream', async () => {

@@ -7,6 +7,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { HandlerRegistry } from '../../src/handlers/registry.js';
+import { createJobRunner } from '../../src/handlers/runner.js';
 import { startSyncBridge } from '../../src/main.js';
 import { jobsEnqueue } from '../../src/queue/jobsEnqueue.js';
 import { Worker } from '../../src/queue/worker.js';
@@ -26,21 +27,21 @@ const result = await measure({
     onStart = started;
     worker = new Worker({
       context: app.context,
-      handlers,
-      clients: undefined as never,
+      runner: createJobRunner(handlers, undefined as never),
       concurrency,
-      prefetch: config.workerPrefetch,
+      prefetchMax: config.workerPrefetch,
       pollIntervalMs: config.workerPollSeconds * 1000,
       shutdownGraceMs: 1_000,
-      databaseUrl: config.databaseUrl,
+      handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
     });
     await worker.start();
   },
   completed: (count) =>
     new Promise<void>((resolve) => {
       let seen = 0;
-      const off = app.bus.on('job:transition', (transition) => {
-        if (transition.to === 'SUCCEEDED' && ++seen === count) {
+      const off = app.bus.on('job:transitions', (transitions) => {
+        for (const transition of transitions) if (transition.to === 'SUCCEEDED') seen += 1;
+        if (seen >= count) {
           off();
           resolve();
         }

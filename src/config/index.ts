@@ -59,21 +59,11 @@ const envSchema = z.object({
   SYNCBRIDGE_JOB_LEASE_SECONDS: number({ min: 0.05, max: 86_400, fallback: 60 }),
   SYNCBRIDGE_WORKER: flag('SYNCBRIDGE_WORKER', true),
   SYNCBRIDGE_WORKER_CONCURRENCY: number({ int: true, min: 1, max: 1000, fallback: Math.max(10, availableParallelism() * 5) }),
-  SYNCBRIDGE_WORKER_PREFETCH: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined || raw.trim() === '') return undefined;
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < 0 || value > 10_000) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from 0 to 10000, got "${raw}"` });
-        return z.NEVER;
-      }
-      return value;
-    }),
+  SYNCBRIDGE_WORKER_PREFETCH: number({ int: true, min: 0, max: 10_000, fallback: 500 }),
   SYNCBRIDGE_WORKER_POLL_SECONDS: number({ min: 0.01, max: 3600, fallback: 1 }),
   SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: number({ min: 0, max: 3600, fallback: 10 }),
   SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: number({ min: 0.01, max: 600, fallback: 10 }),
+  SYNCBRIDGE_HANDLER_TIMEOUT_SECONDS: number({ min: 0.01, max: 86_400, fallback: 120 }),
   REDIS_URL: z
     .string()
     .optional()
@@ -112,12 +102,14 @@ export interface Config {
   leaseSeconds: number;
   workerEnabled: boolean;
   workerConcurrency: number;
-  /** Jobs claimed ahead of free handler slots; undefined: as many as the concurrency. */
-  workerPrefetch: number | undefined;
+  /** Most jobs claimed ahead of free handler slots (the worker adapts below it to demand). */
+  workerPrefetch: number;
   /** Fallback poll for jobs that became due without a wake-up (scheduled, retries, other processes). */
   workerPollSeconds: number;
   shutdownGraceSeconds: number;
   upstreamTimeoutSeconds: number;
+  /** A handler running longer is aborted and the attempt fails (HandlerTimeout, retryable). */
+  handlerTimeoutSeconds: number;
   /** Cross-process live events through Redis pub/sub; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite). */
   redisUrl: string | undefined;
   wsMaxConnections: number;
@@ -182,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerPollSeconds: e.SYNCBRIDGE_WORKER_POLL_SECONDS,
     shutdownGraceSeconds: e.SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS,
     upstreamTimeoutSeconds: e.SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
+    handlerTimeoutSeconds: e.SYNCBRIDGE_HANDLER_TIMEOUT_SECONDS,
     redisUrl: e.REDIS_URL || undefined,
     wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
     wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,

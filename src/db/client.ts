@@ -1,40 +1,43 @@
 /**
  * Opens the database named by DATABASE_URL: picks the dialect, applies pending migrations, then
- * opens the Prisma client generated for that provider. Both generated clients share one model
- * source (prisma/models.prisma), so the rest of the code types against the SQLite one.
+ * opens the Prisma client generated for that provider (the API's reads and one-off writes) and
+ * the dialect's hot path (the statements that run per job).
  */
 import type { Config } from '../config/index.js';
-import type { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.js';
 import { applyMigrations, pendingMigrations } from './migrations.js';
-import { dialectFor, type ClientOptions, type Dialect } from './dialects/index.js';
+import { dialectFor, type ClientOptions, type Dialect, type DialectModule } from './dialects/index.js';
+import type { Db } from './types.js';
 
-export type Db = SqlitePrismaClient;
-export type { Job, Attempt } from './generated/sqlite/client.js';
+export type { Db, Job, Attempt } from './types.js';
 
 export interface Database {
   db: Db;
   dialect: Dialect;
+  module: DialectModule;
   /** Migrations applied by this open (empty when the database was current). */
   appliedMigrations: string[];
   close(): Promise<void>;
 }
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databaseProvider'>, options: ClientOptions = {}): Promise<Database> {
-  const dialect = await dialectFor(config.databaseProvider);
-  let db = await dialect.openClient(config.databaseUrl, options);
+  const module = await dialectFor(config.databaseProvider);
+  let db = await module.openClient(config.databaseUrl, options);
   let appliedMigrations: string[] = [];
-  if ((await pendingMigrations(dialect.provider, db)).length) {
+  if ((await pendingMigrations(module.provider, db)).length) {
     // The schema engine migrates over its own connection; on SQLite ours would hold the lock it needs.
     await db.$disconnect();
-    appliedMigrations = await applyMigrations(dialect.provider, dialect.adapterFactory(config.databaseUrl));
-    db = await dialect.openClient(config.databaseUrl, options);
+    appliedMigrations = await applyMigrations(module.provider, module.adapterFactory(config.databaseUrl));
+    db = await module.openClient(config.databaseUrl, options);
   }
-  await dialect.prepareConnection(db);
+  await module.prepareClient(db);
+  const dialect = await module.open(config.databaseUrl);
   return {
     db,
     dialect,
+    module,
     appliedMigrations,
     close: async () => {
+      await dialect.close();
       await db.$disconnect();
     },
   };

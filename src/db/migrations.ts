@@ -9,7 +9,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import type { DatabaseProvider } from '../config/index.js';
 import { openSchemaEngine } from './schemaEngine.js';
 import { prismaDir } from './paths.js';
-import type { Db } from './client.js';
+import type { Db } from './types.js';
 
 const noFilters = { externalTables: [], externalEnums: [] };
 

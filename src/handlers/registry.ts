@@ -29,14 +29,17 @@ export interface HandlerContext {
 export type Handler = (context: HandlerContext) => Promise<unknown>;
 
 export class HandlerRegistry {
-  private readonly handlers = new Map<string, Handler>();
+  /** By job type, then payload version (no key string built per lookup: it runs per job). */
+  private readonly handlers = new Map<string, Map<number, Handler>>();
 
   register(jobType: string, payloadVersion: number, handler: Handler): this {
-    this.handlers.set(`${jobType}@${payloadVersion}`, handler);
+    let versions = this.handlers.get(jobType);
+    if (!versions) this.handlers.set(jobType, (versions = new Map()));
+    versions.set(payloadVersion, handler);
     return this;
   }
 
   get(jobType: string, payloadVersion: number): Handler | undefined {
-    return this.handlers.get(`${jobType}@${payloadVersion}`);
+    return this.handlers.get(jobType)?.get(payloadVersion);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * In-process event bus over the LiveEvents map. A throwing listener is logged and skipped
- * (safeEmit), so a bad subscriber can never break the worker or a mutation.
+ * In-process event bus over the LiveEvents map. A throwing listener is logged and skipped, so a
+ * bad subscriber can never break the worker or a mutation.
  */
 import type { Logger } from 'pino';
 import type { LiveEvents } from './events.js';

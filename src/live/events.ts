@@ -1,25 +1,12 @@
 /**
  * The typed events of one process. Keys are `noun:verb`. Payloads are facts that are already
- * committed: nothing is emitted from inside a transaction.
+ * committed: nothing is emitted from inside a transaction. Transitions come in batches, one per
+ * committed write (a claim, a batch of finishes, an enqueue), in commit order.
  */
-import type { Job } from '../db/client.js';
+import type { Job } from '../db/types.js';
+import type { JobStatus, TransitionKind } from '../domain.js';
 
-export type JobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'DEAD' | 'CANCELED';
-
-/** Why a job changed state; one value per edge of the SPEC's lifecycle. */
-export type TransitionKind =
-  | 'enqueued'
-  | 'claimed'
-  | 'succeeded'
-  | 'retry_scheduled'
-  | 'dead'
-  | 'failed'
-  | 'canceled'
-  | 'retried'
-  | 'replayed'
-  | 'attempt_finished'
-  | 'lease_expired'
-  | 'released';
+export type { JobStatus, TransitionKind } from '../domain.js';
 
 export interface JobTransition {
   jobId: number;
@@ -27,18 +14,22 @@ export interface JobTransition {
   from: JobStatus | null;
   to: JobStatus;
   kind: TransitionKind;
-  /** The job's attempt count after the change (the attempt that just ran, for finishes). */
+  /** The attempt concerned: the one claimed for, or the one that just ended. */
   attemptNumber: number;
   at: Date;
   /** The job's row as committed. */
   job: Job;
+  /** Set when this transition recorded an Attempt row (the attempt that ended). */
+  attempt?: { success: boolean; errorType: string | null; durationMs: number };
   /** Published by another process (arrived through the cross-process transport). */
   remote?: boolean;
 }
 
 export interface LiveEvents {
-  /** A job changed state. */
-  'job:transition': JobTransition;
+  /** Jobs changed state. */
+  'job:transitions': readonly JobTransition[];
   /** Jobs became due now: idle workers should claim. */
   'jobs:available': { count: number };
+  /** A live subscription started in this process (other processes are asked for their transitions). */
+  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' };
 }

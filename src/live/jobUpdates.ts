@@ -9,7 +9,7 @@
  * distinct jobs, the subscription ends with a SubscriberTooSlowError: the client should
  * resubscribe (with an id, it starts again from the job's current state).
  */
-import type { Job } from '../db/client.js';
+import type { Job } from '../db/types.js';
 import type { EventBus } from './bus.js';
 import type { JobStatus, JobTransition } from './events.js';
 import { PushIterator } from './pushIterator.js';
@@ -72,10 +72,13 @@ export class JobUpdateHub {
   private readonly off: () => void;
 
   constructor(
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly maxBuffered = 1_000,
   ) {
-    this.off = bus.on('job:transition', (transition) => this.dispatch(transition));
+    this.off = bus.on('job:transitions', (transitions) => {
+      if (!this.streams.size && !this.byJobId.size) return;
+      for (const transition of transitions) this.dispatch(transition);
+    });
   }
 
   /** Active subscriptions (for metrics, and for tests that check nothing leaks). */
@@ -92,6 +95,7 @@ export class JobUpdateHub {
       if (!set) this.byJobId.set(filter.id, (set = new Set()));
       set.add(subscription);
     } else this.streams.add(subscription);
+    this.bus.emit('subscription:started', { kind: 'jobUpdated' });
     return subscription;
   }
 

@@ -23,8 +23,13 @@ export async function openRedisTransport(url: string, databaseUrl: string, onErr
   return {
     name: 'redis',
     maxPayloadBytes: 512 * 1024,
-    publish: async (payload) => {
-      await publisher.publish(channel, payload);
+    publish: async (payloads) => {
+      // One round trip for the batch.
+      const pipeline = publisher.pipeline();
+      for (const payload of payloads) pipeline.publish(channel, payload);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
     },
     subscribe: async (onMessage) => {
       subscriber.on('message', (from: string, message: string) => {

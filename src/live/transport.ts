@@ -1,10 +1,2 @@
-/** A cross-process channel for live events: PostgreSQL LISTEN/NOTIFY or Redis pub/sub. */
-export interface LiveTransport {
-  readonly name: string;
-  /** Largest payload it carries. */
-  readonly maxPayloadBytes: number;
-  publish(payload: string): Promise<void>;
-  /** Starts delivering payloads published by any process (this one included). */
-  subscribe(onMessage: (payload: string) => void): Promise<void>;
-  close(): Promise<void>;
-}
+/** A cross-process channel for live events: PostgreSQL LISTEN/NOTIFY (src/db) or Redis pub/sub. */
+export type { EventTransport as LiveTransport } from '../db/dialects/index.js';

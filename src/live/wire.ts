@@ -1,22 +1,11 @@
 /**
- * Transitions on the wire between processes: compact JSON (a job as an array of values in a fixed
- * field order, times as epoch milliseconds), small enough for PostgreSQL's 8000-byte NOTIFY.
+ * Transitions on the wire between processes: compact JSON, a job as its values in column order
+ * (src/db/jobRow.ts), times as epoch milliseconds. Payloads are cut to the transport's budget in
+ * bytes (PostgreSQL NOTIFY refuses 8,000 or more), counted in UTF-8: an error text in another
+ * script takes up to three bytes a character.
  */
-import type { Job } from '../db/client.js';
+import { jobFromValues, jobToValues } from '../db/jobRow.js';
 import type { JobStatus, JobTransition, TransitionKind } from './events.js';
-
-const jobFields = [
-  'id', 'jobType', 'sourceSystem', 'targetSystem', 'entityType', 'entityId', 'status', 'priority', 'scheduledAt',
-  'maxRetries', 'attemptCount', 'payloadVersion', 'correlationId', 'activeKey', 'leaseOwner', 'leaseAcquiredAt',
-  'leaseExpiresAt', 'createdAt', 'updatedAt', 'nextRunAt', 'lastStartedAt', 'lastFinishedAt', 'lastError',
-  'lastErrorType', 'lastDurationMs', 'canceledAt', 'deadAt', 'deadError', 'deadErrorType', 'isReplay', 'replayOfId',
-  'replayOfAttemptId',
-] as const satisfies readonly (keyof Job)[];
-
-const dateFields = new Set<string>([
-  'scheduledAt', 'leaseAcquiredAt', 'leaseExpiresAt', 'createdAt', 'updatedAt', 'nextRunAt', 'lastStartedAt',
-  'lastFinishedAt', 'canceledAt', 'deadAt',
-]);
 
 type WireTransition = [from: JobStatus | null, to: JobStatus, kind: TransitionKind, attemptNumber: number, at: number, job: unknown[]];
 
@@ -26,12 +15,14 @@ export interface WireBatch {
   transitions: WireTransition[];
 }
 
-export function encodeTransition(transition: JobTransition): WireTransition {
-  const job = jobFields.map((field) => {
-    const value = transition.job[field];
-    return value instanceof Date ? value.getTime() : value;
-  });
-  return [transition.from, transition.to, transition.kind, transition.attemptNumber, transition.at.getTime(), job];
+export function encodeTransition(transition: JobTransition): string {
+  const wire: WireTransition = [transition.from, transition.to, transition.kind, transition.attemptNumber, transition.at.getTime(), jobToValues(transition.job)];
+  return JSON.stringify(wire);
+}
+
+/** The head every payload of `origin` starts with: a process drops its own batches without parsing them. */
+export function batchHead(origin: string): string {
+  return `{"origin":${JSON.stringify(origin)},"transitions":[`;
 }
 
 export function decodeBatch(payload: string): { origin: string; transitions: JobTransition[] } {
@@ -39,35 +30,68 @@ export function decodeBatch(payload: string): { origin: string; transitions: Job
   return {
     origin: batch.origin,
     transitions: batch.transitions.map(([from, to, kind, attemptNumber, at, values]) => {
-      const job = Object.fromEntries(
-        jobFields.map((field, index) => {
-          const value = values[index];
-          return [field, dateFields.has(field) && value !== null ? new Date(value as number) : value];
-        }),
-      ) as unknown as Job;
+      const job = jobFromValues(values);
       return { jobId: job.id, from, to, kind, attemptNumber, at: new Date(at), job };
     }),
   };
 }
 
+/** The message a process with live subscribers sends, so the others publish their transitions. */
+export function interestMessage(origin: string): string {
+  return JSON.stringify({ interest: origin });
+}
+
+/** The origin of an interest message, or undefined for anything else. */
+export function parseInterest(payload: string): string | undefined {
+  if (!payload.startsWith('{"interest":')) return undefined;
+  return (JSON.parse(payload) as { interest: string }).interest;
+}
+
+/** Thrown for a single transition larger than the budget on its own (it cannot be sent whole). */
+export class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
+
 /**
- * Packs transitions into payloads of at most `maxBytes` (PostgreSQL NOTIFY allows 8000), in order.
+ * Packs transitions into payloads of at most `maxBytes` UTF-8 bytes, in order. A transition too
+ * large on its own is sent with its error texts cut to fit (they are the only unbounded parts).
  */
-export function encodeBatches(origin: string, transitions: JobTransition[], maxBytes: number): string[] {
+export function encodeBatches(origin: string, transitions: readonly JobTransition[], maxBytes: number): string[] {
   const payloads: string[] = [];
-  const head = `{"origin":${JSON.stringify(origin)},"transitions":[`;
+  const head = batchHead(origin);
+  const frame = Buffer.byteLength(head) + 2;
   let parts: string[] = [];
-  let size = head.length + 2;
+  let size = frame;
   for (const transition of transitions) {
-    const part = JSON.stringify(encodeTransition(transition));
-    if (parts.length && size + part.length + 1 > maxBytes) {
+    let part = encodeTransition(transition);
+    let bytes = Buffer.byteLength(part);
+    if (frame + bytes > maxBytes) {
+      part = encodeTransition(shrunk(transition, maxBytes - frame));
+      bytes = Buffer.byteLength(part);
+      if (frame + bytes > maxBytes) throw new PayloadTooLargeError(`A transition of job ${transition.jobId} does not fit in ${maxBytes} bytes.`);
+    }
+    if (parts.length && size + bytes + 1 > maxBytes) {
       payloads.push(`${head}${parts.join(',')}]}`);
       parts = [];
-      size = head.length + 2;
+      size = frame;
     }
     parts.push(part);
-    size += Buffer.byteLength(part) + 1;
+    size += bytes + (parts.length > 1 ? 1 : 0);
   }
   if (parts.length) payloads.push(`${head}${parts.join(',')}]}`);
   return payloads;
+}
+
+/** The transition with its error texts cut so the whole fits `budget` bytes. */
+function shrunk(transition: JobTransition, budget: number): JobTransition {
+  const job = { ...transition.job };
+  const texts = ['lastError', 'deadError'] as const;
+  const others = Buffer.byteLength(encodeTransition({ ...transition, job: { ...job, lastError: null, deadError: null } }));
+  // Share what is left between the texts; a character is at most 4 bytes, and JSON escaping at most doubles it.
+  const each = Math.max(0, Math.floor((budget - others) / texts.length / 8));
+  for (const key of texts) {
+    const text = job[key];
+    if (text && text.length > each) job[key] = `${text.slice(0, Math.max(0, each - 1))}…`;
+  }
+  return { ...transition, job };
 }

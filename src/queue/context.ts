@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.js';
+import type { Db } from '../db/types.js';
 import type { Dialect } from '../db/dialects/index.js';
 import type { EventBus } from '../live/bus.js';
 import type { JobTransition } from '../live/events.js';
@@ -19,19 +19,21 @@ export interface QueueContext {
   now(): Date;
 }
 
-/** Publishes committed transitions. Call only after the transaction that made them. */
+/** Publishes committed transitions, as one batch. Call only after the write that made them. */
 export function publishTransitions(context: QueueContext, transitions: JobTransition[]): void {
-  for (const transition of transitions) context.bus.emit('job:transition', transition);
+  if (transitions.length) context.bus.emit('job:transitions', transitions);
 }
 
-/** Wakes idle workers: in this process through the bus, in others through the database. */
-export async function announceDueJobs(context: QueueContext, count: number): Promise<void> {
+/**
+ * Wakes idle workers: in this process through the bus; in others through the database, unless
+ * the write already did it in its own statement (`notified`: the hot-path writes do).
+ */
+export async function announceDueJobs(context: QueueContext, count: number, options: { notified?: boolean } = {}): Promise<void> {
   if (count <= 0) return;
   context.bus.emit('jobs:available', { count });
-  if (context.dialect.notifyJobsAvailable) {
-    await context.dialect.notifyJobsAvailable(context.db).catch((error: unknown) => {
-      // The job is committed; other processes will still find it at their next poll.
-      context.logger.warn({ err: error }, 'could not notify other processes of new jobs');
-    });
-  }
+  if (options.notified || !context.dialect.wakeNotify) return;
+  await context.dialect.wakeNotify().catch((error: unknown) => {
+    // The job is committed; other processes will still find it at their next poll.
+    context.logger.warn({ err: error }, 'could not notify other processes of new jobs');
+  });
 }

@@ -1,53 +1,93 @@
 /**
- * Runs one claimed job's handler and turns whatever happens into an AttemptOutcome: the SPEC's
- * error classification, an unknown (jobType, payloadVersion) as a non-retryable failure, and an
- * abort (cancel, shutdown, lease loss) as its own outcome whatever the handler threw.
+ * Runs one claimed job through the JobRunner and turns whatever happens into an AttemptOutcome:
+ * the runner's classification of a failure, an abort (cancel, shutdown, lease loss) as its own
+ * outcome whatever the handler threw, and the handler time limit.
  */
 import type { Logger } from 'pino';
-import type { Job } from '../db/client.js';
-import type { HandlerRegistry } from '../handlers/registry.js';
-import { coerceError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
-import type { Clients } from '../integrations/clients.js';
+import type { Job } from '../db/types.js';
+import { systemErrorTypes } from '../domain.js';
 import type { AttemptOutcome } from './outcome.js';
 
-export type AbortReason = 'canceled' | 'shutdown' | 'lease-lost';
+/** A failure as the queue needs it: its type, its message, and whether a retry can help. */
+export interface ClassifiedFailure {
+  errorType: string;
+  message: string;
+  retryable: boolean;
+  /** How long the upstream asked to wait (a 429's Retry-After). */
+  retryAfterMs?: number;
+}
+
+/**
+ * What the queue needs to run a job, and nothing more: the handlers and the upstream clients
+ * stay behind this (main.ts wires them in), so the queue imports neither.
+ */
+export interface JobRunner {
+  /** Runs the job's handler; rejects with whatever it threw (an unknown job type included). */
+  run(job: Job, context: { readonly signal: AbortSignal; readonly logger: Logger }): Promise<unknown>;
+  /** Any thrown value as a failure. */
+  classify(error: unknown): ClassifiedFailure;
+}
+
+export type AbortReason = 'canceled' | 'shutdown' | 'lease-lost' | 'timeout';
 
 export class JobAbortedError extends Error {
   override name = 'JobAbortedError';
-  constructor(readonly reason: AbortReason) {
+  constructor(readonly reason: AbortReason, detail = '') {
     super(
-      reason === 'canceled'
-        ? 'The job was canceled while running.'
-        : reason === 'shutdown'
-          ? 'The worker shut down before the handler finished.'
-          : 'The worker lost the job lease (another worker took the job over).',
+      {
+        canceled: 'The job was canceled while running.',
+        shutdown: 'The worker shut down before the handler finished.',
+        'lease-lost': 'The worker lost the job lease (another worker took the job over).',
+        timeout: `The handler ran past its time limit${detail} and was aborted.`,
+      }[reason],
     );
   }
 }
 
-export async function executeJob(
-  job: Job,
-  deps: { handlers: HandlerRegistry; clients: Clients; logger: Logger; signal: AbortSignal },
-): Promise<AttemptOutcome> {
-  const handler = deps.handlers.get(job.jobType, job.payloadVersion);
-  if (!handler) {
-    const error = new ValidationError(`No handler for job type "${job.jobType}" payload version ${job.payloadVersion}.`);
-    return { success: false, errorType: error.errorType, message: error.message, retryable: false };
+/**
+ * One attempt's abort signal, made only when someone asks for it (the handler, to pass to its I/O):
+ * an AbortController per job was a tenth of the drain's allocations, and most handlers that never
+ * look at it cannot be stopped by it anyway. An abort before that is remembered and the signal,
+ * once made, is born aborted.
+ */
+export class AttemptControl {
+  private controller: AbortController | undefined;
+  /** Why the attempt was aborted, if it was. */
+  reason: JobAbortedError | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
   }
+
+  abort(reason: JobAbortedError): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/** Runs the attempt; the handler's time limit is enforced by the caller's sweep (`control.abort`). */
+export async function executeJob(job: Job, runner: JobRunner, entry: { readonly logger: Logger; control: AttemptControl }): Promise<AttemptOutcome> {
+  const { control } = entry;
   try {
-    await handler({ job, correlationId: job.correlationId, logger: deps.logger, signal: deps.signal, clients: deps.clients });
-    if (deps.signal.aborted) return abortedOutcome(deps.signal.reason);
+    // The logger is bound to the job when first read, the signal made when first read.
+    await runner.run(job, {
+      get signal() {
+        return control.signal;
+      },
+      get logger() {
+        return entry.logger;
+      },
+    });
+    if (control.reason) return abortedOutcome(control.reason);
     return { success: true };
   } catch (thrown) {
-    if (deps.signal.aborted) return abortedOutcome(deps.signal.reason);
-    const error = coerceError(thrown);
-    return {
-      success: false,
-      errorType: error.errorType,
-      message: error.message,
-      retryable: error.retryable,
-      retryAfterMs: error instanceof UpstreamRateLimitedError ? error.retryAfterMs : undefined,
-    };
+    if (control.reason) return abortedOutcome(control.reason);
+    return { success: false, ...runner.classify(thrown) };
   }
 }
 
@@ -55,11 +95,14 @@ function abortedOutcome(reason: unknown): AttemptOutcome {
   const aborted = reason instanceof JobAbortedError ? reason : new JobAbortedError('shutdown');
   switch (aborted.reason) {
     case 'canceled':
-      // The job stays CANCELED (finishJobs keeps it); the attempt is recorded as what it was.
-      return { success: false, errorType: 'Canceled', message: aborted.message, retryable: false };
+      // The job stays CANCELED (the finish keeps it); the attempt is recorded as what it was.
+      return { success: false, errorType: systemErrorTypes.canceled, message: aborted.message, retryable: false };
     case 'shutdown':
-      return { success: false, errorType: 'WorkerShutdown', message: aborted.message, retryable: true, immediate: true, budgetFree: true };
+      return { success: false, errorType: systemErrorTypes.workerShutdown, message: aborted.message, retryable: true, immediate: true, budgetFree: true };
     case 'lease-lost':
-      return { success: false, errorType: 'LeaseLost', message: aborted.message, retryable: true, immediate: true };
+      return { success: false, errorType: systemErrorTypes.leaseLost, message: aborted.message, retryable: true, immediate: true };
+    case 'timeout':
+      // Like a timeout upstream: retryable, with backoff, against the budget.
+      return { success: false, errorType: systemErrorTypes.handlerTimeout, message: aborted.message, retryable: true };
   }
 }

@@ -8,7 +8,7 @@ import type { Job } from '../db/client.js';
 import type { QueueContext } from './context.js';
 import { InputError, NotFoundError } from './errors.js';
 import { jobsInsert } from './jobsInsert.js';
-import type { JobType } from './jobTypes.js';
+import type { JobType } from '../domain.js';
 
 export async function jobReplay(context: QueueContext, id: number, attemptId?: number): Promise<Job> {
   const original = await context.db.job.findUnique({

@@ -7,7 +7,7 @@ import type { Job } from '../db/client.js';
 import type { JobStatus } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 import { DuplicateActiveJobError, InvalidStateError, NotFoundError } from './errors.js';
-import { activeKey } from './jobTypes.js';
+import { activeKey } from '../domain.js';
 import { isRecordNotFound, isUniqueViolation } from './prismaErrors.js';
 
 export async function jobRetry(context: QueueContext, id: number): Promise<Job> {

@@ -6,7 +6,7 @@ import type { Job } from '../db/client.js';
 import type { QueueContext } from './context.js';
 import { InputError, type QueueError } from './errors.js';
 import { jobsInsert, type NewJob } from './jobsInsert.js';
-import { jobTypes, priorities, type JobType, type Priority } from './jobTypes.js';
+import { jobTypes, priorities, type JobType, type Priority } from '../domain.js';
 
 export interface EnqueueInput {
   jobType: string;

@@ -1,58 +1,90 @@
 /**
  * Writes a batch of attempt outcomes (the jobs' new states and their Attempt rows, atomically, in
- * the dialect's fewest statements), then publishes the transitions. A job that this worker no
- * longer holds (its lease expired and another worker took it over) is left alone and its attempt
- * is not written here: the lease recovery already recorded it as lost.
+ * one statement), then publishes the transitions. A job this owner no longer holds under that
+ * lease (it expired and another worker took the job over) is left alone and its attempt is not
+ * written here: the lease recovery recorded it. The rows published are rebuilt from the claimed
+ * row and the outcome (`jobAfterFinish`, which mirrors the SQL) instead of read back.
  */
-import type { Job } from '../db/client.js';
-import type { FinishRow } from '../db/dialects/index.js';
-import type { JobStatus, TransitionKind } from '../live/events.js';
+import type { FinishRow, WrittenJob } from '../db/dialects/index.js';
+import type { Job } from '../db/types.js';
+import type { JobStatus, TransitionKind } from '../domain.js';
+import type { JobTransition } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 
 export interface FinishedAttempt {
-  row: Omit<FinishRow, 'startedAt' | 'success'>;
-  startedAt: Date;
-  success: boolean;
+  row: FinishRow;
+  /** The row as claimed; without it (recovery of another worker's job) the written rows are read back. */
+  job?: Job;
 }
 
-const kindByStatus: Record<string, TransitionKind> = {
+const kindByStatus: Record<FinishRow['status'], TransitionKind> = {
   SUCCEEDED: 'succeeded',
   PENDING: 'retry_scheduled',
   DEAD: 'dead',
   FAILED: 'failed',
 };
 
+/** The row as the finish statement leaves it (see the dialects' `finish`): what subscribers are sent. */
+export function jobAfterFinish(before: Job, row: FinishRow, written: WrittenJob): Job {
+  const canceled = written.status === 'CANCELED';
+  const retrying = !canceled && row.status === 'PENDING';
+  return {
+    ...before,
+    status: written.status,
+    activeKey: retrying ? before.activeKey : null,
+    nextRunAt: retrying ? row.nextRunAt! : before.nextRunAt,
+    deadAt: canceled ? null : row.deadAt,
+    deadError: !canceled && row.status === 'DEAD' ? row.lastError : null,
+    deadErrorType: !canceled && row.status === 'DEAD' ? row.lastErrorType : null,
+    canceledAt: canceled ? written.canceledAt : before.canceledAt,
+    leaseOwner: null,
+    leaseAcquiredAt: null,
+    leaseExpiresAt: null,
+    attemptCount: row.attemptNumber,
+    lastStartedAt: row.startedAt,
+    lastFinishedAt: row.finishedAt,
+    lastDurationMs: row.durationMs,
+    lastError: row.lastError,
+    lastErrorType: row.lastErrorType,
+    updatedAt: row.finishedAt,
+  };
+}
+
 export async function jobsFinish(
   context: QueueContext,
   leaseOwner: string,
   attempts: FinishedAttempt[],
-  /** The kind for jobs that go back to PENDING when that is not a backoff (lease expiry, shutdown). */
-  kindOverride?: TransitionKind,
-): Promise<Job[]> {
+  options: {
+    /** The kind for jobs that go back to PENDING when that is not a backoff (lease expiry, shutdown). */
+    pendingKind?: TransitionKind;
+    /** Recovery: only leases expired by then. */
+    expiredBy?: Date;
+  } = {},
+): Promise<JobTransition[]> {
   if (!attempts.length) return [];
-  const jobs = await context.dialect.finishJobs(context.db, {
-    leaseOwner,
-    rows: attempts.map(({ row, startedAt, success }) => ({ ...row, startedAt, success })),
+  const written = await context.dialect.jobsFinish({ leaseOwner, rows: attempts.map((attempt) => attempt.row), expiredBy: options.expiredBy });
+  if (!written.length) return [];
+  const byId = new Map(attempts.map((attempt) => [attempt.row.id, attempt]));
+  const missing = written.filter((row) => !byId.get(row.id)!.job).map((row) => row.id);
+  const readBack = missing.length ? new Map((await context.db.job.findMany({ where: { id: { in: missing } } })).map((job) => [job.id, job])) : undefined;
+  let due = 0;
+  const transitions = written.map((result): JobTransition => {
+    const { row, job: claimed } = byId.get(result.id)!;
+    const job = claimed ? jobAfterFinish(claimed, row, result) : readBack!.get(result.id)!;
+    const canceled = result.status === 'CANCELED';
+    if (job.status === 'PENDING' && job.nextRunAt.getTime() <= Date.now()) due += 1;
+    return {
+      jobId: result.id,
+      from: (canceled ? 'CANCELED' : 'RUNNING') as JobStatus,
+      to: result.status as JobStatus,
+      kind: canceled ? 'attempt_finished' : row.status === 'PENDING' && options.pendingKind ? options.pendingKind : kindByStatus[row.status],
+      attemptNumber: row.attemptNumber,
+      at: row.finishedAt,
+      job,
+      attempt: { success: row.success, errorType: row.lastErrorType, durationMs: row.durationMs },
+    };
   });
-  if (!jobs.length) return [];
-  const rowById = new Map(attempts.map((attempt) => [attempt.row.id, attempt.row]));
-  publishTransitions(
-    context,
-    jobs.map((job) => {
-      const row = rowById.get(job.id)!;
-      const canceled = job.status === 'CANCELED';
-      return {
-        jobId: job.id,
-        from: (canceled ? 'CANCELED' : 'RUNNING') as JobStatus,
-        to: job.status as JobStatus,
-        kind: canceled ? 'attempt_finished' : row.status === 'PENDING' && kindOverride ? kindOverride : kindByStatus[row.status]!,
-        attemptNumber: row.attemptNumber,
-        at: row.finishedAt,
-        job,
-      };
-    }),
-  );
-  const now = context.now();
-  await announceDueJobs(context, jobs.filter((job) => job.status === 'PENDING' && job.nextRunAt <= now).length);
-  return jobs;
+  publishTransitions(context, transitions);
+  await announceDueJobs(context, due, { notified: true });
+  return transitions;
 }

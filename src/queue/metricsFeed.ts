@@ -29,7 +29,7 @@ export class MetricsFeed {
     private readonly context: QueueContext,
     private readonly intervalMs = 1_000,
   ) {
-    this.off = context.bus.on('job:transition', () => this.markDirty());
+    this.off = context.bus.on('job:transitions', () => this.markDirty());
   }
 
   get size(): number {
@@ -40,6 +40,7 @@ export class MetricsFeed {
   subscribe(): AsyncIterableIterator<QueueMetrics> {
     const subscriber = new LatestValue<QueueMetrics>(() => this.subscribers.delete(subscriber));
     this.subscribers.add(subscriber);
+    this.context.bus.emit('subscription:started', { kind: 'metricsUpdated' });
     metricsRead(this.context).then(
       (metrics) => subscriber.push(metrics),
       (error: unknown) => this.context.logger.error({ err: error }, 'metrics for a new subscriber failed'),

@@ -2,7 +2,7 @@
  * The metrics figures of SPEC → Metrics, in four aggregate statements whatever the table size.
  */
 import type { QueueContext } from './context.js';
-import { jobStatuses } from './jobTypes.js';
+import { jobStatuses } from '../domain.js';
 
 export interface QueueMetrics {
   totalJobs: number;

@@ -1,4 +1,4 @@
-import { jobStatuses } from '../../queue/jobTypes.js';
+import { jobStatuses } from '../../domain.js';
 import { jobPhases } from '../../queue/jobPhase.js';
 import { builder } from '../builder.js';
 

@@ -1,6 +1,6 @@
 import type { Prisma } from '../../db/generated/sqlite/client.js';
 import { jobPhase, jobPhaseWhere } from '../../queue/jobPhase.js';
-import { priorityName } from '../../queue/jobTypes.js';
+import { priorityName } from '../../domain.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { attemptsList, firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';

@@ -7,9 +7,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { EventBus } from '../live/bus.js';
-import type { QueueStats } from '../queue/queueStatsRead.js';
-import type { RouteHandler } from './http.js';
+import type { EventBus } from '../../live/bus.js';
+import { systemErrorTypes } from '../../domain.js';
+import type { QueueStats } from '../../queue/queueStatsRead.js';
+import type { RouteHandler } from '../http.js';
+import { BatchHistogram } from './batchHistogram.js';
 
 export interface PrometheusSources {
   bus: EventBus;
@@ -40,22 +42,15 @@ export function createPrometheus(sources: PrometheusSources) {
   void subscriptions;
   void sockets;
   const attempts = new Counter({ name: 'syncbridge_attempts_total', help: 'Attempts finished in this process, by outcome and error type.', labelNames: ['job_type', 'outcome', 'error_type'] as const, registers: [registry] });
-  const duration = new Histogram({
-    name: 'syncbridge_attempt_duration_seconds',
-    help: 'Handler run time of finished attempts.',
-    labelNames: ['job_type', 'outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
+  const duration = new BatchHistogram('syncbridge_attempt_duration_seconds', 'Handler run time of finished attempts.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registry);
   const recoveries = new Counter({ name: 'syncbridge_lease_recoveries_total', help: 'Jobs recovered from an expired lease (their worker died).', registers: [registry] });
   const transitions = new Counter({ name: 'syncbridge_transitions_total', help: 'Job state transitions published by this process.', labelNames: ['kind'] as const, registers: [registry] });
-  const lag = new Histogram({
-    name: 'syncbridge_event_delivery_lag_seconds',
-    help: 'Commit-to-dispatch delay of transitions reaching this process (local and from other processes).',
-    labelNames: ['origin'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-    registers: [registry],
-  });
+  const lag = new BatchHistogram(
+    'syncbridge_event_delivery_lag_seconds',
+    'Commit-to-dispatch delay of transitions reaching this process (local and from other processes).',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registry,
+  );
   const operations = new Counter({ name: 'syncbridge_graphql_operations_total', help: 'GraphQL operations executed, by type and result.', labelNames: ['operation', 'result'] as const, registers: [registry] });
   const operationDuration = new Histogram({
     name: 'syncbridge_graphql_operation_duration_seconds',
@@ -65,17 +60,39 @@ export function createPrometheus(sources: PrometheusSources) {
     registers: [registry],
   });
 
-  const off = sources.bus.on('job:transition', (transition) => {
-    lag.observe({ origin: transition.remote ? 'remote' : 'local' }, Math.max(0, Date.now() - transition.at.getTime()) / 1000);
-    if (transition.remote) return; // counted by the process that made it
-    transitions.inc({ kind: transition.kind });
-    if (transition.kind === 'lease_expired') recoveries.inc();
-    const outcome = outcomeByKind[transition.kind];
-    if (!outcome || transition.from === null) return;
-    if (transition.kind === 'dead' && transition.job.deadErrorType === 'LeaseExpired') recoveries.inc();
-    const jobType = transition.job.jobType;
-    attempts.inc({ job_type: jobType, outcome, error_type: transition.job.lastErrorType ?? 'none' });
-    if (transition.job.lastDurationMs !== null) duration.observe({ job_type: jobType, outcome }, transition.job.lastDurationMs / 1000);
+  // Label sets are few (job types × outcomes × error types): keep each one's child metric.
+  const attemptCounters = new Map<string, ReturnType<typeof attempts.labels>>();
+  const transitionCounters = new Map<string, ReturnType<typeof transitions.labels>>();
+  const cached = <T>(map: Map<string, T>, key: string, make: () => T) => {
+    let value = map.get(key);
+    if (value === undefined) map.set(key, (value = make()));
+    return value;
+  };
+  const localLabels = () => ({ origin: 'local' });
+  const remoteLabels = () => ({ origin: 'remote' });
+
+  const off = sources.bus.on('job:transitions', (batch) => {
+    const now = Date.now();
+    // Counted per batch: one increment per label set, not per transition.
+    const counts = new Map<ReturnType<typeof transitions.labels> | ReturnType<typeof attempts.labels>, number>();
+    const count = (child: ReturnType<typeof transitions.labels>) => counts.set(child, (counts.get(child) ?? 0) + 1);
+    for (const transition of batch) {
+      const lagSeconds = Math.max(0, now - transition.at.getTime()) / 1000;
+      if (transition.remote) lag.observe('remote', remoteLabels, lagSeconds);
+      else lag.observe('local', localLabels, lagSeconds);
+      if (transition.remote) continue; // counted by the process that made it
+      count(cached(transitionCounters, transition.kind, () => transitions.labels({ kind: transition.kind })));
+      if (transition.kind === 'lease_expired') recoveries.inc();
+      const attempt = transition.attempt;
+      if (!attempt) continue;
+      if (transition.kind === 'dead' && attempt.errorType === systemErrorTypes.leaseExpired) recoveries.inc();
+      const outcome = outcomeByKind[transition.kind] ?? transition.kind;
+      const jobType = transition.job.jobType;
+      const errorType = attempt.errorType ?? 'none';
+      count(cached(attemptCounters, `${jobType}|${outcome}|${errorType}`, () => attempts.labels({ job_type: jobType, outcome, error_type: errorType })));
+      duration.observe(`${jobType}|${outcome}`, () => ({ job_type: jobType, outcome }), attempt.durationMs / 1000);
+    }
+    for (const [child, n] of counts) child.inc(n);
   });
 
   /** Counts GraphQL operations; the operation type is the only label (names are client-chosen). */

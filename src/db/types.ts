@@ -1,0 +1,11 @@
+/**
+ * The database types the rest of the code base uses, from one provider-neutral place. Both
+ * generated clients come from the same models (test/db.schema.test.ts keeps them equal), so the
+ * SQLite client's types stand for both; nothing outside src/db/ names a generated client.
+ */
+import type { PrismaClient, Prisma } from './generated/sqlite/client.js';
+
+export type Db = PrismaClient;
+export type { Job, Attempt } from './generated/sqlite/client.js';
+export type JobWhereInput = Prisma.JobWhereInput;
+export type { Prisma };
