@@ -36,7 +36,8 @@ const childTimeoutMs = Number(process.env.BENCH_CHILD_TIMEOUT_SECONDS ?? 300) * 
 /** Runs a TypeScript file in a child process; resolves with its RESULT line. */
 export function runChild<T>(file: string, env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its own process group, so a timeout takes down whatever it started too.
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let result: T | undefined;
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -48,7 +49,7 @@ export function runChild<T>(file: string, env: Record<string, string>): Promise<
         if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as T;
       }
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), childTimeoutMs);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), childTimeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (result) resolve(result);

@@ -33,11 +33,19 @@ await seeder.stop();
 
 function server(args: string[], env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) =>
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args[0]} did not start within 30 s`));
+    }, 30_000);
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('READY') || line.includes('SyncBridge listening')) resolve(child);
-    }),
-  );
+      if (line.includes('READY') || line.includes('SyncBridge listening')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+  });
 }
 
 const queries = {
@@ -46,7 +54,7 @@ const queries = {
 };
 
 const servers = [
-  { name: 'SyncBridge', port: 4601, start: () => server(['src/start.ts'], { DATABASE_URL: scratch.url, PORT: '4601', SYNCBRIDGE_WORKER: 'off', LOG_LEVEL: 'warn' }) },
+  { name: 'SyncBridge', port: 4601, start: () => server(['src/start.ts'], { DATABASE_URL: scratch.url, PORT: '4601', SYNCBRIDGE_WORKER: 'off', LOG_LEVEL: 'info' }) },
   { name: 'stock Yoga (in-memory)', port: 4602, start: () => server(['bench/peers/stockYoga.ts'], { PORT: '4602' }) },
 ];
 

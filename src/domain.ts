@@ -25,6 +25,10 @@ export function isFinalStatus(status: string): boolean {
   return (finalStatuses as readonly string[]).includes(status);
 }
 
+/** The operator's view of where a job is, finer than its status. */
+export const jobPhases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
+export type JobPhase = (typeof jobPhases)[number];
+
 export const priorities = { LOW: 0, NORMAL: 1, HIGH: 2 } as const;
 export type Priority = keyof typeof priorities;
 

@@ -4,7 +4,7 @@
  * an array of values in this order (a JSON array on PostgreSQL, a raw row on SQLite), and live
  * events cross processes in the same form. Times travel as epoch milliseconds.
  */
-import type { Job } from './types.js';
+import type { Attempt, Job } from './types.js';
 
 export const jobColumns = [
   'id', 'jobType', 'sourceSystem', 'targetSystem', 'entityType', 'entityId', 'status', 'priority', 'scheduledAt',
@@ -51,9 +51,9 @@ export function jobFromValues(values: readonly unknown[]): Job {
     leaseOwner: (values[14] ?? null) as string | null,
     leaseAcquiredAt: date(values[15]),
     leaseExpiresAt: date(values[16]),
-    createdAt: date(values[17]),
-    updatedAt: date(values[18]),
-    nextRunAt: date(values[19]),
+    createdAt: date(values[17])!,
+    updatedAt: date(values[18])!,
+    nextRunAt: date(values[19])!,
     lastStartedAt: date(values[20]),
     lastFinishedAt: date(values[21]),
     lastError: (values[22] ?? null) as string | null,
@@ -66,7 +66,7 @@ export function jobFromValues(values: readonly unknown[]): Job {
     isReplay: Boolean(values[29]),
     replayOfId: num(values[30]),
     replayOfAttemptId: num(values[31]),
-  } as Job;
+  };
 }
 
 /** The values of a row in column order, times as epoch ms. */
@@ -75,4 +75,27 @@ export function jobToValues(job: Job): unknown[] {
     const value = job[column];
     return value instanceof Date ? value.getTime() : value;
   });
+}
+
+export const attemptColumns = ['id', 'jobId', 'attemptNumber', 'startedAt', 'finishedAt', 'success', 'errorSummary', 'errorType', 'durationMs'] as const satisfies readonly (keyof Attempt)[];
+
+type MissingAttempt = Exclude<keyof Attempt, (typeof attemptColumns)[number]>;
+const everyAttemptColumn: MissingAttempt extends never ? true : MissingAttempt = true;
+void everyAttemptColumn;
+
+export const attemptDateColumns = new Set<string>(['startedAt', 'finishedAt']);
+
+/** An attempt from its values in attemptColumns order (same conventions as jobFromValues). */
+export function attemptFromValues(values: readonly unknown[]): Attempt {
+  return {
+    id: Number(values[0]),
+    jobId: Number(values[1]),
+    attemptNumber: Number(values[2]),
+    startedAt: date(values[3])!,
+    finishedAt: date(values[4]),
+    success: Boolean(values[5]),
+    errorSummary: (values[6] ?? null) as string | null,
+    errorType: (values[7] ?? null) as string | null,
+    durationMs: num(values[8]),
+  };
 }

@@ -14,12 +14,15 @@ import type { Logger } from 'pino';
 import type { QueueContext } from '../queue/context.js';
 import type { JobUpdateHub } from '../live/jobUpdates.js';
 import type { MetricsFeed } from '../queue/metricsFeed.js';
+import type { Loaders } from './loaders.js';
 
 export interface GraphQLContext {
   queue: QueueContext;
   live: { jobs: JobUpdateHub; metrics: MetricsFeed };
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
+  /** Batched reads for this request (src/graphql/loaders.ts). */
+  loaders: Loaders;
   logger: Logger;
   /** The operation's time limit (queries and mutations); checked before every resolver. */
   deadline?: Deadline;
@@ -41,7 +44,8 @@ export const builder = new SchemaBuilder<{
   // Cost model for the operation limits (src/server/operationLimits.ts): every field costs 1, and
   // a list multiplies its selection by its real bound (`first`, a page size). Enforced by the
   // server per request, since variables decide the bounds; not here at resolve time.
-  complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
+  // The plugin's own per-resolver check stays off (the server checks once per operation).
+  complexity: { defaultComplexity: 1, defaultListMultiplier: 10, disabled: true },
   prisma: {
     client: (context) => context.queue.db,
     dmmf: getDatamodel(),

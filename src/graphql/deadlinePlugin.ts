@@ -1,6 +1,6 @@
 /**
- * The execution time limit, enforced where the work is: before every resolver runs, it checks
- * the operation's deadline (set by the server in the context) and refuses to start once it has
+ * The execution time limit, enforced where the work is: before every resolver that does work
+ * (everything but an exposed column) runs, it checks the operation's deadline (set by the server in the context) and refuses to start once it has
  * passed, so an over-long operation stops doing work, not just stops being awaited. A timer on the
  * executor's abort signal would not do: SQLite queries run on this thread, so no timer fires
  * until the execution is over, and graphql-tools leaves the rejections of abandoned fields
@@ -26,8 +26,10 @@ declare global {
 export class DeadlinePlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolve(
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
-    _fieldConfig: PothosOutputFieldConfig<Types>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    // An exposed column is a property read: checking the clock around it costs more than it.
+    if (fieldConfig.extensions?.pothosExposedField) return resolver;
     return (parent, args, context, info) => {
       (context as { deadline?: Deadline }).deadline?.check();
       return resolver(parent, args, context, info);

@@ -13,7 +13,7 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { createComplexityRule } from '@pothos/plugin-complexity';
-import { GraphQLError, Kind, validate, type DocumentNode, type ExecutionArgs, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, Kind, validate, visit, type DocumentNode, type ExecutionArgs, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config/index.js';
 import type { Deadline } from '../graphql/deadlinePlugin.js';
@@ -118,10 +118,51 @@ export function documentRules(limits: GraphQLLimits): ValidationRule[] {
 }
 
 /**
+ * The variables a document passes as `first` or `last`: the only arguments the schema's cost
+ * model reads (src/graphql/listBounds.ts and the jobs connection), so the only variables a cost
+ * depends on. Found once per document.
+ */
+const boundVariablesOf = new WeakMap<DocumentNode, string[]>();
+
+function boundVariables(document: DocumentNode): string[] {
+  let names = boundVariablesOf.get(document);
+  if (!names) {
+    const found = new Set<string>();
+    visit(document, {
+      Argument: (node) => {
+        if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.VARIABLE) found.add(node.value.name.value);
+      },
+    });
+    boundVariablesOf.set(document, (names = [...found]));
+  }
+  return names;
+}
+
+/** Verdicts per document and the values of its bound variables: the same request shape is measured once. */
+const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>();
+
+/**
  * Depth, breadth and cost of the operation the request selects, with its variables. Returns the
- * errors (empty when within every limit).
+ * errors (empty when within every limit). Cached per document and operation and the values of the
+ * variables that set list bounds, so a dashboard's repeated query is measured once.
  */
 export function checkOperationCost(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'contextValue'>, limits: GraphQLLimits): readonly GraphQLError[] {
+  const document = args.document as DocumentNode;
+  const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+  const key = `${args.operationName ?? ''}\n${boundVariables(document).map((name) => JSON.stringify(variables[name] ?? null)).join(',')}`;
+  let known = verdicts.get(document);
+  const cached = known?.get(key);
+  if (cached) return cached;
+  const errors = measure(args, limits);
+  // Not a verdict about invalid variables: those depend on values the key leaves out.
+  if (errors.every((error) => error.extensions?.code === 'OPERATION_LIMIT')) {
+    if (!known) verdicts.set(document, (known = new Map()));
+    if (known.size < 64) known.set(key, errors);
+  }
+  return errors;
+}
+
+function measure(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'contextValue'>, limits: GraphQLLimits): readonly GraphQLError[] {
   return validate(args.schema, args.document as DocumentNode, [
     createComplexityRule({
       context: (args.contextValue ?? {}) as object,

@@ -14,7 +14,8 @@
  */
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseProvider } from '../../config/index.js';
-import type { Db, Job } from '../types.js';
+import type { Attempt, Db, Job } from '../types.js';
+import type { JobFilter } from '../jobFilter.js';
 
 export interface ClaimParams {
   workerId: string;
@@ -110,6 +111,17 @@ export interface ExpiredLease {
   startedAt: Date | null;
 }
 
+/** A page of jobs, newest first: after `afterId` (older), or before `beforeId` (newer, read oldest first). */
+export interface JobsPageParams {
+  filter: JobFilter;
+  now: Date;
+  limit: number;
+  afterId?: number;
+  beforeId?: number;
+  /** The end of the list (oldest first): `last` without, or with, `before`. */
+  backward?: boolean;
+}
+
 /** A cross-process channel for live events (PostgreSQL LISTEN/NOTIFY here; Redis in src/live). */
 export interface EventTransport {
   readonly name: string;
@@ -130,6 +142,8 @@ export interface Dialect {
   isTransient(error: unknown): boolean;
   /** Health of the connections a process needs beyond queries (the LISTEN session), for /readyz. */
   health(): Record<string, boolean>;
+  /** Calls `listener` with the name of every statement this seam runs (tests and benchmarks count them). */
+  onStatement(listener: (name: string) => void): () => void;
   /**
    * Inserts PENDING jobs in one statement. A row whose activeKey is already held (an active job
    * for the same pair, possibly earlier in the same batch) is skipped, not an error: the unique
@@ -158,6 +172,21 @@ export interface Dialect {
   leasesRenew(params: RenewParams): Promise<number[]>;
   /** RUNNING jobs whose lease expired before `now`, oldest first. */
   leasesExpired(params: { now: Date; limit: number }): Promise<ExpiredLease[]>;
+  /*
+   * Reads for the API, one statement each, on the driver: Prisma's client cost ~290 µs per query
+   * in the read benchmark's profile (the database's own work: 7 µs), so the GraphQL reads that
+   * run most go through these, batched per request by loaders (src/graphql/loaders.ts).
+   */
+  /** Jobs by id, in no particular order (absent ids are absent). */
+  jobsByIds(ids: readonly number[]): Promise<Job[]>;
+  /** A page of jobs matching the filter, newest first (oldest first with `beforeId`). */
+  jobsPage(params: JobsPageParams): Promise<Job[]>;
+  jobsCount(filter: JobFilter, now: Date): Promise<number>;
+  attemptsByIds(ids: readonly number[]): Promise<Attempt[]>;
+  /** Each job's attempts, newest first, at most `perJob` each. */
+  attemptsByJobIds(jobIds: readonly number[], perJob: number): Promise<Attempt[]>;
+  /** Replays of each job (or of each attempt), newest first, at most `perParent` each. */
+  replaysByParents(parent: 'replayOfId' | 'replayOfAttemptId', parentIds: readonly number[], perParent: number): Promise<Job[]>;
   /** Calls `onWake` when jobs became due in another process; returns a stop function. */
   wakeListen?(onWake: () => void): Promise<() => Promise<void>>;
   /** Tells workers in other processes that jobs became due. */

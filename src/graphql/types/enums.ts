@@ -1,5 +1,4 @@
-import { jobStatuses } from '../../domain.js';
-import { jobPhases } from '../../queue/jobPhase.js';
+import { jobPhases, jobStatuses } from '../../domain.js';
 import { builder } from '../builder.js';
 
 export const JobStatusEnum = builder.enumType('JobStatus', {

@@ -39,11 +39,11 @@ builder.objectType(DuplicateActiveJobError, {
   isTypeOf: isErrorOf(DuplicateActiveJobError),
   fields: (t) => ({
     existingJobId: t.exposeID('existingJobId', { description: 'The active job.' }),
-    existingJob: t.prismaField({
+    existingJob: t.field({
       type: JobRef,
       nullable: true,
       description: 'The active job (null if it finished meanwhile and was removed).',
-      resolve: (query, error, _args, context) => context.queue.db.job.findUnique({ ...query, where: { id: error.existingJobId } }),
+      resolve: (error, _args, context) => context.loaders.jobs.load(error.existingJobId),
     }),
   }),
 });

@@ -1,12 +1,16 @@
-import type { Prisma } from '../../db/generated/sqlite/client.js';
-import { jobPhase, jobPhaseWhere } from '../../queue/jobPhase.js';
+import { GraphQLError } from 'graphql';
+import type { Dialect } from '../../db/dialects/index.js';
+import type { JobFilter } from '../../db/jobFilter.js';
 import { priorityName } from '../../domain.js';
+import { jobPhase } from '../../queue/jobPhase.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { attemptsList, firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
+import { JobPhaseEnum, JobPriorityEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
+import { JobFilterInput, toJobFilter } from './jobFilter.js';
+import { AttemptRef } from './attempt.js';
 
 const jobsPage = { defaultSize: 20, maxSize: 200 } as const;
-import { JobPhaseEnum, JobPriorityEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
 
 export const JobRef = builder.prismaObject('Job', {
   description: 'A durable sync job. Its attempts are its audit trail; a replay is a new job linked to it.',
@@ -45,77 +49,139 @@ export const JobRef = builder.prismaObject('Job', {
     deadError: t.exposeString('deadError', { nullable: true, description: 'The error that exhausted the retry budget.' }),
     deadErrorType: t.exposeString('deadErrorType', { nullable: true, description: 'Its error type.' }),
     isReplay: t.exposeBoolean('isReplay', { description: 'Whether this job replays another.' }),
-    replayOf: t.relation('replayOf', { nullable: true, description: 'The job this one replays.' }),
-    replayOfAttempt: t.relation('replayOfAttempt', { nullable: true, description: 'The failed attempt this job replays.' }),
-    replays: t.relation('replays', {
-      description: 'Jobs that replay this one, newest first.',
-      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
-      query: (args) => ({ orderBy: { id: 'desc' }, take: relationTake(replaysList, args.first) }),
-      complexity: relationComplexity(replaysList),
-    }),
-    attempts: t.relation('attempts', {
-      description: 'Attempts, newest first.',
-      args: { first: t.arg.int({ required: false, description: firstArgDescription(attemptsList) }) },
-      query: (args) => ({ orderBy: { attemptNumber: 'desc' }, take: relationTake(attemptsList, args.first) }),
-      complexity: relationComplexity(attemptsList),
-    }),
   }),
 });
 
+// Relations, added once both types exist (they refer to each other), each read through a loader.
+builder.objectFields(JobRef, (t) => ({
+    replayOf: t.field({
+      type: JobRef,
+      nullable: true,
+      description: 'The job this one replays.',
+      resolve: (job, _args, context) => (job.replayOfId === null ? null : context.loaders.jobs.load(job.replayOfId)),
+    }),
+    replayOfAttempt: t.field({
+      type: AttemptRef,
+      nullable: true,
+      description: 'The failed attempt this job replays.',
+      resolve: (job, _args, context) => (job.replayOfAttemptId === null ? null : context.loaders.attempts.load(job.replayOfAttemptId)),
+    }),
+    replays: t.field({
+      type: [JobRef],
+      description: 'Jobs that replay this one, newest first.',
+      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
+      complexity: relationComplexity(replaysList),
+      resolve: (job, args, context) => context.loaders.replaysOf('replayOfId', job.id, relationTake(replaysList, args.first)),
+    }),
+    attempts: t.field({
+      type: [AttemptRef],
+      description: 'Attempts, newest first.',
+      args: { first: t.arg.int({ required: false, description: firstArgDescription(attemptsList) }) },
+      complexity: relationComplexity(attemptsList),
+      resolve: (job, args, context) => context.loaders.attemptsOfJob(job.id, relationTake(attemptsList, args.first)),
+    }),
+}));
+
 builder.queryFields((t) => ({
-  job: t.prismaField({
-    type: 'Job',
+  job: t.field({
+    type: JobRef,
     nullable: true,
     description: 'One job by id; null when there is no such job.',
     args: { id: t.arg.id({ required: true, description: 'The job number.' }) },
-    resolve: (query, _root, args, context) => {
+    resolve: (_root, args, context) => {
       const id = parseId(args.id);
-      return id === undefined ? null : context.queue.db.job.findUnique({ ...query, where: { id } });
+      return id === undefined ? null : context.loaders.jobs.load(id);
     },
   }),
-  jobs: t.prismaConnection(
+  jobs: t.connection(
     {
-      type: 'Job',
-      cursor: 'id',
-      defaultSize: jobsPage.defaultSize,
-      maxSize: jobsPage.maxSize,
-      complexity: (args) => ({ field: 1, multiplier: Math.min(jobsPage.maxSize, Math.max(0, args.first ?? args.last ?? jobsPage.defaultSize)) }),
-      description: 'Jobs, newest first, filtered. A Relay connection: page with first/after or last/before.',
+      type: JobRef,
+      description: `Jobs, newest first, filtered. A Relay connection: page with first/after or last/before (at most ${jobsPage.maxSize} a page, ${jobsPage.defaultSize} by default).`,
       args: {
-        status: t.arg({ type: [JobStatusEnum], required: false, description: 'Any of these statuses.' }),
-        phase: t.arg({ type: JobPhaseEnum, required: false, description: 'Only jobs in this phase.' }),
-        jobType: t.arg({ type: JobTypeEnum, required: false, description: 'Only this job type.' }),
-        entityId: t.arg.string({ required: false, description: 'Only jobs for this entity id (exact).' }),
+        filter: t.arg({ type: JobFilterInput, required: false, description: 'Which jobs (the same filter the bulk actions take).' }),
+        status: t.arg({ type: [JobStatusEnum], required: false, description: 'Any of these statuses (also: filter.status).' }),
+        phase: t.arg({ type: JobPhaseEnum, required: false, description: 'Only jobs in this phase (also: filter.phase).' }),
+        jobType: t.arg({ type: JobTypeEnum, required: false, description: 'Only this job type (also: filter.jobType).' }),
+        entityId: t.arg.string({ required: false, description: 'Only jobs for this entity id, exactly (also: filter.entityId).' }),
         isReplay: t.arg.boolean({ required: false, description: 'Only replays (true) or only originals (false).' }),
       },
-      totalCount: (_parent, args, context) => context.queue.db.job.count({ where: jobsWhere(args, context.queue.now()) }),
-      resolve: (query, _root, args, context) =>
-        context.queue.db.job.findMany({ ...query, where: jobsWhere(args, context.queue.now()), orderBy: { id: 'desc' } }),
+      complexity: (args) => ({ field: 1, multiplier: Math.min(jobsPage.maxSize, Math.max(0, args.first ?? args.last ?? jobsPage.defaultSize)) }),
+      resolve: async (_root, args, context) => {
+        const filter = { ...toJobFilter(args.filter) };
+        if (args.status?.length) filter.statuses = filter.statuses ? filter.statuses.filter((status) => args.status!.includes(status as never)) : [...args.status];
+        if (args.phase) filter.phase = args.phase;
+        if (args.jobType) filter.jobTypes = filter.jobTypes ? filter.jobTypes.filter((type) => type === args.jobType) : [args.jobType];
+        if (args.entityId) filter.entityId = args.entityId;
+        if (args.isReplay !== undefined && args.isReplay !== null) filter.isReplay = args.isReplay;
+        // Lists narrowed to nothing match nothing (an empty list would mean "any").
+        if (filter.statuses?.length === 0 || filter.jobTypes?.length === 0) filter.ids = [];
+        return jobsPageOf(context, filter, args);
+      },
     },
     {
       name: 'JobConnection',
       description: 'A page of jobs.',
-      fields: (t) => ({ totalCount: t.int({ description: 'How many jobs match the filters, across all pages.', resolve: (connection) => totalOf(connection) }) }),
+      fields: (t) => ({
+        totalCount: t.int({
+          description: 'How many jobs match the filters, across all pages.',
+          resolve: (connection, _args, context) => context.queue.dialect.jobsCount((connection as PageOf).filter, (connection as PageOf).now),
+        }),
+      }),
     },
     { name: 'JobEdge', description: 'A job and its cursor.' },
   ),
 }));
 
-function jobsWhere(
-  args: { status?: readonly string[] | null; phase?: string | null; jobType?: string | null; entityId?: string | null; isReplay?: boolean | null },
-  now: Date,
-): Prisma.JobWhereInput {
-  const and: Prisma.JobWhereInput[] = [];
-  if (args.status?.length) and.push({ status: { in: [...args.status] } });
-  if (args.phase) and.push(jobPhaseWhere(args.phase as 'QUEUED', now));
-  if (args.jobType) and.push({ jobType: args.jobType });
-  if (args.entityId) and.push({ entityId: args.entityId });
-  if (args.isReplay !== undefined && args.isReplay !== null) and.push({ isReplay: args.isReplay });
-  return { AND: and };
+interface PageOf {
+  filter: JobFilter;
+  now: Date;
 }
 
-/** The prisma plugin hands the connection its totalCount as a number or a loader. */
-function totalOf(connection: unknown): number | Promise<number> {
-  const { totalCount } = connection as { totalCount?: number | (() => number | Promise<number>) };
-  return typeof totalCount === 'function' ? totalCount() : (totalCount ?? 0);
+const cursorPrefix = 'job:';
+const cursorOf = (id: number) => Buffer.from(`${cursorPrefix}${id}`).toString('base64url');
+
+function idOfCursor(cursor: string, argument: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(cursorPrefix) ? parseId(text.slice(cursorPrefix.length)) : undefined;
+  if (id === undefined) throw new GraphQLError(`${argument} is not a cursor this API gave out.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  return id;
+}
+
+function pageSize(value: number | null | undefined, argument: string): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > jobsPage.maxSize) {
+    throw new GraphQLError(`${argument} must be an integer from 0 to ${jobsPage.maxSize}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return value;
+}
+
+/** One page, newest first: one statement for the page (one more row tells whether another follows). */
+async function jobsPageOf(
+  context: { queue: { dialect: Dialect; now(): Date } },
+  filter: JobFilter,
+  args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
+) {
+  const now = context.queue.now();
+  const first = pageSize(args.first, 'first');
+  const last = pageSize(args.last, 'last');
+  const backward = first === undefined && last !== undefined;
+  const size = backward ? last! : (first ?? jobsPage.defaultSize);
+  const afterId = args.after ? idOfCursor(args.after, 'after') : undefined;
+  const beforeId = args.before ? idOfCursor(args.before, 'before') : undefined;
+  const rows = await context.queue.dialect.jobsPage({ filter, now, limit: size + 1, backward, ...(backward ? { beforeId } : { afterId }) });
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (backward) page.reverse();
+  const edges = page.map((job) => ({ cursor: cursorOf(job.id), node: job }));
+  return {
+    filter,
+    now,
+    edges,
+    pageInfo: {
+      hasNextPage: backward ? beforeId !== undefined : more,
+      hasPreviousPage: backward ? more : afterId !== undefined,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
 }

@@ -1,0 +1,99 @@
+/**
+ * One filter for many jobs (the `jobs` connection, the bulk actions, the CLI), compiled to a
+ * parameterized SQL condition for either database. Values are always parameters, never spliced
+ * into the text; the two databases differ only in how a parameter and a time are written.
+ */
+import type { JobPhase, JobStatus } from '../domain.js';
+
+export interface JobFilter {
+  ids?: readonly number[];
+  statuses?: readonly JobStatus[];
+  phase?: JobPhase;
+  jobTypes?: readonly string[];
+  /** Exactly this entity id. */
+  entityId?: string;
+  /** Entity ids starting with this. */
+  entityIdPrefix?: string;
+  correlationId?: string;
+  /** The latest attempt's error type. */
+  errorType?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  /** The latest attempt ended in this range. */
+  finishedAfter?: Date;
+  finishedBefore?: Date;
+  isReplay?: boolean;
+}
+
+/** How a dialect writes parameters: `$1` or `?`, and times as it stores them. */
+export interface SqlFlavor {
+  placeholder(index: number): string;
+  /** A time as a parameter value. */
+  time(date: Date): unknown;
+  /** A time parameter as an expression comparable with a time column. */
+  timeParam(placeholder: string): string;
+  /** A boolean as a parameter value. */
+  bool(value: boolean): unknown;
+  /** `column` is one of the list bound at `placeholder`: the condition and the value to bind. */
+  inList(column: string, placeholder: string, values: readonly (string | number)[]): { sql: string; value: unknown };
+}
+
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/** The condition `filter` stands for at `now` ("TRUE" for an empty filter); `firstParam` numbers its parameters. */
+export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, firstParam = 1): SqlCondition {
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return flavor.placeholder(firstParam + params.length - 1);
+  };
+  const time = (date: Date) => flavor.timeParam(param(flavor.time(date)));
+  const inList = (column: string, values: readonly (string | number)[]) => {
+    const { sql, value } = flavor.inList(column, flavor.placeholder(firstParam + params.length), values);
+    params.push(value);
+    return sql;
+  };
+  const and: string[] = [];
+  if (filter.ids) and.push(filter.ids.length ? inList('"id"', filter.ids) : 'FALSE');
+  if (filter.statuses?.length) and.push(inList('"status"', filter.statuses));
+  if (filter.jobTypes?.length) and.push(inList('"jobType"', filter.jobTypes));
+  if (filter.entityId !== undefined) and.push(`"entityId" = ${param(filter.entityId)}`);
+  if (filter.entityIdPrefix) {
+    // A range, not LIKE: no wildcard escaping, and an index on entityId serves it.
+    and.push(`"entityId" >= ${param(filter.entityIdPrefix)} AND "entityId" < ${param(`${filter.entityIdPrefix}\u{10FFFF}`)}`);
+  }
+  if (filter.correlationId !== undefined) and.push(`"correlationId" = ${param(filter.correlationId)}`);
+  if (filter.errorType !== undefined) and.push(`"lastErrorType" = ${param(filter.errorType)}`);
+  if (filter.createdAfter) and.push(`"createdAt" >= ${time(filter.createdAfter)}`);
+  if (filter.createdBefore) and.push(`"createdAt" < ${time(filter.createdBefore)}`);
+  if (filter.finishedAfter) and.push(`"lastFinishedAt" >= ${time(filter.finishedAfter)}`);
+  if (filter.finishedBefore) and.push(`"lastFinishedAt" < ${time(filter.finishedBefore)}`);
+  if (filter.isReplay !== undefined) and.push(`"isReplay" = ${param(flavor.bool(filter.isReplay))}`);
+  if (filter.phase) {
+    const at = () => time(now);
+    switch (filter.phase) {
+      case 'QUEUED':
+        and.push(`"status" = 'PENDING' AND "nextRunAt" <= ${at()}`);
+        break;
+      case 'SCHEDULED':
+        and.push(`"status" = 'PENDING' AND "nextRunAt" > ${at()} AND "attemptCount" = 0`);
+        break;
+      case 'RETRY_SCHEDULED':
+        and.push(`"status" = 'PENDING' AND "nextRunAt" > ${at()} AND "attemptCount" > 0`);
+        break;
+      case 'RUNNING':
+        and.push(`"status" = 'RUNNING' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" >= ${at()})`);
+        break;
+      case 'LEASE_EXPIRED':
+        and.push(`"status" = 'RUNNING' AND "leaseExpiresAt" < ${at()}`);
+        break;
+      case 'FINISHED':
+        and.push(`"status" IN ('SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED')`);
+        break;
+    }
+  }
+  return { sql: and.length ? and.map((part) => `(${part})`).join(' AND ') : 'TRUE', params };
+}

@@ -1,0 +1,56 @@
+/** The JobFilter input: one filter for the jobs connection and the bulk actions. */
+import type { JobFilter } from '../../db/jobFilter.js';
+import { InputError } from '../../queue/errors.js';
+import { builder } from '../builder.js';
+import { JobPhaseEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
+
+export const JobFilterInput = builder.inputType('JobFilter', {
+  description: 'Which jobs: every field given must hold (AND); a list field matches any of its values.',
+  fields: (t) => ({
+    status: t.field({ type: [JobStatusEnum], required: false, description: 'Any of these statuses.' }),
+    phase: t.field({ type: JobPhaseEnum, required: false, description: 'Only jobs in this phase now.' }),
+    jobType: t.field({ type: [JobTypeEnum], required: false, description: 'Any of these job types.' }),
+    entityId: t.string({ required: false, description: 'Exactly this entity id.' }),
+    entityIdPrefix: t.string({ required: false, description: 'Entity ids starting with this (e.g. "c_10").' }),
+    correlationId: t.string({ required: false, description: 'The job with this correlation id.' }),
+    errorType: t.string({ required: false, description: 'The latest attempt failed with this error type (e.g. UpstreamRateLimited).' }),
+    createdAfter: t.field({ type: 'DateTime', required: false, description: 'Enqueued at or after this time.' }),
+    createdBefore: t.field({ type: 'DateTime', required: false, description: 'Enqueued before this time.' }),
+    finishedAfter: t.field({ type: 'DateTime', required: false, description: 'The latest attempt ended at or after this time.' }),
+    finishedBefore: t.field({ type: 'DateTime', required: false, description: 'The latest attempt ended before this time.' }),
+    isReplay: t.boolean({ required: false, description: 'Only replays (true) or only originals (false).' }),
+  }),
+});
+
+type FilterInput = typeof JobFilterInput.$inferInput;
+
+const validDate = (value: Date | null | undefined, field: string) => {
+  if (value === null || value === undefined) return undefined;
+  if (Number.isNaN(value.getTime())) throw new InputError(`${field} must be a valid ISO-8601 date-time.`, field);
+  return value;
+};
+
+const text = (value: string | null | undefined, field: string, max = 256) => {
+  if (value === null || value === undefined) return undefined;
+  if (value.length > max) throw new InputError(`${field} must be at most ${max} characters.`, field);
+  return value;
+};
+
+/** The filter as the queue and the database take it; bad values are InputErrors naming the field. */
+export function toJobFilter(input: FilterInput | null | undefined): JobFilter {
+  if (!input) return {};
+  return {
+    statuses: input.status?.length ? [...input.status] : undefined,
+    phase: input.phase ?? undefined,
+    jobTypes: input.jobType?.length ? [...input.jobType] : undefined,
+    entityId: text(input.entityId, 'entityId'),
+    entityIdPrefix: text(input.entityIdPrefix, 'entityIdPrefix') || undefined,
+    correlationId: text(input.correlationId, 'correlationId'),
+    errorType: text(input.errorType, 'errorType'),
+    createdAfter: validDate(input.createdAfter, 'createdAfter'),
+    createdBefore: validDate(input.createdBefore, 'createdBefore'),
+    finishedAfter: validDate(input.finishedAfter, 'finishedAfter'),
+    finishedBefore: validDate(input.finishedBefore, 'finishedBefore'),
+    isReplay: input.isReplay ?? undefined,
+  };
+}
