@@ -15,7 +15,10 @@ import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
-import { attachGraphQLWebSocket } from './server/websocket.js';
+import { LiveWebSocketServer } from './server/live/websocket.js';
+import { LiveEngine } from './server/live/engine.js';
+import { SseSubscriptions } from './server/live/sse.js';
+import { schema } from './graphql/schema.js';
 import { staticRoutes } from './server/static.js';
 import { startTracing } from './tracing.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
@@ -34,7 +37,7 @@ export interface SyncBridge {
   database: Database;
   context: QueueContext;
   bus: EventBus;
-  live: { jobs: JobUpdateHub; metrics: MetricsFeed; channel: LiveChannel; websocket: ReturnType<typeof attachGraphQLWebSocket> };
+  live: { jobs: JobUpdateHub; metrics: MetricsFeed; channel: LiveChannel; engine: LiveEngine; websocket: LiveWebSocketServer; sse: SseSubscriptions };
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
@@ -85,23 +88,30 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const channel = new LiveChannel(bus, transport, logger, { hasSubscribers: () => live.jobs.size + live.metrics.size > 0 });
   await channel.start();
   let webSockets = () => 0;
-  let sharedStats = () => ({ members: 0, groups: 0 });
+  const subscriptionBudget = new SubscriptionBudget(config.maxSubscriptions);
   const prometheus = createPrometheus({
     bus,
     readQueueStats: () => queueStatsRead(context),
-    // A shared execution is one hub subscription serving many subscribers.
-    subscriptions: () => live.jobs.size + live.metrics.size - sharedStats().groups + sharedStats().members,
+    subscriptions: () => subscriptionBudget.active,
     webSockets: () => webSockets(),
   });
-  const subscriptionBudget = new SubscriptionBudget(config.maxSubscriptions);
   const graphql = createGraphQLServer({
     queue: context,
     live,
     logger,
     limits: config.graphqlLimits,
     maxBodyBytes: config.httpMaxBodyBytes,
-    plugins: [prometheus.graphqlPlugin, subscriptionBudget.ssePlugin()],
+    plugins: [prometheus.graphqlPlugin],
   });
+  // One execution per event for every identical subscription, over WebSocket and SSE alike.
+  const engine = new LiveEngine(schema, logger);
+  const sse = new SseSubscriptions(graphql.yoga, engine, logger, {
+    limits: config.graphqlLimits,
+    budget: subscriptionBudget,
+    keepAliveMs: config.wsKeepAliveSeconds * 1000,
+    maxQueuedFrames: config.liveMaxQueuedUpdates,
+  });
+  graphql.serveSubscriptionsWith(sse);
 
   const server = createHttpServer({
     logger,
@@ -127,15 +137,18 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const websocket = attachGraphQLWebSocket(server, graphql.yoga, logger, {
+  const websocket = new LiveWebSocketServer(server, graphql.yoga, engine, logger, {
     maxConnections: config.wsMaxConnections,
     keepAliveMs: config.wsKeepAliveSeconds * 1000,
+    maxPayloadBytes: 1024 * 1024,
     limits: config.graphqlLimits,
     maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
     budget: subscriptionBudget,
+    initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
+    idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
+    maxQueuedFrames: config.liveMaxQueuedUpdates,
   });
-  webSockets = () => websocket.connections;
-  sharedStats = () => websocket.shared.stats;
+  webSockets = () => websocket.connectionCount;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
@@ -175,6 +188,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       live.jobs.close();
       live.metrics.close();
       prometheus.close();
+      engine.close();
       await websocket.close();
       server.closeAllConnections();
       await closed;
@@ -182,5 +196,5 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await tracing?.shutdown();
     })());
 
-  return { config, url, database, context, bus, live: { ...live, channel, websocket }, yoga: graphql.yoga, worker, mocks, logger, stop };
+  return { config, url, database, context, bus, live: { ...live, channel, engine, websocket, sse }, yoga: graphql.yoga, worker, mocks, logger, stop };
 }

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createTestDatabase, gqlHttp, providers, startTestApp, testEnv, type TestApp, type TestDatabase } from './helpers.js';
-import { wsClient, wsSubscribe } from './live.helpers.js';
+import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -103,6 +103,38 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
     } finally {
       stream.dispose();
       await client.dispose();
+    }
+  });
+
+  it('every final state of a 200-job batch run by the worker process reaches every subscriber', async (context) => {
+    if (skip) return context.skip();
+    const finals = `subscription { jobUpdated(jobType: INVOICE_SYNC, status: [SUCCEEDED, FAILED, DEAD, CANCELED]) { id status attemptCount } }`;
+    const clients = [wsClient(apiOnly.url), wsClient(apiOnly.url)];
+    const subscribers = [
+      wsSubscribe(clients[0]!, finals),
+      // Another selection: an execution of its own.
+      wsSubscribe(clients[1]!, `subscription { jobUpdated(jobType: INVOICE_SYNC) { id status lastErrorType } }`),
+      sseSubscribe(apiOnly.url, finals),
+    ];
+    try {
+      await expect.poll(() => apiOnly.live.engine.stats.members).toBe(3);
+      const { data } = await gqlHttp(apiOnly, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`, {
+        // Unknown invoices: each fails for good on its first attempt (NotFound).
+        inputs: Array.from({ length: 200 }, (_, i) => ({ jobType: 'INVOICE_SYNC', entityId: `i_cross_${i}` })),
+      });
+      const ids: string[] = data!.enqueueJobs.map((item: { job: { id: string } }) => item.job.id);
+      expect(ids).toHaveLength(200);
+      const finalOf = (items: any[]) => new Map(items.filter((item) => item.status === 'FAILED').map((item) => [item.id, item]));
+      for (const subscriber of subscribers) {
+        await subscriber.until((items) => finalOf(items).size >= ids.length, 30_000);
+        const seen = finalOf(subscriber.items);
+        expect(ids.filter((id) => !seen.has(id))).toEqual([]);
+      }
+      expect([...finalOf(subscribers[0]!.items).values()].every((item) => item.attemptCount === 1)).toBe(true);
+      expect([...finalOf(subscribers[1]!.items).values()].every((item) => item.lastErrorType === 'NotFound')).toBe(true);
+    } finally {
+      for (const subscriber of subscribers) subscriber.dispose();
+      await Promise.all(clients.map((client) => client.dispose()));
     }
   });
 

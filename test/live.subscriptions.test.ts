@@ -123,21 +123,25 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
     const sse = sseSubscribe(app.url, UPDATES, {});
     await subs[1]!.until((items) => items.length >= 1);
     await subs[2]!.until((items) => items.length >= 1);
-    await expect.poll(() => app.live.jobs.size).toBe(before.hub + 3);
+    // Four subscribers, three executions: the WebSocket and SSE subscriptions to every job are
+    // the same operation and share one; the two job streams hold two hub listeners.
+    await expect.poll(() => app.live.engine.stats).toEqual({ members: 4, groups: 3 });
+    expect(app.live.jobs.size).toBe(before.hub + 2);
     await client.dispose();
     sse.dispose();
     await expect.poll(() => app.live.jobs.size).toBe(before.hub);
     await expect.poll(() => app.live.metrics.size).toBe(before.metrics);
     expect(app.bus.listenerCount('job:transitions')).toBe(before.bus);
+    await expect.poll(() => app.live.engine.stats).toEqual({ members: 0, groups: 0 });
   });
 
   it('100 subscribers each receive every event of a 500-job batch', async () => {
     const clients = Array.from({ length: 100 }, () => wsClient(app.url));
     const subscriptions = clients.map((client) => wsSubscribe(client, `subscription { jobUpdated(jobType: INVOICE_SYNC, status: [PENDING]) { id status } }`));
     try {
-      await expect.poll(() => app.live.websocket.shared.stats.members, { timeout: 10_000 }).toBe(100);
+      await expect.poll(() => app.live.engine.stats.members, { timeout: 10_000 }).toBe(100);
       // One execution serves all hundred: identical stream subscriptions share it.
-      expect(app.live.websocket.shared.stats.groups).toBe(1);
+      expect(app.live.engine.stats.groups).toBe(1);
       // Scheduled an hour ahead: each job publishes exactly one event (enqueued) during the test.
       const at = new Date(Date.now() + 3_600_000).toISOString();
       const { data } = await gqlHttp(app, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { __typename } }`, {
@@ -152,27 +156,70 @@ describe.each(providers)('live subscriptions (%s)', (provider) => {
     }
   });
 
-  it('a subscriber that never reads does not slow the worker or the HTTP API', async () => {
-    // A raw graphql-ws peer that subscribes to everything and then stops reading its socket.
+  it('two subscribers to one job share one execution per event, after a snapshot each', async () => {
+    const id = await enqueue(app, 'c_missing');
+    await waitForJob(app, Number(id), isFinal);
+    await expect.poll(() => app.live.engine.stats.groups).toBe(0);
+    const client = wsClient(app.url);
+    const [first, second] = [wsSubscribe(client, UPDATES, { id }), wsSubscribe(client, UPDATES, { id })];
+    try {
+      await first.until((items) => items.length >= 1);
+      await second.until((items) => items.length >= 1);
+      expect(app.live.engine.stats).toEqual({ members: 2, groups: 1 });
+      const executionsBefore = app.live.engine.executions;
+      const retried = await gqlHttp(app, `mutation ($id: ID!) { retryJob(id: $id) { __typename } }`, { id });
+      expect(retried.data!.retryJob.__typename).toBe('RetryJobSuccess');
+      const expected = ['FAILED/1', 'PENDING/1', 'RUNNING/2', 'FAILED/2'];
+      for (const subscriber of [first, second]) {
+        await subscriber.until((items) => items.length >= 4);
+        expect(subscriber.items.map((item: any) => `${item.status}/${item.attemptCount}`)).toEqual(expected);
+      }
+      // Three transitions, each executed once for both subscribers (unshared it would be six).
+      expect(app.live.engine.executions - executionsBefore).toBe(3);
+    } finally {
+      first.dispose();
+      second.dispose();
+      await client.dispose();
+    }
+  });
+
+  it('a WebSocket that stops reading is closed with 4413 past its bound; the others get every update and the worker keeps its pace', async () => {
+    await expect.poll(() => app.live.engine.stats.members).toBe(0);
+    // A raw graphql-ws peer with a hundred subscriptions to everything that then stops reading
+    // its socket: megabytes of updates it will never take.
     const socket = new WebSocket(app.url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init' }));
     await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { jobUpdated { id status entityId lastError correlationId createdAt updatedAt } }' } }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const everything = 'subscription { jobUpdated { id status entityId lastError correlationId createdAt updatedAt } }';
+    for (let i = 0; i < 100; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: everything } }));
+    await expect.poll(() => app.live.engine.stats.members).toBe(100);
     (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+
+    const client = wsClient(app.url);
+    const finals = wsSubscribe(client, `subscription { jobUpdated(jobType: CUSTOMER_SYNC, status: [SUCCEEDED, FAILED, DEAD, CANCELED]) { id status } }`);
     try {
+      await expect.poll(() => app.live.engine.stats.members).toBe(101);
       const { data } = await gqlHttp(app, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`, {
         inputs: Array.from({ length: 300 }, (_, i) => ({ jobType: 'CUSTOMER_SYNC', entityId: `slow_reader_${i}` })),
       });
-      const ids = data!.enqueueJobs.map((item: { job: { id: string } }) => Number(item.job.id));
-      const started = Date.now();
+      const ids = data!.enqueueJobs.map((item: { job: { id: string } }) => item.job.id);
       const health = await fetch(`${app.url}/healthz`);
       expect(health.status).toBe(200);
-      await Promise.all(ids.map((id: number) => waitForJob(app, id, isFinal, 30_000)));
-      expect(Date.now() - started).toBeLessThan(25_000);
+      await Promise.all(ids.map((id: string) => waitForJob(app, Number(id), isFinal, 30_000)));
+      // The reader that keeps up sees every job's final state.
+      await finals.until((items) => ids.every((id: string) => items.some((item: any) => item.id === id)), 15_000);
+      // The one that stopped was dropped, and its hundred subscriptions with it.
+      await expect.poll(() => app.logs.lines.some((line) => line.msg === 'closing a WebSocket that stopped reading'), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => app.live.engine.stats.members).toBe(1);
+      // Once it reads again it finds the close frame after what it had been sent.
+      (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect(await closed).toBe(4413);
     } finally {
       socket.terminate();
+      finals.dispose();
+      await client.dispose();
     }
   });
 });

@@ -71,6 +71,9 @@ const envSchema = z.object({
   SYNCBRIDGE_WS_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: 10_000 }),
   SYNCBRIDGE_WS_KEEPALIVE_SECONDS: number({ min: 1, max: 3600, fallback: 12 }),
   SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: number({ int: true, min: 1, max: 100_000, fallback: 100 }),
+  SYNCBRIDGE_WS_INIT_TIMEOUT_SECONDS: number({ min: 0.1, max: 3600, fallback: 3 }),
+  SYNCBRIDGE_WS_IDLE_TIMEOUT_SECONDS: number({ min: 0, max: 86_400, fallback: 300 }),
+  SYNCBRIDGE_LIVE_MAX_QUEUED_UPDATES: number({ int: true, min: 10, max: 1_000_000, fallback: 1_000 }),
   SYNCBRIDGE_MAX_SUBSCRIPTIONS: number({ int: true, min: 1, max: 10_000_000, fallback: 50_000 }),
   SYNCBRIDGE_HTTP_MAX_BODY_BYTES: number({ int: true, min: 1024, max: 1024 ** 3, fallback: 4 * 1024 * 1024 }),
   SYNCBRIDGE_GRAPHQL_MAX_DEPTH: number({ int: true, min: 1, max: 1000, fallback: 12 }),
@@ -114,6 +117,12 @@ export interface Config {
   redisUrl: string | undefined;
   wsMaxConnections: number;
   wsKeepAliveSeconds: number;
+  /** A WebSocket must send connection_init within this. */
+  wsInitTimeoutSeconds: number;
+  /** A WebSocket without subscriptions for this long is closed (0: never). */
+  wsIdleTimeoutSeconds: number;
+  /** Updates a live connection (WebSocket or SSE) may have waiting, after compaction, before it is closed as too slow. */
+  liveMaxQueuedUpdates: number;
   /** Subscriptions one WebSocket may hold at once. */
   wsMaxSubscriptionsPerConnection: number;
   /** Subscriptions this process holds at once, WebSocket and SSE together. */
@@ -179,6 +188,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
     wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,
     wsMaxSubscriptionsPerConnection: e.SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    wsInitTimeoutSeconds: e.SYNCBRIDGE_WS_INIT_TIMEOUT_SECONDS,
+    wsIdleTimeoutSeconds: e.SYNCBRIDGE_WS_IDLE_TIMEOUT_SECONDS,
+    liveMaxQueuedUpdates: e.SYNCBRIDGE_LIVE_MAX_QUEUED_UPDATES,
     maxSubscriptions: e.SYNCBRIDGE_MAX_SUBSCRIPTIONS,
     httpMaxBodyBytes: e.SYNCBRIDGE_HTTP_MAX_BODY_BYTES,
     graphqlLimits: {

@@ -16,6 +16,8 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failure: Error | undefined;
   private closed = false;
+  /** Set by `drainTo`: values go straight to it, no buffer, no await. */
+  private sink: ((value: T) => void) | undefined;
 
   constructor(
     protected readonly limit: number,
@@ -24,6 +26,7 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
 
   push(value: T): void {
     if (this.closed) return;
+    if (this.sink) return this.sink(value);
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
@@ -36,6 +39,22 @@ export class PushIterator<T> implements AsyncIterableIterator<T> {
 
   protected overflow(): void {
     this.fail(new SubscriberTooSlowError(this.limit));
+  }
+
+  /**
+   * Hands every value, buffered and future, to `sink` synchronously instead of to an iterating
+   * consumer: for a consumer that fans values out itself (src/server/live/engine.ts) and keeps
+   * its own bounded queues, an await per value would only add latency.
+   */
+  drainTo(sink: (value: T) => void): void {
+    this.sink = sink;
+    const buffered = this.buffer;
+    this.buffer = [];
+    for (const value of buffered) sink(value);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   fail(error: Error): void {

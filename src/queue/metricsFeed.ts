@@ -23,6 +23,8 @@ export class MetricsFeed {
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private lastRun = 0;
+  /** The figures last computed, for a subscriber that joins a running stream. */
+  private last: QueueMetrics | undefined;
   private readonly off: () => void;
 
   constructor(
@@ -42,10 +44,19 @@ export class MetricsFeed {
     this.subscribers.add(subscriber);
     this.context.bus.emit('subscription:started', { kind: 'metricsUpdated' });
     metricsRead(this.context).then(
-      (metrics) => subscriber.push(metrics),
+      (metrics) => {
+        this.last = metrics;
+        subscriber.push(metrics);
+      },
       (error: unknown) => this.context.logger.error({ err: error }, 'metrics for a new subscriber failed'),
     );
     return subscriber;
+  }
+
+  /** The latest figures: those last published while they are current, else computed now. */
+  async latest(): Promise<QueueMetrics> {
+    if (this.last && !this.dirty && this.subscribers.size) return this.last;
+    return (this.last = await metricsRead(this.context));
   }
 
   private markDirty(): void {
@@ -64,6 +75,7 @@ export class MetricsFeed {
     this.lastRun = Date.now();
     try {
       const metrics = await metricsRead(this.context);
+      this.last = metrics;
       for (const subscriber of this.subscribers) subscriber.push(metrics);
     } catch (error) {
       this.context.logger.error({ err: error }, 'computing live metrics failed');

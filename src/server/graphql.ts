@@ -4,7 +4,6 @@
  * clients masked and are logged with the request id, which every response carries as x-request-id.
  */
 import { randomUUID } from 'node:crypto';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tracer } from '../tracing.js';
@@ -19,6 +18,7 @@ import { graphiqlTabs } from './graphiqlExamples.js';
 import { readBodyWithin, sendJson, type RouteHandler } from './http.js';
 import type { GraphQLLimits } from '../config/index.js';
 import { operationLimitPlugins } from './operationLimits.js';
+import { operationParamsOf, wantsEventStream, type SseSubscriptions } from './live/sse.js';
 
 const requestIds = new WeakMap<Request, string>();
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
@@ -96,7 +96,8 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       defaultTabs: graphiqlTabs,
       subscriptionsProtocol: 'WS',
     },
-    renderGraphiQL,
+    // The GraphiQL bundle costs ~75 MB of memory once loaded: only processes that serve the page pay it.
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -125,11 +126,13 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
     ],
   });
 
+  let sse: SseSubscriptions | undefined;
   const route: RouteHandler = async (req, res, path) => {
     if (path !== '/graphql') return false;
+    let body: Buffer | undefined;
     if (req.method === 'POST') {
       // Read within the limit here; Yoga takes a body that is already read (whatwg-node uses req.body).
-      const body = await readBodyWithin(req, options.maxBodyBytes);
+      body = await readBodyWithin(req, options.maxBodyBytes);
       if (body === undefined) {
         // The unread rest of the body is not worth reading: answer, then close the connection.
         sendJson(res, 413, { errors: [{ message: `The request body is larger than ${options.maxBodyBytes} bytes (SYNCBRIDGE_HTTP_MAX_BODY_BYTES).` }] }, { connection: 'close' });
@@ -137,8 +140,20 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       }
       (req as typeof req & { body?: Buffer }).body = body;
     }
+    // Subscriptions over SSE go to the live engine (shared executions); the rest to Yoga.
+    if (sse && wantsEventStream(req)) {
+      const params = operationParamsOf(req, body);
+      if (params && (await sse.serve(req, res, params))) return true;
+    }
     await yoga.requestListener(req, res);
     return true;
   };
-  return { yoga, route };
+  return {
+    yoga,
+    route,
+    /** Serves subscriptions over SSE with these. */
+    serveSubscriptionsWith(subscriptions: SseSubscriptions) {
+      sse = subscriptions;
+    },
+  };
 }

@@ -4,7 +4,6 @@
  * naming the limit instead of degrading everyone else.
  */
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 
 export class SubscriptionBudget {
   active = 0;
@@ -26,31 +25,5 @@ export class SubscriptionBudget {
     return new GraphQLError(`The server holds its maximum of ${this.max} subscriptions (SYNCBRIDGE_MAX_SUBSCRIPTIONS); try again later.`, {
       extensions: { code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptions', max: this.max },
     });
-  }
-
-  /** Counts SSE subscriptions (HTTP requests); WebSocket ones are counted by the WebSocket server. */
-  ssePlugin(): Plugin {
-    return {
-      onSubscribe: ({ context, setResultAndStopExecution }) => {
-        if (!(context as { request?: unknown }).request) return;
-        if (!this.acquire()) return setResultAndStopExecution({ errors: [this.fullError()] });
-        let released = false;
-        const release = () => {
-          if (released) return;
-          released = true;
-          this.release();
-        };
-        return {
-          onSubscribeError: release,
-          onSubscribeResult: ({ result }) => {
-            if (!(Symbol.asyncIterator in (result as object))) {
-              release();
-              return;
-            }
-            return { onEnd: release };
-          },
-        };
-      },
-    };
   }
 }

@@ -1,5 +1,14 @@
+/**
+ * Live fields. Each `subscribe` resolver returns the events' source; `extensions.live` tells the
+ * live engine (src/server/live/engine.ts) how a new subscriber starts (its snapshot) and how
+ * events are keyed, so one execution can serve every identical subscription.
+ */
 import { GraphQLError } from 'graphql';
-import type { JobStatus } from '../../live/events.js';
+import type { Job } from '../../db/types.js';
+import type { JobStatus } from '../../domain.js';
+import type { QueueMetrics } from '../../queue/metricsRead.js';
+import type { LiveFieldExtension } from '../../live/liveField.js';
+import type { GraphQLContext } from '../builder.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { JobStatusEnum, JobTypeEnum } from './enums.js';
@@ -9,6 +18,42 @@ import { MetricsRef } from './metrics.js';
 builder.subscriptionType({
   description: 'Live updates over WebSocket (graphql-ws) or SSE.',
 });
+
+/** The engine asks for the source alone and sends each subscriber its snapshot itself. */
+const fromEngine = (context: GraphQLContext) => (context as { liveSource?: boolean }).liveSource === true;
+
+function jobIdArg(id: string | number | null | undefined): number | undefined {
+  if (id === null || id === undefined) return undefined;
+  const parsed = parseId(id);
+  if (parsed === undefined) throw new GraphQLError(`Job ${id} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
+  return parsed;
+}
+
+async function currentJob(id: number, context: GraphQLContext): Promise<Job> {
+  const job = await context.loaders.jobs.load(id);
+  if (!job) throw new GraphQLError(`Job ${id} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
+  return job;
+}
+
+/** Two states of one job: the later one by its update time; at the same millisecond, any change counts. */
+export function isNewerJob(update: Job, than: Job): boolean {
+  const delta = update.updatedAt.getTime() - than.updatedAt.getTime();
+  return delta > 0 || (delta === 0 && (update.status !== than.status || update.attemptCount !== than.attemptCount));
+}
+
+const jobUpdatedLive: LiveFieldExtension<Job> = {
+  snapshot: async (args, context) => {
+    const id = jobIdArg(args.id as string | undefined);
+    return id === undefined ? null : currentJob(id, context as GraphQLContext);
+  },
+  key: (job) => job.id,
+  newer: isNewerJob,
+};
+
+const metricsUpdatedLive: LiveFieldExtension<QueueMetrics> = {
+  snapshot: (_args, context) => (context as GraphQLContext).live.metrics.latest(),
+  key: () => 'metrics',
+};
 
 builder.subscriptionFields((t) => ({
   jobUpdated: t.field({
@@ -21,20 +66,19 @@ builder.subscriptionFields((t) => ({
       status: t.arg({ type: [JobStatusEnum], required: false, description: 'Only updates into any of these statuses.' }),
       jobType: t.arg({ type: JobTypeEnum, required: false, description: 'Only jobs of this type.' }),
     },
+    extensions: { live: jobUpdatedLive },
     subscribe: async (_root, args, context) => {
-      const id = args.id === null || args.id === undefined ? undefined : parseId(args.id);
-      if (args.id !== null && args.id !== undefined && id === undefined) {
-        throw new GraphQLError(`Job ${args.id} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
-      }
+      const id = jobIdArg(args.id);
       // Subscribe before reading, so no change between the read and the first event is lost.
       const subscription = context.live.jobs.subscribe({ id, statuses: (args.status ?? undefined) as JobStatus[] | undefined, jobType: args.jobType ?? undefined });
-      if (id !== undefined) {
-        const job = await context.queue.db.job.findUnique({ where: { id } });
-        if (!job) {
+      if (id !== undefined && !fromEngine(context)) {
+        try {
+          const job = await currentJob(id, context);
+          if (subscription.matches(job)) subscription.startWith(job);
+        } catch (error) {
           await subscription.return();
-          throw new GraphQLError(`Job ${args.id} does not exist.`, { extensions: { code: 'NOT_FOUND' } });
+          throw error;
         }
-        if (subscription.matches(job)) subscription.startWith(job);
       }
       return subscription;
     },
@@ -43,6 +87,7 @@ builder.subscriptionFields((t) => ({
   metricsUpdated: t.field({
     type: MetricsRef,
     description: 'Queue metrics: the current figures at once, then new figures after changes, at most once per second.',
+    extensions: { live: metricsUpdatedLive },
     subscribe: (_root, _args, context) => context.live.metrics.subscribe(),
     resolve: (metrics) => metrics,
   }),

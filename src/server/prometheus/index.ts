@@ -37,7 +37,7 @@ export function createPrometheus(sources: PrometheusSources) {
   const jobs = new Gauge({ name: 'syncbridge_jobs', help: 'Jobs by status and job type.', labelNames: ['status', 'job_type'] as const, registers: [registry] });
   const due = new Gauge({ name: 'syncbridge_queue_due_jobs', help: 'PENDING jobs that are due now (queue depth).', registers: [registry] });
   const oldest = new Gauge({ name: 'syncbridge_queue_oldest_due_age_seconds', help: 'How long the longest-waiting due job has waited.', registers: [registry] });
-  const subscriptions = new Gauge({ name: 'syncbridge_subscriptions', help: 'Active jobUpdated subscriptions in this process.', registers: [registry], collect() { this.set(sources.subscriptions()); } });
+  const subscriptions = new Gauge({ name: 'syncbridge_subscriptions', help: 'Active subscriptions in this process (WebSocket and SSE).', registers: [registry], collect() { this.set(sources.subscriptions()); } });
   const sockets = new Gauge({ name: 'syncbridge_websocket_connections', help: 'Open WebSocket connections in this process.', registers: [registry], collect() { this.set(sources.webSockets()); } });
   void subscriptions;
   void sockets;

@@ -1,0 +1,134 @@
+/**
+ * Subscriptions over SSE (graphql-sse's "distinct connections" mode: one request per
+ * subscription, `event: next` per result, `event: complete` at the end), through the same
+ * LiveEngine as WebSockets: every SSE subscriber of a shared execution is sent the very same
+ * bytes. Requests that are not subscriptions are left to Yoga.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import type { GraphQLLimits } from '../../config/index.js';
+import type { SubscriptionBudget } from '../subscriptionBudget.js';
+import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
+import { isOperationParams, prepareOperation, type OperationParams, type Yoga } from './operation.js';
+import { Outbox } from './outbox.js';
+
+export interface SseOptions {
+  limits: GraphQLLimits;
+  budget: SubscriptionBudget;
+  /** A comment line this often keeps proxies from closing a quiet stream. */
+  keepAliveMs: number;
+  maxQueuedFrames: number;
+}
+
+const completeFrame = Buffer.from('event: complete\ndata:\n\n');
+const keepAliveFrame = Buffer.from(':\n\n');
+
+export function wantsEventStream(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('text/event-stream');
+}
+
+/** The operation of a GET (query string) or POST (JSON body) request, or undefined if it has none. */
+export function operationParamsOf(req: IncomingMessage, body: Buffer | undefined): OperationParams | undefined {
+  try {
+    if (req.method === 'GET') {
+      const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const variables = query.get('variables');
+      const extensions = query.get('extensions');
+      const params = {
+        query: query.get('query') ?? '',
+        variables: variables ? (JSON.parse(variables) as Record<string, unknown>) : undefined,
+        operationName: query.get('operationName') ?? undefined,
+        extensions: extensions ? (JSON.parse(extensions) as Record<string, unknown>) : undefined,
+      };
+      return isOperationParams(params) ? params : undefined;
+    }
+    if (!body?.length) return undefined;
+    const params = JSON.parse(body.toString('utf8')) as unknown;
+    return isOperationParams(params) ? params : undefined;
+  } catch {
+    return undefined; // Yoga answers malformed requests with its own errors
+  }
+}
+
+export class SseSubscriptions {
+  /** Open SSE subscription streams. */
+  active = 0;
+
+  constructor(
+    private readonly yoga: Yoga,
+    private readonly engine: LiveEngine,
+    private readonly logger: Logger,
+    private readonly options: SseOptions,
+  ) {}
+
+  /** Serves the request if it is a subscription; false (nothing written) to leave it to Yoga. */
+  async serve(req: IncomingMessage, res: ServerResponse, params: OperationParams): Promise<boolean> {
+    const prepared = await prepareOperation(this.yoga, params, {}, this.options.limits);
+    if ('args' in prepared && prepared.operation !== 'subscription') return false;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    if (!('args' in prepared)) return this.end(res, prepared);
+    if (!this.options.budget.acquire()) return this.end(res, [this.options.budget.fullError()]);
+
+    const socket = res.socket;
+    let subscription: LiveSubscription | undefined;
+    let finished = false;
+    const outbox = new Outbox(
+      {
+        get buffered() {
+          return res.writableLength;
+        },
+        write: (frame) => void res.write(frame),
+        cork: () => socket?.cork(),
+        uncork: () => socket?.uncork(),
+        onDrain: (callback) => res.once('drain', callback),
+        closeTooSlow: (reason) => {
+          this.logger.warn({ reason }, 'closing an SSE stream that stopped reading');
+          res.destroy();
+        },
+      },
+      this.options.maxQueuedFrames,
+    );
+    const keepAlive = setInterval(() => outbox.send(keepAliveFrame), this.options.keepAliveMs);
+    keepAlive.unref();
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearInterval(keepAlive);
+      outbox.closed = true;
+      subscription?.unsubscribe();
+      this.active -= 1;
+      this.options.budget.release();
+    };
+    this.active += 1;
+    res.once('close', finish);
+    const started = await this.engine.subscribe(prepared.args, {
+      next: (event: LiveEvent) => outbox.send(event.sse, String(event.key)),
+      error: (errors) => {
+        outbox.send(Buffer.from(`event: next\ndata: ${JSON.stringify({ errors })}\n\n`));
+        outbox.send(completeFrame);
+        res.end();
+        finish();
+      },
+      complete: () => {
+        outbox.send(completeFrame);
+        res.end();
+        finish();
+      },
+    });
+    if (!('unsubscribe' in started)) {
+      finish();
+      return this.end(res, started);
+    }
+    subscription = started;
+    if (finished) subscription.unsubscribe(); // the client left while it started
+    return true;
+  }
+
+  private end(res: ServerResponse, errors: readonly GraphQLError[]): true {
+    res.write(`event: next\ndata: ${JSON.stringify({ errors })}\n\n`);
+    res.end(completeFrame);
+    return true;
+  }
+}
