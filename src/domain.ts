@@ -53,6 +53,11 @@ export const transitionKinds = [
   'lease_expired',
   /** Back to PENDING without counting against the budget: shutdown, or a lease that expired before the job started. */
   'released',
+  /**
+   * Not a change: the job's committed state read again after this process's cross-process live
+   * channel was interrupted, so that its subscribers see what they may have missed meanwhile.
+   */
+  'resynced',
 ] as const;
 export type TransitionKind = (typeof transitionKinds)[number];
 

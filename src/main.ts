@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config/index.js';
-import { openDatabase, type Database } from './db/client.js';
+import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import { createJobRunner } from './handlers/runner.js';
 import { createClients } from './integrations/clients.js';
@@ -60,7 +60,13 @@ export interface StartOptions {
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
   const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
-  const database = await openDatabase(config, { queryEvents: options.queryEvents });
+  const connection = { queryEvents: options.queryEvents, statementTimeoutMs: config.dbStatementTimeoutSeconds * 1000, connectTimeoutMs: config.dbConnectTimeoutSeconds * 1000 };
+  await waitForDatabase(config, {
+    ...connection,
+    waitMs: config.dbStartupWaitSeconds * 1000,
+    onRetry: (error, delayMs) => logger.warn({ err: error.message, retryInMs: delayMs }, 'the database is not reachable yet; retrying'),
+  });
+  const database = await openDatabase(config, connection);
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
   const bus = new EventBus(logger);
   const context: QueueContext = {
@@ -85,7 +91,11 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
     : await database.dialect.eventTransport?.(onTransportError);
   const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
-  const channel = new LiveChannel(bus, transport, logger, { hasSubscribers: () => live.jobs.size + live.metrics.size > 0 });
+  const channel = new LiveChannel(bus, transport, logger, {
+    hasSubscribers: () => live.jobs.size + live.metrics.size > 0,
+    // After an interruption: the newest changes first, bounded (a subscriber that needs more resubscribes).
+    changedSince: (since) => database.dialect.jobsPage({ filter: { updatedAfter: since }, now: new Date(), limit: 10_000 }),
+  });
   await channel.start();
   let webSockets = () => 0;
   const subscriptionBudget = new SubscriptionBudget(config.maxSubscriptions);
@@ -109,7 +119,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     limits: config.graphqlLimits,
     budget: subscriptionBudget,
     keepAliveMs: config.wsKeepAliveSeconds * 1000,
-    maxQueuedFrames: config.liveMaxQueuedUpdates,
+    outbox: { maxQueuedBytes: config.liveMaxQueuedBytes, stallMs: config.liveStallSeconds * 1000 },
   });
   graphql.serveSubscriptionsWith(sse);
 
@@ -120,7 +130,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
         try {
           await database.db.job.count({ take: 1 });
           const pending = await pendingMigrations(database.dialect.provider, database.db);
-          const connections = database.dialect.health();
+          const connections = { ...database.dialect.health(), ...(transport ? { liveEvents: transport.healthy() } : {}) };
           const healthy = Object.values(connections).every(Boolean);
           return { ready: pending.length === 0 && healthy, detail: { database: 'ok', pendingMigrations: pending, connections } };
         } catch (error) {
@@ -146,7 +156,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     budget: subscriptionBudget,
     initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
     idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
-    maxQueuedFrames: config.liveMaxQueuedUpdates,
+    outbox: { maxQueuedBytes: config.liveMaxQueuedBytes, stallMs: config.liveStallSeconds * 1000 },
   });
   webSockets = () => websocket.connectionCount;
   const { port } = server.address() as AddressInfo;

@@ -1,9 +1,11 @@
 /**
- * The service entry: `npm start`. Config errors end the process with one clear message. SIGINT or
- * SIGTERM stops gracefully (running jobs get the grace period); a second signal exits at once.
+ * The service entry: `npm start`. Config errors, a database that cannot be reached within the
+ * start-up wait, and failed migrations end the process with one clear message (exit 2, 4, 3).
+ * SIGINT or SIGTERM stops gracefully (running jobs get the grace period); a second signal exits at once.
  */
 import { ConfigError, loadConfig } from './config/index.js';
 import { MigrationError } from './db/migrations.js';
+import { DatabaseUnreachableError } from './db/client.js';
 import { startSyncBridge } from './main.js';
 
 async function main() {
@@ -25,8 +27,20 @@ async function main() {
       console.error(error.message);
       process.exit(3);
     }
+    if (error instanceof DatabaseUnreachableError) {
+      console.error(error.message);
+      process.exit(4);
+    }
     throw error;
   }
+  // A rejection nobody handled is a bug to log, not a reason to drop every connection and job in
+  // flight; an uncaught exception leaves state unknown, so the process stops (gracefully, bounded).
+  process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled promise rejection; the service carries on'));
+  process.on('uncaughtException', (error) => {
+    app.logger.fatal({ err: error }, 'uncaught exception; stopping');
+    setTimeout(() => process.exit(1), 15_000).unref();
+    app.stop().finally(() => process.exit(1));
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;

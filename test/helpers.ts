@@ -4,9 +4,11 @@
  * postgresql://postgres@127.0.0.1:5432/postgres); without one they are skipped, unless CI is set,
  * in which case they fail.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -193,4 +195,49 @@ export async function gqlHttp<T = Record<string, any>>(app: Pick<SyncBridge, 'ur
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse<T>;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Its log lines so far (pino JSON, parsed). */
+  logs: Record<string, unknown>[];
+  /** SIGTERM, and resolves once it exited. */
+  stop(): Promise<void>;
+  /** SIGKILL: no shutdown at all, as a crash or the OOM killer. */
+  kill9(): Promise<void>;
+}
+
+/** Starts `npm start`'s entry (src/start.ts) in a child process; resolves once it listens. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
+    env: { ...process.env, ...testEnv, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('child server did not start in time')), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return; // not a log line
+      }
+      logs.push(entry);
+      if (logs.length > 20_000) logs.splice(0, 10_000);
+      if (entry.msg === 'SyncBridge listening') {
+        clearTimeout(timer);
+        resolve(entry.url as string);
+      }
+    });
+    void exited.then(() => reject(new Error(`child server exited with ${child.exitCode}`)));
+  });
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(name);
+    await exited;
+  };
+  return { child, url, logs, stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL') };
 }

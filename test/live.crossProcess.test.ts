@@ -3,11 +3,9 @@
  * worker in process B (a real child process) runs the job, and a subscriber on A sees every
  * transition. Once through PostgreSQL LISTEN/NOTIFY (the default) and once through Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createTestDatabase, gqlHttp, providers, startTestApp, testEnv, type TestApp, type TestDatabase } from './helpers.js';
+import { createTestDatabase, gqlHttp, providers, startServerProcess, startTestApp, type ServerProcess, type TestApp, type TestDatabase } from './helpers.js';
 import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,45 +25,12 @@ async function redisReachable(): Promise<boolean> {
   }
 }
 
-/** Starts `npm start`'s entry in a child process and resolves once it listens. */
-async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
-    env: { ...process.env, ...testEnv, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('child server did not start in time')), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'SyncBridge listening') {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
-      } catch {
-        // not a log line
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child server exited with ${code}`)));
-  });
-  return {
-    child,
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const transports = [['postgres-notify', {}] as const, ['redis', { REDIS_URL: redisUrl }] as const];
 
 describe.skipIf(!providers.includes('postgresql')).each(transports)('two processes on one PostgreSQL database (%s)', (name, extraEnv) => {
   let database: TestDatabase;
   let apiOnly: TestApp;
-  let worker: Awaited<ReturnType<typeof startChild>>;
+  let worker: ServerProcess;
   let skip = false;
 
   beforeAll(async () => {
@@ -75,7 +40,7 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
     }
     database = await createTestDatabase('postgresql');
     apiOnly = await startTestApp('postgresql', { SYNCBRIDGE_WORKER: 'off', ...extraEnv }, { database });
-    worker = await startChild({ DATABASE_URL: database.url, PORT: '0', ...extraEnv });
+    worker = await startServerProcess({ DATABASE_URL: database.url, PORT: '0', ...extraEnv });
   }, 60_000);
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-/** A live connection's way out: one write batch per tick, compaction of a stalled backlog, then close. */
+/** A live connection's way out: one write batch per tick, compaction of a backlog, close on a stall or past its bytes. */
 import { describe, expect, it } from 'vitest';
 import { Outbox, type OutboxSocket } from '../src/server/live/outbox.js';
 
@@ -39,12 +39,13 @@ class StalledSocket implements OutboxSocket {
 }
 
 const frame = (text: string) => Buffer.from(text);
+const roomy = { maxQueuedBytes: 64 * 1024 * 1024, stallMs: 60_000 };
 const tick = () => new Promise((resolve) => process.nextTick(resolve));
 
 describe('live outbox', () => {
   it('writes the frames of one tick in one corked batch', async () => {
     const socket = new StalledSocket();
-    const outbox = new Outbox(socket, 10);
+    const outbox = new Outbox(socket, roomy);
     for (const text of ['a', 'b', 'c']) outbox.send(frame(text));
     await tick();
     outbox.send(frame('d'));
@@ -52,33 +53,55 @@ describe('live outbox', () => {
     expect(socket.flushes).toEqual([['a', 'b', 'c'], ['d']]);
   });
 
-  it('keeps the latest frame per key while the peer is stalled, in order, and sends them once it reads', async () => {
+  it('compacts a long backlog to the latest frame per key, in order, and sends it once the peer reads', async () => {
     const socket = new StalledSocket();
     socket.buffered = 1024 * 1024; // the peer stopped reading
-    const outbox = new Outbox(socket, 4);
-    outbox.send(frame('job1:PENDING'), '1');
-    outbox.send(frame('job2:PENDING'), '2');
+    const outbox = new Outbox(socket, roomy);
     outbox.send(frame('ack')); // keyless: never dropped
-    outbox.send(frame('job1:RUNNING'), '1');
-    outbox.send(frame('job1:SUCCEEDED'), '1'); // past 4 waiting: compacted
-    expect(outbox.queued).toBe(3);
-    expect(outbox.compacted).toBe(2);
+    for (let i = 0; i < 1_000; i++) outbox.send(frame(`job${i % 3}:${i}`), String(i % 3));
+    expect(outbox.queued).toBe(4);
+    expect(outbox.compacted).toBe(997);
     expect(socket.written).toEqual([]);
     socket.drain();
     await tick();
-    expect(socket.written).toEqual(['job2:PENDING', 'ack', 'job1:SUCCEEDED']);
+    expect(socket.written).toEqual(['ack', 'job1:997', 'job2:998', 'job0:999']);
     expect(socket.closedWith).toBeUndefined();
   });
 
-  it('closes a connection still past its bound after compaction, and sends nothing more', () => {
+  it('never drops a reader that keeps reading, however many distinct jobs a burst brings', async () => {
+    const socket = new StalledSocket();
+    const outbox = new Outbox(socket, { maxQueuedBytes: 1024 * 1024, stallMs: 1_000 });
+    socket.buffered = 1024 * 1024;
+    for (let job = 0; job < 20_000; job++) {
+      outbox.send(frame(`job${job}`), String(job));
+      if (job % 500 === 499) socket.drain(); // it reads, a little behind
+    }
+    socket.drain();
+    await tick();
+    expect(socket.closedWith).toBeUndefined();
+    expect(socket.written).toHaveLength(20_000);
+  });
+
+  it('closes a connection that takes nothing for the stall time while updates wait', async () => {
     const socket = new StalledSocket();
     socket.buffered = 1024 * 1024;
-    const outbox = new Outbox(socket, 3);
-    for (let job = 1; job <= 4; job++) outbox.send(frame(`job${job}`), String(job));
-    expect(socket.closedWith).toMatch(/more than 3 updates behind/);
+    const outbox = new Outbox(socket, { maxQueuedBytes: 1024 * 1024, stallMs: 50 });
+    outbox.send(frame('job1'), '1');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    outbox.send(frame('job2'), '2');
+    expect(socket.closedWith).toMatch(/took no updates for \d+ s \(it stopped reading\)/);
     expect(outbox.closed).toBe(true);
     socket.drain();
-    outbox.send(frame('job5'), '5');
+    outbox.send(frame('job3'), '3');
     expect(socket.written).toEqual([]);
+  });
+
+  it('closes a connection whose backlog passes its byte bound after compaction', () => {
+    const socket = new StalledSocket();
+    socket.buffered = 1024 * 1024;
+    const outbox = new Outbox(socket, { maxQueuedBytes: 64 * 1024, stallMs: 60_000 });
+    for (let job = 0; job < 2_000 && !outbox.closed; job++) outbox.send(Buffer.alloc(100, 'x'), String(job));
+    expect(socket.closedWith).toMatch(/more than 64 KiB of updates behind/);
+    expect(outbox.bytesQueued).toBe(0);
   });
 });

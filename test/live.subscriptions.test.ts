@@ -16,7 +16,8 @@ const enqueue = async (app: TestApp, entityId: string, jobType = 'CUSTOMER_SYNC'
 describe.each(providers)('live subscriptions (%s)', (provider) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp(provider);
+    // A small backlog bound, so that the reader that stops reading is closed within the test.
+    app = await startTestApp(provider, { SYNCBRIDGE_LIVE_MAX_QUEUED_BYTES: String(1024 * 1024) });
   });
   afterAll(async () => {
     await app?.close();

@@ -49,6 +49,9 @@ const envSchema = z.object({
       (raw) => raw === undefined || raw === '' || /^(file:.+|postgres(ql)?:\/\/.+)$/.test(raw),
       'must be file:<path> (SQLite) or postgresql://user@host:port/db (PostgreSQL)',
     ),
+  SYNCBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS: number({ min: 0.1, max: 86_400, fallback: 30 }),
+  SYNCBRIDGE_DB_CONNECT_TIMEOUT_SECONDS: number({ min: 0.1, max: 600, fallback: 5 }),
+  SYNCBRIDGE_DB_STARTUP_WAIT_SECONDS: number({ min: 0, max: 86_400, fallback: 60 }),
   HOST: z.string().optional(),
   PORT: number({ int: true, min: 0, max: 65535, fallback: 4000 }),
   SYNCBRIDGE_CRM_BASE_URL: httpUrl,
@@ -73,7 +76,8 @@ const envSchema = z.object({
   SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: number({ int: true, min: 1, max: 100_000, fallback: 100 }),
   SYNCBRIDGE_WS_INIT_TIMEOUT_SECONDS: number({ min: 0.1, max: 3600, fallback: 3 }),
   SYNCBRIDGE_WS_IDLE_TIMEOUT_SECONDS: number({ min: 0, max: 86_400, fallback: 300 }),
-  SYNCBRIDGE_LIVE_MAX_QUEUED_UPDATES: number({ int: true, min: 10, max: 1_000_000, fallback: 1_000 }),
+  SYNCBRIDGE_LIVE_MAX_QUEUED_BYTES: number({ int: true, min: 64 * 1024, max: 1024 ** 3, fallback: 8 * 1024 * 1024 }),
+  SYNCBRIDGE_LIVE_STALL_SECONDS: number({ min: 0.1, max: 3600, fallback: 10 }),
   SYNCBRIDGE_MAX_SUBSCRIPTIONS: number({ int: true, min: 1, max: 10_000_000, fallback: 50_000 }),
   SYNCBRIDGE_HTTP_MAX_BODY_BYTES: number({ int: true, min: 1024, max: 1024 ** 3, fallback: 4 * 1024 * 1024 }),
   SYNCBRIDGE_GRAPHQL_MAX_DEPTH: number({ int: true, min: 1, max: 1000, fallback: 12 }),
@@ -94,6 +98,12 @@ export type DatabaseProvider = 'sqlite' | 'postgresql';
 export interface Config {
   databaseUrl: string;
   databaseProvider: DatabaseProvider;
+  /** PostgreSQL: statements running longer are canceled. */
+  dbStatementTimeoutSeconds: number;
+  /** PostgreSQL: connecting longer fails the attempt. */
+  dbConnectTimeoutSeconds: number;
+  /** How long start-up keeps trying to reach the database before it gives up. */
+  dbStartupWaitSeconds: number;
   host: string;
   port: number;
   /** Undefined: the built-in mock on this server (its address is known only once listening). */
@@ -121,8 +131,10 @@ export interface Config {
   wsInitTimeoutSeconds: number;
   /** A WebSocket without subscriptions for this long is closed (0: never). */
   wsIdleTimeoutSeconds: number;
-  /** Updates a live connection (WebSocket or SSE) may have waiting, after compaction, before it is closed as too slow. */
-  liveMaxQueuedUpdates: number;
+  /** Bytes of updates a live connection (WebSocket or SSE) may have waiting, after compaction, before it is closed as too slow. */
+  liveMaxQueuedBytes: number;
+  /** A live connection that takes nothing for this long while updates wait is closed (it stopped reading). */
+  liveStallSeconds: number;
   /** Subscriptions one WebSocket may hold at once. */
   wsMaxSubscriptionsPerConnection: number;
   /** Subscriptions this process holds at once, WebSocket and SSE together. */
@@ -169,6 +181,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     databaseUrl,
     databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql',
+    dbStatementTimeoutSeconds: e.SYNCBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS,
+    dbConnectTimeoutSeconds: e.SYNCBRIDGE_DB_CONNECT_TIMEOUT_SECONDS,
+    dbStartupWaitSeconds: e.SYNCBRIDGE_DB_STARTUP_WAIT_SECONDS,
     host: e.HOST || '127.0.0.1',
     port: e.PORT,
     crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
@@ -190,7 +205,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsMaxSubscriptionsPerConnection: e.SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     wsInitTimeoutSeconds: e.SYNCBRIDGE_WS_INIT_TIMEOUT_SECONDS,
     wsIdleTimeoutSeconds: e.SYNCBRIDGE_WS_IDLE_TIMEOUT_SECONDS,
-    liveMaxQueuedUpdates: e.SYNCBRIDGE_LIVE_MAX_QUEUED_UPDATES,
+    liveMaxQueuedBytes: e.SYNCBRIDGE_LIVE_MAX_QUEUED_BYTES,
+    liveStallSeconds: e.SYNCBRIDGE_LIVE_STALL_SECONDS,
     maxSubscriptions: e.SYNCBRIDGE_MAX_SUBSCRIPTIONS,
     httpMaxBodyBytes: e.SYNCBRIDGE_HTTP_MAX_BODY_BYTES,
     graphqlLimits: {

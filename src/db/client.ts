@@ -30,7 +30,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
     db = await module.openClient(config.databaseUrl, options);
   }
   await module.prepareClient(db);
-  const dialect = await module.open(config.databaseUrl);
+  const dialect = await module.open(config.databaseUrl, options);
   return {
     db,
     dialect,
@@ -41,6 +41,51 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
       await db.$disconnect();
     },
   };
+}
+
+/** The database could not be reached within the start-up wait. */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+/** The URL without its password, for messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.startsWith('file:') ? url : '(unparsable URL)';
+  }
+}
+
+/**
+ * Waits until the database answers (a server starting alongside us, a restart in progress),
+ * retrying with backoff for up to `waitMs`; then gives up with one clear message.
+ */
+export async function waitForDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databaseProvider'>,
+  options: ClientOptions & { waitMs: number; onRetry?(error: Error, delayMs: number): void },
+): Promise<void> {
+  const module = await dialectFor(config.databaseProvider);
+  if (!module.probe) return;
+  const deadline = Date.now() + options.waitMs;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      await module.probe(config.databaseUrl, options);
+      return;
+    } catch (error) {
+      const reason = (error as Error).message || String(error);
+      if (Date.now() + delayMs > deadline) {
+        throw new DatabaseUnreachableError(
+          `Cannot reach the database at ${redactedUrl(config.databaseUrl)}: ${reason}. Is it running, and does DATABASE_URL point at it? ` +
+            `(waited ${Math.round(options.waitMs / 1000)} s, SYNCBRIDGE_DB_STARTUP_WAIT_SECONDS)`,
+        );
+      }
+      options.onRetry?.(error as Error, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 /** Calls `listener` with every SQL statement the client runs; needs `queryEvents` at open. */

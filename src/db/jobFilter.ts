@@ -22,6 +22,8 @@ export interface JobFilter {
   /** The latest attempt ended in this range. */
   finishedAfter?: Date;
   finishedBefore?: Date;
+  /** Changed (any transition) at or after this time. */
+  updatedAfter?: Date;
   isReplay?: boolean;
 }
 
@@ -71,6 +73,7 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
   if (filter.createdBefore) and.push(`"createdAt" < ${time(filter.createdBefore)}`);
   if (filter.finishedAfter) and.push(`"lastFinishedAt" >= ${time(filter.finishedAfter)}`);
   if (filter.finishedBefore) and.push(`"lastFinishedAt" < ${time(filter.finishedBefore)}`);
+  if (filter.updatedAfter) and.push(`"updatedAt" >= ${time(filter.updatedAfter)}`);
   if (filter.isReplay !== undefined) and.push(`"isReplay" = ${param(flavor.bool(filter.isReplay))}`);
   if (filter.phase) {
     const at = () => time(now);

@@ -21,6 +21,14 @@ export interface UpstreamRequest {
   signal?: AbortSignal;
 }
 
+/** Larger answers are refused: a CRM or Billing record is a few kilobytes. */
+const maxResponseBytes = 5 * 1024 * 1024;
+
+/**
+ * `timeoutMs` bounds the whole exchange (connect, headers and body), so an upstream that drips a
+ * byte at a time cannot hold a handler slot past it; the attempt's own signal (cancel, shutdown,
+ * lease lost, handler time limit) aborts it too.
+ */
 export async function callUpstream<T>({ method, url, correlationId, body, timeoutMs, signal }: UpstreamRequest): Promise<T> {
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -29,28 +37,47 @@ export async function callUpstream<T>({ method, url, correlationId, body, timeou
   };
   // The attempt's trace context, when tracing is on (a no-op otherwise).
   propagation.inject(context.active(), headers);
-  let response;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const aborted = () => {
+    if (signal?.aborted) return signal.reason as unknown;
+    if (deadline.aborted) return new UpstreamTimeoutError(`${method} ${url}: no complete response within ${timeoutMs} ms`);
+    return undefined;
+  };
+  let statusCode: number;
+  let retryAfter: string | string[] | undefined;
+  let text: string;
   try {
-    response = await request(url, {
+    const response = await request(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      signal,
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
+    statusCode = response.statusCode;
+    retryAfter = response.headers['retry-after'];
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxResponseBytes) {
+        response.body.destroy();
+        throw new ValidationError(`${method} ${url}: the response is larger than ${maxResponseBytes} bytes`, { statusCode });
+      }
+      chunks.push(chunk);
+    }
+    text = Buffer.concat(chunks).toString('utf8');
   } catch (error) {
-    if (signal?.aborted) throw signal.reason ?? error;
-    const reason = error instanceof undiciErrors.UndiciError ? error.code : (error as Error).message;
-    throw new UpstreamTimeoutError(`${method} ${url}: no response (${reason})`, { cause: error });
+    if (error instanceof ValidationError) throw error;
+    const reason = aborted();
+    if (reason) throw reason;
+    const code = error instanceof undiciErrors.UndiciError ? error.code : (error as Error).message;
+    throw new UpstreamTimeoutError(`${method} ${url}: no response (${code})`, { cause: error });
   }
-  const { statusCode } = response;
-  const text = await response.body.text().catch((error: unknown) => {
-    throw new UpstreamTimeoutError(`${method} ${url}: response body failed (${(error as Error).message})`, { cause: error });
-  });
   const detail = `${method} ${url} answered ${statusCode}${text ? `: ${text.slice(0, 300)}` : ''}`;
   if (statusCode >= 500) throw new UpstreamTimeoutError(detail, { statusCode });
-  if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(response.headers['retry-after']), { statusCode });
+  if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), { statusCode });
   if (statusCode === 404) throw new NotFoundError(detail, { statusCode });
   if (statusCode < 200 || statusCode >= 300) throw new ValidationError(detail, { statusCode });
   try {

@@ -25,6 +25,9 @@ const flaky = new Set(['c_flaky', 'i_flaky']);
 
 export const mockFixtures = { customers, invoices, rateLimited, flaky };
 
+/** Records each Billing store keeps. */
+export const mockStoreLimit = 10_000;
+
 export interface MockRequestRecord {
   method: string;
   path: string;
@@ -86,7 +89,11 @@ export class MockUpstreams {
     }
     const id = kind === 'customers' ? `b_${externalId}` : `bi_${externalId}`;
     const stored = { id, ...body };
-    (kind === 'customers' ? this.billingCustomers : this.billingInvoices).set(externalId, stored);
+    const store = kind === 'customers' ? this.billingCustomers : this.billingInvoices;
+    store.delete(externalId); // re-inserted as the newest
+    store.set(externalId, stored);
+    // Bounded, oldest first out: anyone can post here, and it is a demo, not a system of record.
+    if (store.size > mockStoreLimit) store.delete(store.keys().next().value!);
     return send(res, 200, stored);
   }
 }

@@ -17,7 +17,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EventBus } from './bus.js';
-import type { JobTransition } from './events.js';
+import type { JobStatus, JobTransition } from './events.js';
+import type { Job } from '../db/types.js';
 import type { LiveTransport } from './transport.js';
 import { batchHead, decodeBatch, encodeBatches, interestMessage, parseInterest } from './wire.js';
 
@@ -37,7 +38,14 @@ const maxReplay = 10_000;
 export interface LiveChannelOptions {
   /** Whether this process has live subscribers (it then asks the others for their transitions). */
   hasSubscribers(): boolean;
+  /** Jobs changed since `since`, as committed (read after the channel was interrupted). */
+  changedSince?(since: Date): Promise<Job[]>;
 }
+
+/** A publish that fails is tried again for this long (the transport restarting) before its batch is dropped. */
+const publishPatienceMs = 60_000;
+/** Catching up after an interruption starts this much before it: a commit whose news was on its way. */
+const catchUpMarginMs = 5_000;
 
 export class LiveChannel {
   readonly origin = randomUUID();
@@ -53,6 +61,7 @@ export class LiveChannel {
   private readonly seen = new Set<string>();
   /** Transitions that could not be sent to other processes. */
   dropped = 0;
+  private stopped = false;
 
   constructor(
     private readonly bus: EventBus,
@@ -93,7 +102,7 @@ export class LiveChannel {
       if (this.queue.length) setImmediate(() => void this.flush());
     }));
     const ownHead = batchHead(this.origin);
-    await this.transport.subscribe((payload) => {
+    const onMessage = (payload: string) => {
       if (payload.startsWith(ownHead)) return; // ours, echoed back
       const interest = parseInterest(payload);
       if (interest) return this.onInterest(interest);
@@ -105,7 +114,8 @@ export class LiveChannel {
       } catch (error) {
         this.logger.warn({ err: error }, 'dropped an unreadable live event batch');
       }
-    });
+    };
+    await this.transport.subscribe(onMessage, (lostAt) => void this.catchUp(lostAt));
     this.timer = setInterval(() => void this.announce(), interestEveryMs);
     this.timer.unref();
     this.logger.info({ transport: this.transport.name }, 'live events cross processes');
@@ -147,9 +157,39 @@ export class LiveChannel {
     for (const transition of transitions) if (this.recent.length < maxReplay) this.recent.push(transition);
   }
 
-  /** False for a transition this process already delivered (replays repeat a second's worth). */
+  /**
+   * Back after an interruption: says again that this process has subscribers (the others may
+   * have stopped publishing to it meanwhile), and delivers the committed state of every job that
+   * changed since, unless something newer of it arrived in the meantime.
+   */
+  private async catchUp(lostAt: Date): Promise<void> {
+    void this.announce();
+    if (!this.options.changedSince || !this.options.hasSubscribers()) return;
+    const since = new Date(lostAt.getTime() - catchUpMarginMs);
+    const deliveredMeanwhile = new Map<number, number>();
+    const off = this.bus.on('job:transitions', (transitions) => {
+      for (const { jobId, job } of transitions) deliveredMeanwhile.set(jobId, Math.max(deliveredMeanwhile.get(jobId) ?? 0, job.updatedAt.getTime()));
+    });
+    try {
+      const jobs = await this.options.changedSince(since);
+      const transitions: JobTransition[] = jobs
+        .filter((job) => (deliveredMeanwhile.get(job.id) ?? -1) < job.updatedAt.getTime())
+        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
+        .map((job): JobTransition => ({ jobId: job.id, from: null, to: job.status as JobStatus, kind: 'resynced' as const, attemptNumber: job.attemptCount, at: job.updatedAt, job, remote: true }))
+        .filter((transition) => this.unseen(transition));
+      if (transitions.length) this.bus.emit('job:transitions', transitions);
+      this.logger.info({ since, jobs: transitions.length }, 'live channel back: delivered the state of jobs changed meanwhile');
+    } catch (error) {
+      this.logger.warn({ err: error, since }, 'live channel back, but the jobs changed meanwhile could not be read');
+    } finally {
+      off();
+    }
+  }
+
+  /** False for a job state this process already delivered (replays and catch-ups repeat some). */
   private unseen(transition: JobTransition): boolean {
-    const identity = `${transition.jobId}:${transition.kind}:${transition.attemptNumber}:${transition.job.updatedAt.getTime()}`;
+    const { job } = transition;
+    const identity = `${job.id}:${job.status}:${job.attemptCount}:${job.updatedAt.getTime()}`;
     if (this.seen.has(identity)) return false;
     this.seen.add(identity);
     if (this.seen.size > 2 * maxReplay) this.seen.delete(this.seen.values().next().value!);
@@ -163,19 +203,36 @@ export class LiveChannel {
       while (this.queue.length) {
         const batch = this.queue;
         this.queue = [];
-        try {
-          await this.transport.publish(encodeBatches(this.origin, batch, this.transport.maxPayloadBytes));
-        } catch (error) {
-          this.dropped += batch.length;
-          this.logger.warn({ err: error, transitions: batch.length }, 'could not publish live events to other processes');
-        }
+        await this.publish(batch);
       }
     } finally {
       this.flushing = false;
     }
   }
 
+  /** Publishes in order, trying again while the transport is away (new transitions queue meanwhile, bounded). */
+  private async publish(batch: JobTransition[]): Promise<void> {
+    const payloads = encodeBatches(this.origin, batch, this.transport!.maxPayloadBytes);
+    const giveUpAt = Date.now() + publishPatienceMs;
+    for (let delayMs = 100, tries = 1; ; delayMs = Math.min(delayMs * 2, 2_000), tries++) {
+      try {
+        await this.transport!.publish(payloads);
+        if (tries > 1) this.logger.info({ transitions: batch.length, tries }, 'published live events to other processes after a failure');
+        return;
+      } catch (error) {
+        if (this.stopped || Date.now() + delayMs > giveUpAt) {
+          this.dropped += batch.length;
+          this.logger.warn({ err: error, transitions: batch.length }, 'could not publish live events to other processes; dropped');
+          return;
+        }
+        if (tries === 1) this.logger.warn({ err: error, transitions: batch.length }, 'could not publish live events to other processes; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const off of this.offs.splice(0)) off();
     clearInterval(this.timer);
     await this.flush();

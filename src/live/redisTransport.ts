@@ -31,12 +31,23 @@ export async function openRedisTransport(url: string, databaseUrl: string, onErr
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
     },
-    subscribe: async (onMessage) => {
+    subscribe: async (onMessage, onResubscribed) => {
       subscriber.on('message', (from: string, message: string) => {
         if (from === channel) onMessage(message);
       });
       await subscriber.subscribe(channel);
+      // ioredis reconnects with backoff and subscribes again by itself; messages published
+      // while it was away are gone, so the channel's owner is told since when.
+      let lostAt: Date | undefined;
+      subscriber.on('close', () => (lostAt ??= new Date()));
+      subscriber.on('ready', () => {
+        if (!lostAt) return;
+        const since = lostAt;
+        lostAt = undefined;
+        onResubscribed?.(since);
+      });
     },
+    healthy: () => publisher.status === 'ready' && subscriber.status === 'ready',
     close: async () => {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },

@@ -68,10 +68,35 @@ export class AttemptControl {
     this.reason = reason;
     this.controller?.abort(reason);
   }
+
+  /** Set by executeJob: ends the attempt as aborted without waiting for its handler any longer. */
+  abandon: (() => boolean) | undefined;
 }
 
-/** Runs the attempt; the handler's time limit is enforced by the caller's sweep (`control.abort`). */
-export async function executeJob(job: Job, runner: JobRunner, entry: { readonly logger: Logger; control: AttemptControl }): Promise<AttemptOutcome> {
+/**
+ * Runs the attempt; the handler's time limit is enforced by the caller's sweep (`control.abort`).
+ * A handler that ignores its abort signal is abandoned by the caller (`control.abandon()`) after
+ * a grace period: the attempt is recorded as aborted and its slot freed, whatever it still does.
+ */
+export function executeJob(job: Job, runner: JobRunner, entry: { readonly logger: Logger; control: AttemptControl }): Promise<AttemptOutcome> {
+  const { control } = entry;
+  return new Promise((resolve) => {
+    let settled = false;
+    control.abandon = () => {
+      if (settled) return false;
+      settled = true;
+      resolve(abortedOutcome(control.reason));
+      return true;
+    };
+    void runAttempt(job, runner, entry).then((outcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    });
+  });
+}
+
+async function runAttempt(job: Job, runner: JobRunner, entry: { readonly logger: Logger; control: AttemptControl }): Promise<AttemptOutcome> {
   const { control } = entry;
   try {
     // The logger is bound to the job when first read, the signal made when first read.

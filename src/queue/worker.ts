@@ -97,6 +97,12 @@ export class Worker {
   private prefetch: number;
   /** A slot sat free with nothing ready while jobs were due. */
   private starved = false;
+  /**
+   * A claim failed in a way that may have committed (the connection dropped with the answer on its
+   * way): jobs may stand leased to this worker that it never heard of. Released (uncharged) before
+   * the next claim instead of waiting a whole lease for recovery.
+   */
+  private orphansPossible = false;
   private stopping = false;
   private running_ = false;
   private readonly cleanups: (() => void | Promise<void>)[] = [];
@@ -194,6 +200,8 @@ export class Worker {
     const wakesBefore = this.wakes;
     const { dialect, settings } = this.context;
     try {
+      // Only while no other claim is in flight: its jobs are leased to us and not yet at hand.
+      if (this.orphansPossible && this.claimsInFlight === 1) await this.releaseOrphans();
       const now = this.context.now();
       const jobs = await dialect.jobsClaim({ workerId: this.id, now, leaseMs: settings.leaseSeconds * 1000, limit });
       if (jobs.length >= limit) this.adaptPrefetch();
@@ -211,6 +219,7 @@ export class Worker {
       else this.pump();
     } catch (error) {
       this.exhausted = true; // the poll tries again
+      if (dialect.isTransient(error)) this.orphansPossible = true;
       this.context.logger.error({ err: error, workerId: this.id }, 'claiming jobs failed; retrying at the next poll');
     } finally {
       this.claimsInFlight -= 1;
@@ -426,6 +435,14 @@ export class Worker {
     if (!entry || entry.control.reason) return;
     entry.logger.warn({ reason }, 'aborting handler');
     entry.control.abort(new JobAbortedError(reason));
+    this.abandonIfStuck(entry);
+  }
+
+  /** A handler still running `abortGraceMs` after its abort ignores it: its attempt ends without it. */
+  private abandonIfStuck(entry: RunningJob): void {
+    setTimeout(() => {
+      if (entry.control.abandon?.()) entry.logger.error({ graceMs: abortGraceMs }, 'the handler ignored its abort; attempt recorded and slot freed without it');
+    }, abortGraceMs).unref();
   }
 
   private abortOverdue(): void {
@@ -435,8 +452,21 @@ export class Worker {
       if (!entry.control.reason && now - entry.startedAt.getTime() > limit) {
         entry.logger.warn({ limitMs: limit }, 'handler ran past its time limit: aborting');
         entry.control.abort(new JobAbortedError('timeout', ` of ${limit / 1000} s`));
+        this.abandonIfStuck(entry);
       }
     }
+  }
+
+  /** Gives back jobs leased to this worker that it does not hold (their claim's answer was lost). */
+  private async releaseOrphans(): Promise<void> {
+    const held = new Set([...this.ready.map((item) => item.job.id), ...this.running.keys(), ...this.writing.keys()]);
+    const leased = await this.context.db.job.findMany({ where: { leaseOwner: this.id, status: 'RUNNING' }, select: { id: true, leaseAcquiredAt: true } });
+    const orphans = leased.filter((job) => !held.has(job.id) && job.leaseAcquiredAt).map((job) => ({ id: job.id, claimedAt: job.leaseAcquiredAt! }));
+    if (orphans.length) {
+      await jobsRelease(this.context, this.id, orphans);
+      this.context.logger.warn({ workerId: this.id, jobs: orphans.length }, 'released jobs whose claim was lost in transit (never started, nothing charged)');
+    }
+    this.orphansPossible = false;
   }
 
   private async releaseReady(jobs: HeldJob[]): Promise<void> {

@@ -129,7 +129,13 @@ export interface EventTransport {
   readonly maxPayloadBytes: number;
   /** Sends the payloads in order, in one round trip where the transport allows. */
   publish(payloads: string[]): Promise<void>;
-  subscribe(onMessage: (payload: string) => void): Promise<void>;
+  /**
+   * Delivers every payload published from now on. When the subscription was lost and is back,
+   * `onResubscribed` is told since when messages may have been missed.
+   */
+  subscribe(onMessage: (payload: string) => void, onResubscribed?: (lostAt: Date) => void): Promise<void>;
+  /** Subscribed and able to publish (for /readyz). */
+  healthy(): boolean;
   close(): Promise<void>;
 }
 
@@ -199,6 +205,10 @@ export interface Dialect {
 export interface ClientOptions {
   /** Emit Prisma `query` events (statement counting in tests and benchmarks). */
   queryEvents?: boolean;
+  /** A statement running longer is canceled by the server (PostgreSQL). */
+  statementTimeoutMs?: number;
+  /** Connecting (TCP and authentication) longer fails the attempt (PostgreSQL). */
+  connectTimeoutMs?: number;
 }
 
 /** A provider: how to reach it with Prisma (client, migrations) and how to open its hot path. */
@@ -208,7 +218,9 @@ export interface DialectModule {
   openClient(url: string, options?: ClientOptions): Promise<Db>;
   /** Per-connection settings of the Prisma client (SQLite pragmas). */
   prepareClient(db: Db): Promise<void>;
-  open(url: string): Promise<Dialect>;
+  open(url: string, options?: ClientOptions): Promise<Dialect>;
+  /** Connects once and lets go: throws if the server cannot be reached (none for an embedded database). */
+  probe?(url: string, options?: ClientOptions): Promise<void>;
 }
 
 export async function dialectFor(provider: DatabaseProvider): Promise<DialectModule> {

@@ -9,7 +9,7 @@ import pg from 'pg';
 
 interface Channel {
   handlers: Set<(payload: string) => void>;
-  reconnects: Set<() => void>;
+  reconnects: Set<(lostAt: Date) => void>;
 }
 
 export class PgListener {
@@ -18,6 +18,8 @@ export class PgListener {
   private readonly channels = new Map<string, Channel>();
   private readonly errorHandlers = new Set<(error: Error) => void>();
   private retryMs = 100;
+  /** When the session was lost (notifications may have been missed since). */
+  private lostAt = new Date();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Connected and listening on every channel. */
@@ -36,8 +38,8 @@ export class PgListener {
     this.errorHandlers.add(handler);
   }
 
-  /** Listens on `channel`; returns a function that stops. `onReconnect` runs after each reconnection. */
-  async listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+  /** Listens on `channel`; returns a function that stops. `onReconnect` runs after each reconnection, told when the session was lost. */
+  async listen(channel: string, onMessage: (payload: string) => void, onReconnect?: (lostAt: Date) => void): Promise<() => Promise<void>> {
     let entry = this.channels.get(channel);
     const first = !entry;
     if (!entry) this.channels.set(channel, (entry = { handlers: new Set(), reconnects: new Set() }));
@@ -79,6 +81,7 @@ export class PgListener {
     if (this.client !== client) return;
     this.client = undefined;
     this.healthy = false;
+    this.lostAt = new Date();
     void client.end().catch(() => {});
     if (this.closed) return;
     for (const handler of this.errorHandlers) handler(error);
@@ -92,7 +95,7 @@ export class PgListener {
       this.ensureConnected().then(
         () => {
           this.reconnections += 1;
-          for (const entry of this.channels.values()) for (const reconnected of entry.reconnects) reconnected();
+          for (const entry of this.channels.values()) for (const reconnected of entry.reconnects) reconnected(this.lostAt);
         },
         (error: Error) => {
           for (const handler of this.errorHandlers) handler(error);

@@ -19,7 +19,7 @@ import type { Db } from '../types.js';
 import { attemptColumns, attemptDateColumns, attemptFromValues, jobColumns, jobDateColumns, jobFromValues } from '../jobRow.js';
 import { jobFilterSql, type SqlFlavor } from '../jobFilter.js';
 import { PgListener } from './pgListener.js';
-import type { Dialect, DialectModule, EventTransport, WrittenJob } from './index.js';
+import type { ClientOptions, Dialect, DialectModule, EventTransport, WrittenJob } from './index.js';
 import { createHash } from 'node:crypto';
 
 export const wakeChannel = 'syncbridge_jobs_available';
@@ -213,7 +213,22 @@ function isTransient(error: unknown): boolean {
   return !['22', '23', '42'].includes(code.slice(0, 2));
 }
 
-async function open(url: string): Promise<Dialect> {
+/**
+ * Every connection of ours fails instead of hanging: a connect deadline, TCP keep-alive (a
+ * vanished server is noticed), a server-side statement timeout, and a client-side deadline a
+ * little longer for when the server cannot even answer (a network cut).
+ */
+function connectionSettings(options: ClientOptions = {}, sessionOptions = ''): pg.PoolConfig {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  return {
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    keepAlive: true,
+    query_timeout: statementTimeoutMs + 5_000,
+    options: `-c statement_timeout=${statementTimeoutMs} ${sessionOptions}`.trim(),
+  };
+}
+
+async function open(url: string, options: ClientOptions = {}): Promise<Dialect> {
   // The hot path's own connections: Prisma's pool serves the API meanwhile.
   // Every hot-path statement reaches its rows through an index in index order: the claim walks
   // its partial index and stops after `limit` rows, a batch of ids uses the primary key. Without
@@ -221,10 +236,10 @@ async function open(url: string): Promise<Dialect> {
   // join a batch (200-500 ms per 800 outcomes under a drain, measured, instead of 2) or collect
   // and sort every due job to claim 200 (so each claim costs the whole backlog). These sessions
   // run only the statements below, so they plan without scans and sorts (the pool's options).
-  const pool = new pg.Pool({ connectionString: url, max: 4, options: '-c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off' });
+  const pool = new pg.Pool({ connectionString: url, max: 4, ...connectionSettings(options, '-c enable_seqscan=off -c enable_bitmapscan=off -c enable_sort=off') });
   pool.on('error', () => {}); // an idle client's error: the next query on it reconnects
   // The API's reads: a pool of their own, so a burst of reads never queues the worker's writes.
-  const reads = new pg.Pool({ connectionString: url, max: 4 });
+  const reads = new pg.Pool({ connectionString: url, max: 4, ...connectionSettings(options) });
   reads.on('error', () => {});
   const listener = new PgListener(url);
   const observers = new Set<(name: string) => void>();
@@ -368,9 +383,10 @@ async function open(url: string): Promise<Dialect> {
           // Many payloads, one round trip; delivered in order at commit.
           await query('publish', [eventChannel, pgArray.texts(payloads)]);
         },
-        subscribe: async (onMessage) => {
-          stop = await listener.listen(eventChannel, onMessage);
+        subscribe: async (onMessage, onResubscribed) => {
+          stop = await listener.listen(eventChannel, onMessage, (lostAt) => onResubscribed?.(lostAt));
         },
+        healthy: () => listener.healthy,
         close: async () => {
           await stop?.();
         },
@@ -389,9 +405,19 @@ export const postgres: DialectModule = {
   adapterFactory: (url) => new PrismaPg({ connectionString: url, max: 3 }),
   async openClient(url, options) {
     // Prisma serves the one-off writes and the rarer reads now: a small pool.
-    const adapter = new PrismaPg({ connectionString: url, max: 3 }, { statementNameGenerator: statementName });
+    const adapter = new PrismaPg({ connectionString: url, max: 3, ...connectionSettings(options) }, { statementNameGenerator: statementName });
     return new PrismaClient({ adapter, log: options?.queryEvents ? [{ emit: 'event', level: 'query' }] : [] }) as unknown as Db;
   },
   async prepareClient() {},
   open,
+  async probe(url, options) {
+    const client = new pg.Client({ connectionString: url, ...connectionSettings(options) });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => {});
+    }
+  },
 };

@@ -18,6 +18,7 @@ export const JobFilterInput = builder.inputType('JobFilter', {
     createdBefore: t.field({ type: 'DateTime', required: false, description: 'Enqueued before this time.' }),
     finishedAfter: t.field({ type: 'DateTime', required: false, description: 'The latest attempt ended at or after this time.' }),
     finishedBefore: t.field({ type: 'DateTime', required: false, description: 'The latest attempt ended before this time.' }),
+    updatedAfter: t.field({ type: 'DateTime', required: false, description: 'Changed (any transition) at or after this time: what changed since you last looked.' }),
     isReplay: t.boolean({ required: false, description: 'Only replays (true) or only originals (false).' }),
   }),
 });
@@ -51,6 +52,7 @@ export function toJobFilter(input: FilterInput | null | undefined): JobFilter {
     createdBefore: validDate(input.createdBefore, 'createdBefore'),
     finishedAfter: validDate(input.finishedAfter, 'finishedAfter'),
     finishedBefore: validDate(input.finishedBefore, 'finishedBefore'),
+    updatedAfter: validDate(input.updatedAfter, 'updatedAfter'),
     isReplay: input.isReplay ?? undefined,
   };
 }

@@ -11,14 +11,15 @@ import type { GraphQLLimits } from '../../config/index.js';
 import type { SubscriptionBudget } from '../subscriptionBudget.js';
 import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
 import { isOperationParams, prepareOperation, type OperationParams, type Yoga } from './operation.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type OutboxLimits } from './outbox.js';
 
 export interface SseOptions {
   limits: GraphQLLimits;
   budget: SubscriptionBudget;
   /** A comment line this often keeps proxies from closing a quiet stream. */
   keepAliveMs: number;
-  maxQueuedFrames: number;
+  /** When a stream that falls behind is closed. */
+  outbox: OutboxLimits;
 }
 
 const completeFrame = Buffer.from('event: complete\ndata:\n\n');
@@ -88,7 +89,7 @@ export class SseSubscriptions {
           res.destroy();
         },
       },
-      this.options.maxQueuedFrames,
+      this.options.outbox,
     );
     const keepAlive = setInterval(() => outbox.send(keepAliveFrame), this.options.keepAliveMs);
     keepAlive.unref();
@@ -96,7 +97,7 @@ export class SseSubscriptions {
       if (finished) return;
       finished = true;
       clearInterval(keepAlive);
-      outbox.closed = true;
+      outbox.drop();
       subscription?.unsubscribe();
       this.active -= 1;
       this.options.budget.release();

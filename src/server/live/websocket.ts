@@ -20,7 +20,7 @@ import type { GraphQLLimits } from '../../config/index.js';
 import type { SubscriptionBudget } from '../subscriptionBudget.js';
 import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
 import { prepareOperation, type Yoga } from './operation.js';
-import { Outbox, type OutboxSocket } from './outbox.js';
+import { Outbox, type OutboxLimits, type OutboxSocket } from './outbox.js';
 
 export interface WebSocketOptions {
   maxConnections: number;
@@ -35,8 +35,8 @@ export interface WebSocketOptions {
   initTimeoutMs: number;
   /** A connection without subscriptions for this long is closed (0: never). */
   idleTimeoutMs: number;
-  /** Frames a connection may have waiting (after compaction) before it is closed as too slow. */
-  maxQueuedFrames: number;
+  /** When a connection that falls behind is closed. */
+  outbox: OutboxLimits;
 }
 
 /** Close code for a peer that stopped reading (its backlog passed the bound). */
@@ -84,7 +84,7 @@ class Connection {
         setTimeout(() => ws.terminate(), 5_000).unref();
       },
     };
-    this.outbox = new Outbox(socket, server.options.maxQueuedFrames);
+    this.outbox = new Outbox(socket, server.options.outbox);
     this.initTimer = setTimeout(() => {
       if (!this.initReceived) ws.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
     }, server.options.initTimeoutMs);
@@ -210,7 +210,7 @@ class Connection {
 
   private closed(): void {
     clearTimeout(this.initTimer);
-    this.outbox.closed = true;
+    this.outbox.drop();
     this.endOperations();
     this.server.connections.delete(this);
   }
