@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, pgServerUrl, providers, startServerProcess } from './helpers.js';
+import { createTestDatabase, pgServerUrl, providers, startServerProcess, type ServerProcess } from './helpers.js';
 import { TcpProxy } from './faults.helpers.js';
 
 /** A port nothing listens on (for now). */
@@ -42,13 +42,14 @@ describe('start-up and the database', () => {
     url.host = `127.0.0.1:${port}`;
     // The database "comes up" 4 s after the service started (its start-up itself takes a second or two).
     const comingUp = new Promise<void>((resolve) => setTimeout(() => void proxy.start(port).then(() => resolve()), 4_000));
+    let server: ServerProcess | undefined;
     try {
-      const server = await startServerProcess({ DATABASE_URL: url.toString(), PORT: '0' });
+      server = await startServerProcess({ DATABASE_URL: url.toString(), PORT: '0' });
       await comingUp;
       expect(server.logs.some((line) => line.msg === 'the database is not reachable yet; retrying')).toBe(true);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      await server.stop();
     } finally {
+      await server?.stop();
       await comingUp;
       await proxy.stop();
       await database.drop();

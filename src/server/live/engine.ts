@@ -30,11 +30,13 @@ import {
 import type { Logger } from 'pino';
 import type { LiveFieldExtension } from '../../live/liveField.js';
 import { PushIterator } from '../../live/pushIterator.js';
+import { textFrameHeader } from './wsFrame.js';
 
 /** One event, encoded once and shared by every subscriber of the group. */
 export class LiveEvent {
   private sseFrame: Buffer | undefined;
   private wsTail: Buffer | undefined;
+  private header: { length: number; bytes: Buffer } | undefined;
 
   constructor(
     /** The execution result as JSON. */
@@ -51,6 +53,13 @@ export class LiveEvent {
   /** The graphql-ws `next` message after its id: `,"type":"next","payload":…}`, spliced after each subscriber's own id. */
   get ws(): Buffer {
     return (this.wsTail ??= Buffer.from(`,"type":"next","payload":${this.json}}`));
+  }
+
+  /** The WebSocket frame header for this message after an id prefix of `prefixLength` bytes (the same for every subscriber whose id is as long). */
+  wsHeader(prefixLength: number): Buffer {
+    const length = prefixLength + this.ws.length;
+    if (this.header?.length !== length) this.header = { length, bytes: textFrameHeader(length) };
+    return this.header.bytes;
   }
 }
 

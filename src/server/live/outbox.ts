@@ -1,23 +1,24 @@
 /**
  * One connection's way out (a WebSocket or an SSE response), shared by all its subscriptions.
- * Writes go straight to the socket while it keeps up, corked so that a batch of events makes one
- * write per socket per tick. When the socket stops taking bytes (the peer reads slowly, or not at
- * all) frames wait here instead of piling up in Node's stream buffers; a long backlog is compacted
- * to the latest frame per entity (an intermediate state is dropped, a job's latest never is).
+ * Frames sent during a tick are gathered and written at the end of it as one buffer: one write
+ * (one syscall) per socket per tick, whatever the number of events and subscriptions. A frame is
+ * handed over as parts (a WebSocket header, the subscriber's id, the event's shared bytes), so
+ * fanning an event out to a thousand sockets copies its bytes once per socket and allocates
+ * nothing per frame.
  *
- * A reader that keeps reading is never dropped, however large the burst: a backlog is a matter of
- * bytes and of progress, not of count. The connection is closed when the peer has taken nothing
- * for `stallMs` while frames wait (it stopped reading), or when its backlog passes
- * `maxQueuedBytes` after compaction, or when it holds the largest backlog while the whole process
- * is past its budget: a reader that stopped can never cost the others time or the process memory.
+ * When the socket stops taking bytes (the peer reads slowly, or not at all) frames wait here
+ * instead of piling up in Node's stream buffers; a long backlog is compacted to the latest frame
+ * per entity (an intermediate state is dropped, a job's latest never is). A reader that keeps
+ * reading is never dropped, however large the burst: a backlog is a matter of bytes and of
+ * progress, not of count. The connection is closed when the peer has taken nothing for `stallMs`
+ * while frames wait (it stopped reading), or when its backlog passes `maxQueuedBytes` after
+ * compaction, or when it holds the largest backlog while the whole process is past its budget.
  */
 
 export interface OutboxSocket {
   /** Bytes the transport holds that the peer has not taken yet. */
   readonly buffered: number;
-  write(frame: Buffer): void;
-  cork(): void;
-  uncork(): void;
+  write(bytes: Buffer): void;
   /** Calls back once the transport can take more. */
   onDrain(callback: () => void): void;
   /** Ends the connection because the peer is too slow. */
@@ -32,9 +33,11 @@ export interface OutboxLimits {
 }
 
 interface Queued {
-  frame: Buffer;
-  /** Frames with the same key may replace each other (subscription and entity); none: never dropped. */
-  key: string | undefined;
+  parts: readonly Buffer[];
+  bytes: number;
+  /** Frames with the same scope and entity may replace each other; no scope: never dropped. */
+  scope: string | undefined;
+  entity: string | number | undefined;
 }
 
 /** Bytes held by the transport beyond which frames queue here instead. */
@@ -42,13 +45,16 @@ const highWaterBytes = 256 * 1024;
 /** A backlog this long is compacted (and again each time it doubles since). */
 const compactAtFrames = 1_000;
 
-const corked = new Set<Outbox>();
-let uncorkScheduled = false;
+/** Outboxes with frames gathered this tick. */
+const gathering = new Set<Outbox>();
+let flushScheduled = false;
 
-function uncorkAll(): void {
-  uncorkScheduled = false;
-  for (const outbox of corked) outbox.uncork();
-  corked.clear();
+function flushTick(): void {
+  flushScheduled = false;
+  // Taken out first: writing may gather again (a backlog moving on), for the next tick.
+  const outboxes = [...gathering];
+  gathering.clear();
+  for (const outbox of outboxes) outbox.writeGathered();
 }
 
 /** Every backlog of the process: their sum is bounded too. */
@@ -57,11 +63,21 @@ let backlogBytes = 0;
 /** The process's budget for waiting frames, in connections' worth. */
 const processBudgetConnections = 32;
 
+const partsOf = (frame: Buffer | readonly Buffer[]): readonly Buffer[] => (Buffer.isBuffer(frame) ? [frame] : frame);
+const sizeOf = (parts: readonly Buffer[]) => {
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  return bytes;
+};
+
 export class Outbox {
+  /** This tick's frames, written together at its end. */
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
+  private isGathering = false;
   private queue: Queued[] = [];
   private queuedBytes = 0;
   private waitingForDrain = false;
-  private isCorked = false;
   /** When the peer last took bytes (or when frames started waiting). */
   private lastProgressAt = 0;
   private compactedTo = 0;
@@ -74,16 +90,22 @@ export class Outbox {
     private readonly limits: OutboxLimits,
   ) {}
 
-  send(frame: Buffer, key?: string): void {
+  /**
+   * Sends a frame (one buffer, or its parts in order). `scope` and `entity` name what it is about
+   * (a subscription and a job): a backlog keeps only the latest frame of each pair.
+   */
+  send(frame: Buffer | readonly Buffer[], scope?: string, entity?: string | number): void {
     if (this.closed) return;
-    if (!this.queue.length && this.socket.buffered < highWaterBytes) return this.write(frame);
+    if (!this.queue.length && this.socket.buffered + this.gatheredBytes < highWaterBytes) return this.gather(frame);
+    const parts = partsOf(frame);
+    const bytes = sizeOf(parts);
     const now = Date.now();
     if (!this.queue.length) {
       this.lastProgressAt = now;
       backlogs.add(this);
     }
-    this.queue.push({ frame, key });
-    this.grow(frame.length);
+    this.queue.push({ parts, bytes, scope, entity });
+    this.grow(bytes);
     if (this.queue.length > compactAtFrames && this.queue.length >= 2 * this.compactedTo) this.compact();
     if (this.queuedBytes > this.limits.maxQueuedBytes) {
       return this.tooSlow(`The connection fell more than ${Math.round(this.limits.maxQueuedBytes / 1024)} KiB of updates behind and was closed; reconnect and resubscribe.`);
@@ -92,26 +114,56 @@ export class Outbox {
       return this.tooSlow(`The connection took no updates for ${Math.round((now - this.lastProgressAt) / 1000)} s (it stopped reading) and was closed; reconnect and resubscribe.`);
     }
     if (backlogBytes > processBudgetConnections * this.limits.maxQueuedBytes) evictLargestBacklog();
-    this.waitForDrain();
+    // Moves on when the socket drains, or when this tick's batch is written.
+    if (!this.waitingForDrain && !this.isGathering) this.pump();
   }
 
-  private write(frame: Buffer): void {
-    if (!this.isCorked) {
-      this.isCorked = true;
-      this.socket.cork();
-      corked.add(this);
-      if (!uncorkScheduled) {
-        uncorkScheduled = true;
-        process.nextTick(uncorkAll);
+  private gather(frame: Buffer | readonly Buffer[]): void {
+    if (Buffer.isBuffer(frame)) {
+      this.gathered.push(frame);
+      this.gatheredBytes += frame.length;
+    } else {
+      for (const part of frame) {
+        this.gathered.push(part);
+        this.gatheredBytes += part.length;
       }
     }
-    this.socket.write(frame);
+    if (!this.isGathering) {
+      this.isGathering = true;
+      gathering.add(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushTick);
+      }
+    }
   }
 
-  uncork(): void {
-    if (!this.isCorked) return;
-    this.isCorked = false;
-    this.socket.uncork();
+  /** Writes what this tick gathered, as one buffer. */
+  writeGathered(): void {
+    this.isGathering = false;
+    if (!this.gathered.length) return;
+    const bytes = this.gathered.length === 1 ? this.gathered[0]! : Buffer.concat(this.gathered, this.gatheredBytes);
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    if (this.closed) return;
+    this.socket.write(bytes);
+    if (this.queue.length && !this.waitingForDrain) this.pump();
+  }
+
+  /**
+   * Moves waiting frames into this tick's batch while the socket has room. What is left goes on
+   * when the socket drains (it is full) or once this batch is written (the batch is full).
+   */
+  private pump(): void {
+    while (this.queue.length && !this.closed && this.socket.buffered + this.gatheredBytes < highWaterBytes) {
+      const { parts, bytes } = this.queue.shift()!;
+      this.grow(-bytes);
+      this.gather(parts);
+    }
+    if (!this.queue.length) {
+      backlogs.delete(this);
+      this.compactedTo = 0;
+    } else if (this.socket.buffered >= highWaterBytes) this.waitForDrain();
   }
 
   private waitForDrain(): void {
@@ -120,20 +172,8 @@ export class Outbox {
     this.socket.onDrain(() => {
       this.waitingForDrain = false;
       this.lastProgressAt = Date.now();
-      this.flush();
+      this.pump();
     });
-  }
-
-  private flush(): void {
-    while (this.queue.length && !this.closed && this.socket.buffered < highWaterBytes) {
-      const { frame } = this.queue.shift()!;
-      this.grow(-frame.length);
-      this.write(frame);
-    }
-    if (!this.queue.length) {
-      backlogs.delete(this);
-      this.compactedTo = 0;
-    } else this.waitForDrain();
   }
 
   private grow(bytes: number): void {
@@ -141,15 +181,20 @@ export class Outbox {
     backlogBytes += bytes;
   }
 
-  /** Keeps each key's latest frame (in the order of those latest frames) and every keyless one. */
+  /** Keeps each scope and entity's latest frame (in the order of those latest frames) and every unscoped one. */
   private compact(): void {
     const latest = new Map<string, number>();
+    const keyOf = (item: Queued) => (item.scope === undefined ? undefined : `${item.scope}\u0000${item.entity}`);
     this.queue.forEach((item, index) => {
-      if (item.key !== undefined) latest.set(item.key, index);
+      const key = keyOf(item);
+      if (key !== undefined) latest.set(key, index);
     });
-    const kept = this.queue.filter((item, index) => item.key === undefined || latest.get(item.key) === index);
+    const kept = this.queue.filter((item, index) => {
+      const key = keyOf(item);
+      return key === undefined || latest.get(key) === index;
+    });
     this.compacted += this.queue.length - kept.length;
-    this.grow(kept.reduce((sum, item) => sum + item.frame.length, 0) - this.queuedBytes);
+    this.grow(sizeOf(kept.flatMap((item) => item.parts)) - this.queuedBytes);
     this.queue = kept;
     this.compactedTo = kept.length;
   }
@@ -166,6 +211,8 @@ export class Outbox {
     this.closed = true;
     this.grow(-this.queuedBytes);
     this.queue = [];
+    this.gathered = [];
+    this.gatheredBytes = 0;
     backlogs.delete(this);
   }
 

@@ -72,7 +72,6 @@ export class SseSubscriptions {
     if (!('args' in prepared)) return this.end(res, prepared);
     if (!this.options.budget.acquire()) return this.end(res, [this.options.budget.fullError()]);
 
-    const socket = res.socket;
     let subscription: LiveSubscription | undefined;
     let finished = false;
     const outbox = new Outbox(
@@ -80,9 +79,7 @@ export class SseSubscriptions {
         get buffered() {
           return res.writableLength;
         },
-        write: (frame) => void res.write(frame),
-        cork: () => socket?.cork(),
-        uncork: () => socket?.uncork(),
+        write: (bytes) => void res.write(bytes),
         onDrain: (callback) => res.once('drain', callback),
         closeTooSlow: (reason) => {
           this.logger.warn({ reason }, 'closing an SSE stream that stopped reading');
@@ -105,7 +102,7 @@ export class SseSubscriptions {
     this.active += 1;
     res.once('close', finish);
     const started = await this.engine.subscribe(prepared.args, {
-      next: (event: LiveEvent) => outbox.send(event.sse, String(event.key)),
+      next: (event: LiveEvent) => outbox.send(event.sse, '', event.key),
       error: (errors) => {
         outbox.send(Buffer.from(`event: next\ndata: ${JSON.stringify({ errors })}\n\n`));
         outbox.send(completeFrame);

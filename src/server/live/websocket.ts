@@ -21,6 +21,7 @@ import type { SubscriptionBudget } from '../subscriptionBudget.js';
 import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
 import { prepareOperation, type Yoga } from './operation.js';
 import { Outbox, type OutboxLimits, type OutboxSocket } from './outbox.js';
+import { textFrame } from './wsFrame.js';
 
 export interface WebSocketOptions {
   maxConnections: number;
@@ -42,7 +43,7 @@ export interface WebSocketOptions {
 /** Close code for a peer that stopped reading (its backlog passed the bound). */
 export const tooSlowCloseCode = 4413;
 
-const ackFrame = Buffer.from(stringifyMessage({ type: MessageType.ConnectionAck }));
+const ackFrame = textFrame(Buffer.from(stringifyMessage({ type: MessageType.ConnectionAck })));
 
 const heartbeatTickMs = 100;
 
@@ -67,14 +68,16 @@ class Connection {
     readonly ws: WebSocket,
     private readonly server: LiveWebSocketServer,
   ) {
+    // Our frames go straight to the TCP socket, framed here (src/server/live/wsFrame.ts): one
+    // write per tick for all of them. `ws` keeps the handshake, parsing, pings and close.
     const raw = (ws as unknown as { _socket: Duplex & { writableLength: number } })._socket;
     const socket: OutboxSocket = {
       get buffered() {
         return ws.bufferedAmount;
       },
-      write: (frame) => ws.send(frame, { binary: false }),
-      cork: () => raw.cork(),
-      uncork: () => raw.uncork(),
+      write: (bytes) => {
+        if (ws.readyState === WebSocket.OPEN) raw.write(bytes);
+      },
       onDrain: (callback) => raw.once('drain', callback),
       closeTooSlow: (reason) => {
         server.logger.warn({ reason, subscriptions: this.operations.size }, 'closing a WebSocket that stopped reading');
@@ -95,7 +98,7 @@ class Connection {
   }
 
   private send(message: Parameters<typeof stringifyMessage>[0]): void {
-    this.outbox.send(Buffer.from(stringifyMessage(message)));
+    this.outbox.send(textFrame(Buffer.from(stringifyMessage(message))));
   }
 
   private async onMessage(text: string): Promise<void> {
@@ -167,7 +170,7 @@ class Connection {
     const prefix = Buffer.from(`{"id":${JSON.stringify(id)}`);
     this.prefixes.set(id, prefix);
     const subscription = await this.server.engine.subscribe(prepared.args, {
-      next: (event: LiveEvent) => this.outbox.send(Buffer.concat([prefix, event.ws]), `${id}\u0000${event.key}`),
+      next: (event: LiveEvent) => this.outbox.send([event.wsHeader(prefix.length), prefix, event.ws], id, event.key),
       error: (errors) => this.fail(id, errors),
       complete: () => {
         if (!this.operations.delete(id)) return;
