@@ -4,7 +4,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { Config } from './config/index.js';
+import { isLoopback, type Config } from './config/index.js';
+import { TokenStore } from './auth/tokens.js';
+import { MutationRateLimiter } from './auth/rateLimit.js';
 import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import { createJobRunner } from './handlers/runner.js';
@@ -30,6 +32,10 @@ import { openRedisTransport } from './live/redisTransport.js';
 import { MetricsFeed } from './queue/metricsFeed.js';
 import { pendingMigrations } from './db/migrations.js';
 import { SubscriptionBudget } from './server/subscriptionBudget.js';
+
+
+/** Secrets never logged: tokens in headers, connection payloads and configuration. */
+export const logRedactPaths = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'token', '*.token', 'apiTokens'];
 
 export interface SyncBridge {
   config: Config;
@@ -58,7 +64,7 @@ export interface StartOptions {
 }
 
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' } });
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
   const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
   const connection = { queryEvents: options.queryEvents, statementTimeoutMs: config.dbStatementTimeoutSeconds * 1000, connectTimeoutMs: config.dbConnectTimeoutSeconds * 1000 };
   await waitForDatabase(config, {
@@ -105,12 +111,24 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     subscriptions: () => subscriptionBudget.active,
     webSockets: () => webSockets(),
   });
+  const tokens = new TokenStore(config.apiTokens);
+  if (!tokens.enabled) {
+    logger.warn(
+      { host: config.host },
+      config.allowAnonymous && !isLoopback(config.host)
+        ? 'no API tokens: every caller is admin (SYNCBRIDGE_ALLOW_ANONYMOUS); keep an authenticating proxy in front'
+        : 'no API tokens: every caller on this machine is admin; set SYNCBRIDGE_API_TOKENS to require tokens',
+    );
+  } else logger.info({ tokens: config.apiTokens.map((entry) => ({ name: entry.name, role: entry.role })) }, 'API tokens required');
+  const mutationLimiter = new MutationRateLimiter(config.mutationsPerMinute);
   const graphql = createGraphQLServer({
     queue: context,
     live,
     logger,
     limits: config.graphqlLimits,
     maxBodyBytes: config.httpMaxBodyBytes,
+    tokens,
+    mutationLimiter,
     plugins: [prometheus.graphqlPlugin],
   });
   // One execution per event for every identical subscription, over WebSocket and SSE alike.
@@ -157,6 +175,8 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
     idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
     outbox: { maxQueuedBytes: config.liveMaxQueuedBytes, stallMs: config.liveStallSeconds * 1000 },
+    tokens,
+    allowedOrigins: config.allowedOrigins,
   });
   webSockets = () => websocket.connectionCount;
   const { port } = server.address() as AddressInfo;

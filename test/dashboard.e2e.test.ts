@@ -138,3 +138,61 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     await row('i_2001').locator('[data-status="SUCCEEDED"]').waitFor();
   });
 });
+
+describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens', () => {
+  let app: TestApp;
+  let browser: Browser;
+  const viewerToken = 'dash-viewer-token-0123456789';
+  const operatorToken = 'dash-operator-token-0123456789';
+
+  beforeAll(async () => {
+    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}` });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const signIn = async (page: Page, token: string) => {
+    await page.getByLabel('API token', { exact: true }).fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  it('asks for a token, refuses a wrong one, and shows a viewer the live dashboard without the enqueue form', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(app.url);
+    await page.getByRole('heading', { name: 'SyncBridge needs an API token' }).waitFor();
+    await signIn(page, 'wrong-token-0123456789');
+    await page.getByRole('alert').filter({ hasText: 'That token was not accepted' }).waitFor();
+    await signIn(page, viewerToken);
+    await page.getByTestId('caller').filter({ hasText: 'alice · viewer' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await expect(page.getByRole('form', { name: 'Enqueue a job' }).count()).resolves.toBe(0);
+    // Live over the authenticated WebSocket: a job enqueued elsewhere appears.
+    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_tok_1" }) { __typename } }`, undefined, { authorization: `Bearer ${operatorToken}` });
+    await page.locator('tr[data-entity="c_tok_1"] [data-status]').first().waitFor();
+    await page.screenshot({ path: `${artifacts}/dashboard-viewer.png` });
+    await page.close();
+  });
+
+  it('lets an operator enqueue, and the job page shows who did it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(app.url);
+    await signIn(page, operatorToken);
+    await page.getByTestId('caller').filter({ hasText: 'ops · operator' }).waitFor();
+    const form = page.getByRole('form', { name: 'Enqueue a job' });
+    await form.getByLabel('Entity id').fill('c_tok_2');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    const id = (await form.getByRole('status').filter({ hasText: 'c_tok_2' }).textContent())!.match(/Enqueued job (\d+)/)![1]!;
+    await page.goto(`${app.url}/jobs/${id}`);
+    await page.locator('tr[data-audit-action="ENQUEUE"]').filter({ hasText: 'ops (operator)' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'SyncBridge needs an API token' }).waitFor();
+    await page.close();
+  });
+});

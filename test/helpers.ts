@@ -16,7 +16,7 @@ import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
 import type { Job } from '../src/db/client.js';
 import type { EventBus } from '../src/live/bus.js';
 import type { JobTransition } from '../src/live/events.js';
-import { startSyncBridge, type StartOptions, type SyncBridge } from '../src/main.js';
+import { logRedactPaths, startSyncBridge, type StartOptions, type SyncBridge } from '../src/main.js';
 
 export const pgServerUrl = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -112,7 +112,7 @@ export async function startTestApp(
   const testDatabase = options.database ?? (await createTestDatabase(provider));
   const config = loadConfig({ ...testEnv, DATABASE_URL: testDatabase.url, ...env });
   const logs = new LogCapture();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'debug' }, logs.stream);
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'debug', redact: logRedactPaths }, logs.stream);
   const app = await startSyncBridge(config, { logger, ...options });
   return {
     ...app,
@@ -188,10 +188,15 @@ export async function gql<T = Record<string, any>>(app: Pick<SyncBridge, 'yoga'>
 }
 
 /** Runs an operation over a real HTTP connection to the app's port. */
-export async function gqlHttp<T = Record<string, any>>(app: Pick<SyncBridge, 'url'>, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+export async function gqlHttp<T = Record<string, any>>(
+  app: Pick<SyncBridge, 'url'>,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse<T>;

@@ -56,8 +56,8 @@ function collector<T>(): Collected<T> & { push(item: T): void; fail(error: unkno
   return state;
 }
 
-export function wsClient(url: string): Client {
-  return createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+export function wsClient(url: string, connectionParams?: Record<string, unknown>): Client {
+  return createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams });
 }
 
 /** Subscribes over graphql-ws; the returned object collects `data[field]` of every event. */
@@ -76,7 +76,7 @@ export function wsSubscribe<T = any>(client: Client, query: string, variables?: 
 }
 
 /** Subscribes over SSE with the dashboard's own SSE client (client/src/sse.ts). */
-export function sseSubscribe<T = any>(url: string, query: string, variables?: Record<string, unknown>) {
+export function sseSubscribe<T = any>(url: string, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) {
   const collected = collector<T>();
   const field = /\{\s*(\w+)/.exec(query.replace(/^[^{]*/, ''))?.[1] ?? '';
   const { unsubscribe } = sseOverFetch(
@@ -87,6 +87,7 @@ export function sseSubscribe<T = any>(url: string, query: string, variables?: Re
       complete: () => collected.complete(),
     },
     `${url}/graphql`,
+    headers,
   );
   return Object.assign(collected, { dispose: unsubscribe });
 }

@@ -6,6 +6,7 @@
 import { cacheExchange } from '@urql/exchange-graphcache';
 import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import { authHeaders } from './auth';
 import { connection } from './connection';
 import { sseSubscribe } from './sse';
 
@@ -19,6 +20,7 @@ const sseAfterFailures = 3;
 export const wsClient = createWsClient({
   url: wsUrl,
   lazy: false,
+  connectionParams: () => authHeaders(),
   retryAttempts: Number.POSITIVE_INFINITY,
   shouldRetry: () => true,
   retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5_000))),
@@ -41,6 +43,7 @@ const noKey = () => null;
 
 export const client = new Client({
   url: '/graphql',
+  fetchOptions: () => ({ headers: authHeaders() }),
   exchanges: [
     cacheExchange({
       keys: {
@@ -58,6 +61,11 @@ export const client = new Client({
         NotFoundError: noKey,
         InvalidStateError: noKey,
         InputError: noKey,
+        UnauthorizedError: noKey,
+        ForbiddenError: noKey,
+        RateLimitedError: noKey,
+        Caller: noKey,
+        AuditEvent: noKey,
       },
     }),
     fetchExchange,
@@ -66,7 +74,7 @@ export const client = new Client({
         const input = { ...request, query: request.query ?? '' };
         return {
           subscribe(sink) {
-            if (connection.get() === 'sse') return sseSubscribe(input, sink);
+            if (connection.get() === 'sse') return sseSubscribe(input, sink, '/graphql', authHeaders());
             return { unsubscribe: wsClient.subscribe(input, sink) };
           },
         };

@@ -15,13 +15,15 @@ export function sseSubscribe(
   sink: Sink,
   /** The GraphQL endpoint (the page's own by default). */
   url = '/graphql',
+  /** Sent with the request (the API token's authorization). */
+  headers: Record<string, string> = {},
 ) {
   const abort = new AbortController();
   void (async () => {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
         body: JSON.stringify(request),
         signal: abort.signal,
       });

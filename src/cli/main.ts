@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ApiError, request, subscribe, type ApiOptions } from './api.js';
 import { table, time, type Output } from './output.js';
+import { createToken, roles, type Role } from '../auth/tokens.js';
 
 export const exitCodes = {
   ok: 0,
@@ -22,6 +23,9 @@ export const exitCodes = {
   InputError: 6,
   batchFailures: 7,
   jobNotSucceeded: 8,
+  UnauthorizedError: 9,
+  ForbiddenError: 10,
+  RateLimitedError: 11,
 } as const;
 
 const JOB_FIELDS = `id jobType entityId status phase priority attemptCount maxRetries correlationId createdAt updatedAt nextRunAt lastError lastErrorType deadAt isReplay`;
@@ -32,7 +36,10 @@ const errorFields = {
   InputError: '... on InputError { field }',
   NotFoundError: '... on NotFoundError { id }',
 };
-const resultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
+/** Every mutation can also be refused for its caller (no or a weaker token, too many mutations). */
+const callerRefusals = '... on ForbiddenError { requiredRole role } ... on RateLimitedError { retryAfterSeconds }';
+const itemResultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
+const resultFields = (...errors: (keyof typeof errorFields)[]) => `${itemResultFields(...errors)} ${callerRefusals}`;
 
 type Job = Record<string, any> & { id: string; status: string; entityId: string };
 type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
@@ -149,7 +156,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     for (let start = 0; start < inputs.length; start += size) {
       const data = await request<{ enqueueJobs: MutationResult[] }>(
         api(),
-        `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
+        `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
         { inputs: inputs.slice(start, start + size) },
       );
       results.push(...data.enqueueJobs);
@@ -166,6 +173,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return `${created} enqueued, ${failed} failed` + (failures.length ? `\n${table(['line', 'entity', 'error', 'message'], failures)}` : '');
     });
   }
+
+  program
+    .command('token')
+    .description('API tokens.')
+    .command('create')
+    .description('Make a new random token: the token goes to you, its digest line to SYNCBRIDGE_API_TOKENS_FILE (the server never stores the token).')
+    .argument('<name>', 'who holds it (letters, digits, . _ @ -): the audit trail names them')
+    .addOption(new Option('--role <role>', 'what it may do').choices([...roles]).default('viewer'))
+    .action((name: string, options: { role: Role }) => {
+      let created: ReturnType<typeof createToken>;
+      try {
+        created = createToken(name, options.role);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      print({ name, role: options.role, token: created.token, fileLine: created.fileLine }, () =>
+        [`token (give it to ${name}; it is shown once): ${created.token}`, `line for SYNCBRIDGE_API_TOKENS_FILE: ${created.fileLine}`].join('\n'),
+      );
+    });
 
   program
     .command('retry')

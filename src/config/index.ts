@@ -2,8 +2,10 @@
  * Environment → one validated Config. A bad value stops start-up with a ConfigError that names
  * every offending variable; nothing else in the code base reads process.env.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseTokenFile, parseTokenList, type TokenEntry } from '../auth/tokens.js';
 
 const flag = (name: string, fallback: boolean) =>
   z
@@ -88,6 +90,11 @@ const envSchema = z.object({
   SYNCBRIDGE_GRAPHQL_MAX_TOKENS: number({ int: true, min: 10, max: 1e6, fallback: 5_000 }),
   SYNCBRIDGE_GRAPHQL_MAX_FRAGMENTS: number({ int: true, min: 0, max: 100_000, fallback: 50 }),
   SYNCBRIDGE_GRAPHQL_TIMEOUT_SECONDS: number({ min: 0.001, max: 3600, fallback: 10 }),
+  SYNCBRIDGE_API_TOKENS: z.string().optional(),
+  SYNCBRIDGE_API_TOKENS_FILE: z.string().optional(),
+  SYNCBRIDGE_ALLOW_ANONYMOUS: flag('SYNCBRIDGE_ALLOW_ANONYMOUS', false),
+  SYNCBRIDGE_MUTATIONS_PER_MINUTE: number({ int: true, min: 0, max: 1e9, fallback: 600 }),
+  SYNCBRIDGE_ALLOWED_ORIGINS: z.string().optional(),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -143,6 +150,14 @@ export interface Config {
   httpMaxBodyBytes: number;
   /** Bounds on one GraphQL operation, over every transport. */
   graphqlLimits: GraphQLLimits;
+  /** API tokens (SYNCBRIDGE_API_TOKENS and the digests of SYNCBRIDGE_API_TOKENS_FILE); none: every caller is the anonymous admin. */
+  apiTokens: TokenEntry[];
+  /** Whether a server without tokens may listen beyond loopback. */
+  allowAnonymous: boolean;
+  /** Mutations one token (or one anonymous address) may run per minute, per process (0: unlimited). */
+  mutationsPerMinute: number;
+  /** Origins (scheme://host:port) whose browser pages may open WebSockets here, beyond the server's own. */
+  allowedOrigins: string[];
   /** OpenTelemetry traces over OTLP/HTTP. */
   tracing: boolean;
   otlpEndpoint: string | undefined;
@@ -178,13 +193,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const databaseUrl = e.DATABASE_URL || 'file:./syncbridge.db';
+  const host = e.HOST || '127.0.0.1';
+  const apiTokens = loadTokens(e.SYNCBRIDGE_API_TOKENS, e.SYNCBRIDGE_API_TOKENS_FILE);
+  if (!apiTokens.length && !isLoopback(host) && !e.SYNCBRIDGE_ALLOW_ANONYMOUS) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} without API tokens: anyone who reaches it could cancel and replay jobs. ` +
+        'Set SYNCBRIDGE_API_TOKENS (or SYNCBRIDGE_API_TOKENS_FILE), or SYNCBRIDGE_ALLOW_ANONYMOUS=true behind a proxy that authenticates.',
+    );
+  }
   return {
     databaseUrl,
     databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgresql',
     dbStatementTimeoutSeconds: e.SYNCBRIDGE_DB_STATEMENT_TIMEOUT_SECONDS,
     dbConnectTimeoutSeconds: e.SYNCBRIDGE_DB_CONNECT_TIMEOUT_SECONDS,
     dbStartupWaitSeconds: e.SYNCBRIDGE_DB_STARTUP_WAIT_SECONDS,
-    host: e.HOST || '127.0.0.1',
+    host,
     port: e.PORT,
     crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
     billingBaseUrl: e.SYNCBRIDGE_BILLING_BASE_URL || undefined,
@@ -219,8 +242,48 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFragments: e.SYNCBRIDGE_GRAPHQL_MAX_FRAGMENTS,
       timeoutMs: e.SYNCBRIDGE_GRAPHQL_TIMEOUT_SECONDS * 1000,
     },
+    apiTokens,
+    allowAnonymous: e.SYNCBRIDGE_ALLOW_ANONYMOUS,
+    mutationsPerMinute: e.SYNCBRIDGE_MUTATIONS_PER_MINUTE,
+    allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Whether `host` is a loopback address (only this machine can reach it). */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+function loadTokens(list: string | undefined, file: string | undefined): TokenEntry[] {
+  const problems: string[] = [];
+  const entries: TokenEntry[] = [];
+  if (list?.trim()) {
+    const parsed = parseTokenList(list);
+    entries.push(...parsed.entries);
+    problems.push(...parsed.problems.map((problem) => `SYNCBRIDGE_API_TOKENS: ${problem}`));
+  }
+  if (file?.trim()) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(`SYNCBRIDGE_API_TOKENS_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    if (text !== undefined) {
+      const parsed = parseTokenFile(text);
+      entries.push(...parsed.entries);
+      problems.push(...parsed.problems.map((problem) => `SYNCBRIDGE_API_TOKENS_FILE ${file}: ${problem}`));
+    }
+  }
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (names.has(entry.name)) problems.push(`API token names must be unique; "${entry.name}" appears twice`);
+    names.add(entry.name);
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration; fix these environment variables:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  return entries;
 }

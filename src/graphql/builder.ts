@@ -5,6 +5,7 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import { deadlinePlugin, type Deadline } from './deadlinePlugin.js';
@@ -15,6 +16,10 @@ import type { QueueContext } from '../queue/context.js';
 import type { JobUpdateHub } from '../live/jobUpdates.js';
 import type { MetricsFeed } from '../queue/metricsFeed.js';
 import type { Loaders } from './loaders.js';
+import type { Principal } from '../auth/principal.js';
+import type { MutationRateLimiter } from '../auth/rateLimit.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../auth/errors.js';
+import { roleAtLeast, roles, type Role } from '../auth/tokens.js';
 
 export interface GraphQLContext {
   queue: QueueContext;
@@ -26,11 +31,30 @@ export interface GraphQLContext {
   logger: Logger;
   /** The operation's time limit (queries and mutations); checked before every resolver. */
   deadline?: Deadline;
+  /** Who is calling (src/auth/principal.ts). */
+  principal: Principal;
+  /** The caller's address (rate limits for anonymous callers). */
+  remoteAddress?: string;
+  mutationLimiter: MutationRateLimiter;
+}
+
+/** The least role a failed scope check asked for (the scopes are the role names). */
+function requiredRoleOf(failure: unknown): Role {
+  const found: Role[] = [];
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const { scope, failures } = node as { scope?: unknown; failures?: unknown };
+    if (typeof scope === 'string' && (roles as readonly string[]).includes(scope)) found.push(scope as Role);
+    if (Array.isArray(failures)) failures.forEach(visit);
+  };
+  visit(failure);
+  return found.sort((a, b) => roles.indexOf(a) - roles.indexOf(b))[0] ?? 'admin';
 }
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   PrismaTypes: PrismaTypes;
+  AuthScopes: { viewer: boolean; operator: boolean; admin: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string | number };
@@ -39,7 +63,19 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
 }>({
-  plugins: [ComplexityPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, deadlinePlugin],
+  // Errors before scope-auth: a refused mutation is a typed UnauthorizedError/ForbiddenError result.
+  plugins: [ComplexityPlugin, ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin, deadlinePlugin],
+  scopeAuth: {
+    // A subscription is authorized when it starts, not per event.
+    authorizeOnSubscribe: true,
+    authScopes: (context) => ({
+      viewer: roleAtLeast(context.principal.role, 'viewer'),
+      operator: roleAtLeast(context.principal.role, 'operator'),
+      admin: roleAtLeast(context.principal.role, 'admin'),
+    }),
+    unauthorizedError: (_parent, context, _info, result) =>
+      context.principal.role === undefined ? new UnauthorizedError() : new ForbiddenError(requiredRoleOf(result.failure), context.principal.role),
+  },
   defaultFieldNullability: false,
   // Cost model for the operation limits (src/server/operationLimits.ts): every field costs 1, and
   // a list multiplies its selection by its real bound (`first`, a page size). Enforced by the
@@ -72,6 +108,7 @@ export const builder = new SchemaBuilder<{
     beforeArgOptions: { description: 'Cursor to page backward from.' },
   },
   errors: {
-    defaultTypes: [],
+    // Every mutation's result union can say who may not, and when to come back.
+    defaultTypes: [UnauthorizedError, ForbiddenError, RateLimitedError],
   },
 });

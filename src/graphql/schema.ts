@@ -6,12 +6,16 @@ import './types/job.js';
 import './types/attempt.js';
 import './types/errors.js';
 import './types/metrics.js';
+import './types/audit.js';
+import './types/caller.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './types/subscriptions.js';
 
+// Roles (src/auth/tokens.ts): viewer reads and subscribes, operator also changes jobs. Queries are
+// checked once per operation (src/server/queryAuthorization.ts), the rest here.
 builder.queryType({ description: 'Read jobs, their attempts and queue metrics.' });
-builder.mutationType({ description: 'Change jobs. Expected failures are typed results implementing Error.' });
+builder.mutationType({ description: 'Change jobs. Expected failures are typed results implementing Error.', authScopes: { operator: true } });
 
 export const schema: GraphQLSchema = builder.toSchema();
 

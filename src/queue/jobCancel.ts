@@ -8,21 +8,25 @@ import type { JobStatus } from '../live/events.js';
 import { publishTransitions, type QueueContext } from './context.js';
 import { InvalidStateError, NotFoundError } from './errors.js';
 import { isRecordNotFound } from './prismaErrors.js';
+import { auditRow, logAudited, type Actor } from './audit.js';
 
-export async function jobCancel(context: QueueContext, id: number): Promise<Job> {
+/** `actor`: canceled through the API by this caller (its audit row commits with the change). */
+export async function jobCancel(context: QueueContext, id: number, actor?: Actor): Promise<Job> {
   const now = context.now();
   // One conditional write; the status check and the change cannot be separated by a worker.
   for (const from of ['PENDING', 'RUNNING'] as const) {
     let job: Job;
     try {
-      job = await context.db.job.update({
+      const update = context.db.job.update({
         where: { id, status: from },
         data: { status: 'CANCELED', canceledAt: now, activeKey: null, updatedAt: now },
       });
+      job = actor ? (await context.db.$transaction([update, context.db.auditEvent.create({ data: auditRow(actor, 'CANCEL', id, 'OK', now, `was ${from}`) })]))[0] : await update;
     } catch (error) {
       if (isRecordNotFound(error)) continue;
       throw error;
     }
+    if (actor) logAudited(context, actor, 'CANCEL', [id]);
     publishTransitions(context, [{ jobId: id, from, to: 'CANCELED', kind: 'canceled', attemptNumber: job.attemptCount, at: now, job }]);
     return job;
   }

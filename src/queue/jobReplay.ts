@@ -8,9 +8,11 @@ import type { Job } from '../db/client.js';
 import type { QueueContext } from './context.js';
 import { InputError, NotFoundError } from './errors.js';
 import { jobsInsert } from './jobsInsert.js';
+import { auditStamp, logAudited, type Actor } from './audit.js';
 import type { JobType } from '../domain.js';
 
-export async function jobReplay(context: QueueContext, id: number, attemptId?: number): Promise<Job> {
+/** `actor`: replayed through the API by this caller (audited with the insert). */
+export async function jobReplay(context: QueueContext, id: number, attemptId?: number, actor?: Actor): Promise<Job> {
   const original = await context.db.job.findUnique({
     where: { id },
     include: { attempts: { orderBy: { attemptNumber: 'desc' }, take: attemptId === undefined ? 1 : undefined, where: attemptId === undefined ? undefined : { id: attemptId } } },
@@ -40,7 +42,8 @@ export async function jobReplay(context: QueueContext, id: number, attemptId?: n
       replayOfId: original.id,
       replayOfAttemptId: attempt.id,
     },
-  ]);
+  ], actor && auditStamp(actor, 'REPLAY', context.now()));
   if (result instanceof Error) throw result;
+  if (actor) logAudited(context, actor, 'REPLAY', [result!.id]);
   return result!;
 }

@@ -8,9 +8,11 @@ import type { JobStatus } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 import { DuplicateActiveJobError, InvalidStateError, NotFoundError } from './errors.js';
 import { activeKey } from '../domain.js';
+import { auditRow, logAudited, type Actor } from './audit.js';
 import { isRecordNotFound, isUniqueViolation } from './prismaErrors.js';
 
-export async function jobRetry(context: QueueContext, id: number): Promise<Job> {
+/** `actor`: retried through the API by this caller (its audit row commits with the change). */
+export async function jobRetry(context: QueueContext, id: number, actor?: Actor): Promise<Job> {
   const current = await context.db.job.findUnique({ where: { id }, select: { status: true, jobType: true, entityId: true } });
   if (!current) throw new NotFoundError('Job', id);
   if (current.status !== 'FAILED') throw new InvalidStateError(id, current.status as JobStatus, 'retry', 'FAILED');
@@ -19,7 +21,7 @@ export async function jobRetry(context: QueueContext, id: number): Promise<Job> 
   let job: Job;
   try {
     // The row as this statement wrote it: a worker may claim the job the moment it commits.
-    job = await context.db.job.update({
+    const update = context.db.job.update({
       where: { id, status: 'FAILED' },
       data: {
         status: 'PENDING',
@@ -30,6 +32,7 @@ export async function jobRetry(context: QueueContext, id: number): Promise<Job> 
         updatedAt: now,
       },
     });
+    job = actor ? (await context.db.$transaction([update, context.db.auditEvent.create({ data: auditRow(actor, 'RETRY', id, 'OK', now) })]))[0] : await update;
   } catch (error) {
     if (isRecordNotFound(error)) {
       const latest = await context.db.job.findUnique({ where: { id }, select: { status: true } });
@@ -40,6 +43,7 @@ export async function jobRetry(context: QueueContext, id: number): Promise<Job> 
     const holder = await context.db.job.findUnique({ where: { activeKey: key }, select: { id: true } });
     throw new DuplicateActiveJobError(holder?.id ?? 0, current.jobType, current.entityId);
   }
+  if (actor) logAudited(context, actor, 'RETRY', [id]);
   publishTransitions(context, [{ jobId: id, from: 'FAILED', to: 'PENDING', kind: 'retried', attemptNumber: job.attemptCount, at: now, job }]);
   await announceDueJobs(context, 1);
   return job;

@@ -4,8 +4,9 @@
  */
 import type { Job } from '../db/client.js';
 import type { QueueContext } from './context.js';
-import { InputError, type QueueError } from './errors.js';
+import { DuplicateActiveJobError, InputError, type QueueError } from './errors.js';
 import { jobsInsert, type NewJob } from './jobsInsert.js';
+import { auditFailures, auditStamp, logAudited, type Actor } from './audit.js';
 import { jobTypes, priorities, type JobType, type Priority } from '../domain.js';
 
 export interface EnqueueInput {
@@ -75,7 +76,8 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   };
 }
 
-export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[]): Promise<EnqueueResult[]> {
+/** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). */
+export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[], actor?: Actor): Promise<EnqueueResult[]> {
   if (inputs.length > enqueueLimits.batchSize) {
     throw new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs');
   }
@@ -90,17 +92,30 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[])
     }
   });
   if (valid.length) {
-    const inserted = await jobsInsert(context, valid.map((item) => item.job));
+    const inserted = await jobsInsert(context, valid.map((item) => item.job), actor && auditStamp(actor, 'ENQUEUE', context.now()));
     inserted.forEach((result, position) => {
       results[valid[position]!.index] = result instanceof Error ? { ok: false, error: result } : { ok: true, job: result };
     });
+  }
+  if (actor) {
+    logAudited(context, actor, 'ENQUEUE', results.flatMap((result) => (result.ok ? [result.job.id] : [])));
+    await auditFailures(
+      context,
+      actor,
+      'ENQUEUE',
+      results.flatMap((result, index) => {
+        if (result.ok) return [];
+        const jobId = result.error instanceof DuplicateActiveJobError ? result.error.existingJobId || null : null;
+        return [{ jobId, error: result.error, detail: `${inputs[index]?.jobType}:${String(inputs[index]?.entityId).slice(0, 128)}: ${result.error.message}`.slice(0, 500) }];
+      }),
+    );
   }
   return results;
 }
 
 /** One job; throws the item's QueueError. */
-export async function jobEnqueue(context: QueueContext, input: EnqueueInput): Promise<Job> {
-  const [result] = await jobsEnqueue(context, [input]);
+export async function jobEnqueue(context: QueueContext, input: EnqueueInput, actor?: Actor): Promise<Job> {
+  const [result] = await jobsEnqueue(context, [input], actor);
   if (!result!.ok) throw result!.error;
   return result!.job;
 }

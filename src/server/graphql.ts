@@ -4,6 +4,7 @@
  * clients masked and are logged with the request id, which every response carries as x-request-id.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tracer } from '../tracing.js';
@@ -18,9 +19,15 @@ import { graphiqlTabs } from './graphiqlExamples.js';
 import { readBodyWithin, sendJson, type RouteHandler } from './http.js';
 import type { GraphQLLimits } from '../config/index.js';
 import { operationLimitPlugins } from './operationLimits.js';
+import { queryAuthorization } from './queryAuthorization.js';
 import { operationParamsOf, wantsEventStream, type SseSubscriptions } from './live/sse.js';
+import { anonymousName, authenticate, type Principal } from '../auth/principal.js';
+import type { TokenStore } from '../auth/tokens.js';
+import type { MutationRateLimiter } from '../auth/rateLimit.js';
 
 const requestIds = new WeakMap<Request, string>();
+/** Who sent each HTTP request (authenticated by the route), for the context factory. */
+const callers = new WeakMap<IncomingMessage, { principal: Principal; remoteAddress: string | undefined }>();
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
 function requestIdOf(request: Request): string {
@@ -44,6 +51,8 @@ export interface GraphQLServerOptions {
   limits: GraphQLLimits;
   /** Largest request body; larger ones get 413 before Yoga reads them. */
   maxBodyBytes: number;
+  tokens: TokenStore;
+  mutationLimiter: MutationRateLimiter;
   plugins?: Plugin[];
 }
 
@@ -94,7 +103,8 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
     graphiql: {
       title: 'SyncBridge GraphiQL',
       defaultTabs: graphiqlTabs,
-      subscriptionsProtocol: 'WS',
+      // With tokens, subscriptions go over SSE: a plain request, so the Headers tab's authorization applies.
+      subscriptionsProtocol: options.tokens.enabled ? 'SSE' : 'WS',
     },
     // The GraphiQL bundle costs ~75 MB of memory once loaded: only processes that serve the page pay it.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
@@ -106,15 +116,25 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
     // WebSocket operations have no fetch Request (see websocket.ts): they get a fresh request id.
-    context: ({ request }) => ({
-      queue: options.queue,
-      live: options.live,
-      requestId: request ? requestIdOf(request) : randomUUID(),
-      loaders: new Loaders(options.queue.dialect),
-      logger,
-    }),
+    // The transports authenticate and pass `principal`; a request without one (yoga.fetch) is
+    // authenticated here, and a bad token there is a caller with no role.
+    cors: false, // the dashboard is same-origin; no cross-site page may call with a preflight either
+    context: (initial: { request?: Request; req?: IncomingMessage; principal?: Principal; remoteAddress?: string }) => {
+      const caller = (initial.req && callers.get(initial.req)) ?? initial;
+      return {
+        queue: options.queue,
+        live: options.live,
+        requestId: initial.request ? requestIdOf(initial.request) : randomUUID(),
+        loaders: new Loaders(options.queue.dialect),
+        logger,
+        principal: caller.principal ?? principalOf(options.tokens, initial.request?.headers.get('authorization') ?? undefined),
+        remoteAddress: caller.remoteAddress,
+        mutationLimiter: options.mutationLimiter,
+      };
+    },
     plugins: [
       ...operationLimitPlugins(options.limits),
+      queryAuthorization,
       // Queries and mutations run compiled (graphql-jit), cached per document: the read
       // benchmark's pages went from 540 to 880 a second with it, measured. Subscriptions keep the
       // reference executor (the compiled subscribe coerces enum variables twice).
@@ -129,8 +149,20 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
   let sse: SseSubscriptions | undefined;
   const route: RouteHandler = async (req, res, path) => {
     if (path !== '/graphql') return false;
+    const authentication = authenticate(options.tokens, req.headers.authorization);
+    if (!authentication.ok) {
+      sendJson(res, 401, { errors: [{ message: authentication.reason, extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer' });
+      return true;
+    }
+    const caller = { principal: authentication.principal, remoteAddress: req.socket.remoteAddress };
     let body: Buffer | undefined;
     if (req.method === 'POST') {
+      // CSRF: a cross-site page can POST only "simple" content types without a CORS preflight
+      // (which this server never grants), so those are refused; JSON (every real client) passes.
+      if (isSimpleContentType(req.headers['content-type'])) {
+        sendJson(res, 415, { errors: [{ message: 'POST /graphql needs Content-Type: application/json (form and text bodies are refused: cross-site request protection).' }] }, { connection: 'close' });
+        return true;
+      }
       // Read within the limit here; Yoga takes a body that is already read (whatwg-node uses req.body).
       body = await readBodyWithin(req, options.maxBodyBytes);
       if (body === undefined) {
@@ -143,8 +175,9 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
     // Subscriptions over SSE go to the live engine (shared executions); the rest to Yoga.
     if (sse && wantsEventStream(req)) {
       const params = operationParamsOf(req, body);
-      if (params && (await sse.serve(req, res, params))) return true;
+      if (params && (await sse.serve(req, res, params, authentication.principal))) return true;
     }
+    callers.set(req, caller);
     await yoga.requestListener(req, res);
     return true;
   };
@@ -156,4 +189,15 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       sse = subscriptions;
     },
   };
+}
+
+function principalOf(tokens: TokenStore, authorization: string | undefined): Principal {
+  const authentication = authenticate(tokens, authorization);
+  return authentication.ok ? authentication.principal : { name: anonymousName, role: undefined };
+}
+
+/** Content types a browser may send cross-site without a preflight (and a missing one). */
+function isSimpleContentType(header: string | undefined): boolean {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === '' || type === 'text/plain' || type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
 }

@@ -10,6 +10,7 @@ const EnqueueMutation = graphql(`
       ... on EnqueueJobSuccess { job { id entityId status phase } }
       ... on DuplicateActiveJobError { message existingJobId }
       ... on InputError { message field }
+      ... on Error { message }
     }
   }
 `);

@@ -3,6 +3,8 @@ import { useQuery, useSubscription } from 'urql';
 import { useConnectionState, useReconnectGeneration } from '../connection';
 import { graphql, type ResultOf } from '../graphql';
 import { linkProps } from '../router';
+import type { Me } from '../App';
+import { signOut } from './TokenGate';
 
 export const MetricsFields = graphql(`
   fragment MetricsFields on Metrics {
@@ -55,7 +57,7 @@ function Chart({ counts }: { counts: number[] }) {
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
-export function Header() {
+export function Header({ me }: { me: Me }) {
   const generation = useReconnectGeneration();
   const [{ data: snapshot }, refetch] = useQuery({ query: MetricsQuery });
   const [{ data: live }] = useSubscription({ query: MetricsSubscription });
@@ -96,6 +98,20 @@ export function Header() {
         ))}
       </dl>
       <Chart counts={counts} />
+      <div className="caller" data-testid="caller">
+        {me.authenticated ? (
+          <>
+            <span>
+              {me.name} · {me.role}
+            </span>{' '}
+            <button type="button" className="link" onClick={signOut}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <span title="No API tokens are configured on this server: every caller is admin">open · {me.role}</span>
+        )}
+      </div>
     </header>
   );
 }

@@ -18,6 +18,7 @@ const JobDetail = graphql(`
     replayOfAttempt { id attemptNumber errorType }
     replays { id status createdAt }
     attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs }
+    auditEvents { id at actor role action outcome detail requestId }
   }
 `);
 
@@ -180,6 +181,37 @@ export function JobDetailPage({ id }: { id: string }) {
             </li>
           ))}
         </ol>
+      )}
+
+      <h2>Operator actions</h2>
+      {job.auditEvents.length === 0 ? (
+        <p>None: nobody has acted on this job through the API.</p>
+      ) : (
+        <table className="audit" aria-label="Operator actions, oldest first">
+          <thead>
+            <tr>
+              <th>when</th>
+              <th>who</th>
+              <th>action</th>
+              <th>outcome</th>
+              <th>detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {job.auditEvents.map((event) => (
+              <tr key={event.id} data-audit-action={event.action}>
+                <td>{time(event.at)}</td>
+                <td>
+                  {event.actor}
+                  {event.role ? ` (${event.role})` : ''}
+                </td>
+                <td>{event.action}</td>
+                <td>{event.outcome}</td>
+                <td title={event.requestId ? `request ${event.requestId}` : undefined}>{event.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </section>
   );

@@ -74,6 +74,15 @@ export interface ReleaseParams {
 }
 
 /** A job to insert; `activeKey` must be set (new jobs are PENDING). */
+/** Who enqueued through the API, written as an AuditEvent row per inserted job. */
+export interface AuditStamp {
+  actor: string;
+  role: string | null;
+  requestId: string | null;
+  action: 'ENQUEUE' | 'REPLAY';
+  at: Date;
+}
+
 export interface NewJobRow {
   jobType: string;
   sourceSystem: string;
@@ -154,9 +163,10 @@ export interface Dialect {
    * Inserts PENDING jobs in one statement. A row whose activeKey is already held (an active job
    * for the same pair, possibly earlier in the same batch) is skipped, not an error: the unique
    * index decides, so concurrent enqueues in any number of processes are safe. Wakes idle
-   * workers in every process in the same round trip (where the database can).
+   * workers in every process in the same round trip (where the database can). With `audit`,
+   * each inserted job gets its audit row in the same statement (or transaction).
    */
-  jobsInsert(rows: NewJobRow[]): Promise<{ id: number; activeKey: string }[]>;
+  jobsInsert(rows: NewJobRow[], audit?: AuditStamp): Promise<{ id: number; activeKey: string }[]>;
   /**
    * Leases up to `limit` due PENDING jobs (priority, then due time, then id) in one statement:
    * RUNNING, lease owner and times, the attempt counted. Its start is recorded later

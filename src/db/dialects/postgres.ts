@@ -68,6 +68,17 @@ function statementName(query: { sql: string }): string {
   return `sb_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
 }
 
+const auditedInsert = (insert: string) =>
+  insert.replace(
+    '), woke AS (',
+    `), audited AS (
+      INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
+      SELECT $18::timestamp, $19::text, $20::text, $21::text, "id", $22::text, 'OK',
+             CASE WHEN "replayOfId" IS NULL THEN NULL ELSE 'replay of job ' || "replayOfId" || ', attempt ' || "replayOfAttemptId" END
+        FROM inserted
+    ), woke AS (`,
+  );
+
 const sql = {
   insert: `
     WITH inserted AS (
@@ -82,11 +93,14 @@ const sql = {
           AS r("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "priority", "scheduledAt", "maxRetries",
                "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
       ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
-      RETURNING "id", "activeKey", "nextRunAt"
+      RETURNING "id", "activeKey", "nextRunAt", "replayOfId", "replayOfAttemptId"
     ), woke AS (
       SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM inserted WHERE "nextRunAt" <= $17::timestamp)
     )
     SELECT "id", "activeKey", (SELECT count(*) FROM woke) AS woke FROM inserted`,
+  get insertAudited(): string {
+    return auditedInsert(this.insert);
+  },
 
   claim: `
     WITH due AS (
@@ -265,16 +279,18 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
       return () => observers.delete(observer);
     },
 
-    async jobsInsert(rows) {
+    async jobsInsert(rows, audit) {
       const texts = (key: 'jobType' | 'sourceSystem' | 'targetSystem' | 'entityType' | 'entityId' | 'correlationId' | 'activeKey') => pgArray.texts(rows.map((row) => row[key]));
       const numbers = (key: 'priority' | 'maxRetries' | 'payloadVersion' | 'replayOfId' | 'replayOfAttemptId') => pgArray.numbers(rows.map((row) => row[key]));
       const times = (key: 'scheduledAt' | 'createdAt' | 'nextRunAt') => pgArray.times(rows.map((row) => row[key]));
-      const result = await query<{ id: number; activeKey: string }>('insert', [
+      const values = [
         texts('jobType'), texts('sourceSystem'), texts('targetSystem'), texts('entityType'), texts('entityId'),
         numbers('priority'), times('scheduledAt'), numbers('maxRetries'), numbers('payloadVersion'), texts('correlationId'),
         texts('activeKey'), times('createdAt'), times('nextRunAt'), pgArray.booleans(rows.map((row) => row.isReplay)), numbers('replayOfId'),
         numbers('replayOfAttemptId'), iso(rows[0]?.createdAt ?? new Date()),
-      ]);
+        ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
+      ];
+      const result = await query<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', values);
       return result.rows.map((row) => ({ id: row.id, activeKey: row.activeKey }));
     },
 

@@ -77,6 +77,9 @@ function open(url: string): Promise<Dialect> {
       VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
       RETURNING "id"`),
+    audit: connection.prepare(`
+      INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
+      VALUES (?, ?, ?, ?, ?, ?, 'OK', ?)`),
     claim: connection
       .prepare(
         `UPDATE "Job"
@@ -199,7 +202,7 @@ function open(url: string): Promise<Dialect> {
       return () => observers.delete(observer);
     },
 
-    jobsInsert: (rows) =>
+    jobsInsert: (rows, audit) =>
       retryWhileBusy(
         connection
           .transaction(() => {
@@ -210,7 +213,12 @@ function open(url: string): Promise<Dialect> {
                 row.maxRetries, row.payloadVersion, row.correlationId, row.activeKey, ms(row.createdAt), ms(row.createdAt),
                 ms(row.nextRunAt), row.isReplay ? 1 : 0, row.replayOfId, row.replayOfAttemptId,
               ) as { id: number } | undefined;
-              if (result) inserted.push({ id: result.id, activeKey: row.activeKey });
+              if (!result) continue;
+              inserted.push({ id: result.id, activeKey: row.activeKey });
+              if (audit) {
+                const detail = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
+                statements.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, result.id, audit.requestId, detail);
+              }
             }
             return inserted;
           })

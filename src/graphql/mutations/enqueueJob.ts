@@ -2,7 +2,7 @@ import { DuplicateActiveJobError, InputError } from '../../queue/errors.js';
 import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/jobsEnqueue.js';
 import { builder } from '../builder.js';
 import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
-import { successType } from './results.js';
+import { actingCaller, successType } from './results.js';
 import { errorAsItem, itemErrorType } from '../types/errors.js';
 
 export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
@@ -46,17 +46,18 @@ builder.mutationFields((t) => ({
     description: 'Enqueue one job. Idempotent per (jobType, entityId) while a job for it is active.',
     errors: { types: [DuplicateActiveJobError, InputError], directResult: true, union: { name: 'EnqueueJobResult', description: 'The outcome of enqueueJob.' } },
     args: { input: t.arg({ type: EnqueueJobInput, required: true, description: 'The job to enqueue.' }) },
-    resolve: async (_root, { input }, context) => ({ job: await jobEnqueue(context.queue, toServiceInput(input)) }),
+    resolve: async (_root, { input }, context) => ({ job: await jobEnqueue(context.queue, toServiceInput(input), await actingCaller(context)) }),
   }),
   enqueueJobs: t.field({
     type: [EnqueueJobsItemResult],
     description: `Enqueue up to ${enqueueLimits.batchSize} jobs in one database round trip; each item succeeds or fails on its own, results in input order.`,
     args: { inputs: t.arg({ type: [EnqueueJobInput], required: true, description: 'The jobs to enqueue.' }) },
     resolve: async (_root, { inputs }, context) => {
+      const actor = await actingCaller(context);
       if (inputs.length > enqueueLimits.batchSize) {
         return inputs.map(() => errorAsItem(new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs')));
       }
-      const results = await jobsEnqueue(context.queue, inputs.map(toServiceInput));
+      const results = await jobsEnqueue(context.queue, inputs.map(toServiceInput), actor);
       return results.map((result) => (result.ok ? { job: result.job } : errorAsItem(result.error)));
     },
   }),

@@ -5,7 +5,7 @@ import { jobReplay } from '../../queue/jobReplay.js';
 import { jobRetry } from '../../queue/jobRetry.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
-import { successType } from './results.js';
+import { actingCaller, audited, successType } from './results.js';
 
 const RetryJobSuccess = successType('RetryJobSuccess', 'The FAILED job is PENDING again, due now.');
 const CancelJobSuccess = successType('CancelJobSuccess', 'The job is CANCELED.');
@@ -17,20 +17,28 @@ function jobId(id: string | number): number {
   return parsed;
 }
 
+const idOrNull = (id: string | number) => parseId(id) ?? null;
+
 builder.mutationFields((t) => ({
   retryJob: t.field({
     type: RetryJobSuccess,
     description: 'Put a FAILED job back in the queue (due now). Its attempts are kept and attemptCount keeps counting.',
     errors: { types: [NotFoundError, InvalidStateError, DuplicateActiveJobError], directResult: true, union: { name: 'RetryJobResult', description: 'The outcome of retryJob.' } },
     args: { id: t.arg.id({ required: true, description: 'The job.' }) },
-    resolve: async (_root, args, context) => ({ job: await jobRetry(context.queue, jobId(args.id)) }),
+    resolve: async (_root, args, context) => {
+      const actor = await actingCaller(context);
+      return audited(context, actor, 'RETRY', idOrNull(args.id), async () => ({ job: await jobRetry(context.queue, jobId(args.id), actor) }));
+    },
   }),
   cancelJob: t.field({
     type: CancelJobSuccess,
     description: 'Cancel a PENDING or RUNNING job. A running handler is told to stop; its late result cannot undo the cancel.',
     errors: { types: [NotFoundError, InvalidStateError], directResult: true, union: { name: 'CancelJobResult', description: 'The outcome of cancelJob.' } },
     args: { id: t.arg.id({ required: true, description: 'The job.' }) },
-    resolve: async (_root, args, context) => ({ job: await jobCancel(context.queue, jobId(args.id)) }),
+    resolve: async (_root, args, context) => {
+      const actor = await actingCaller(context);
+      return audited(context, actor, 'CANCEL', idOrNull(args.id), async () => ({ job: await jobCancel(context.queue, jobId(args.id), actor) }));
+    },
   }),
   replayJob: t.field({
     type: ReplayJobSuccess,
@@ -41,12 +49,15 @@ builder.mutationFields((t) => ({
       attemptId: t.arg.id({ required: false, description: 'A failed attempt of that job (default: its latest attempt).' }),
     },
     resolve: async (_root, args, context) => {
-      let attemptId: number | undefined;
-      if (args.attemptId !== undefined && args.attemptId !== null) {
-        attemptId = parseId(args.attemptId);
-        if (attemptId === undefined) throw new NotFoundError('Attempt', args.attemptId);
-      }
-      return { job: await jobReplay(context.queue, jobId(args.id), attemptId) };
+      const actor = await actingCaller(context);
+      return audited(context, actor, 'REPLAY', idOrNull(args.id), async () => {
+        let attemptId: number | undefined;
+        if (args.attemptId !== undefined && args.attemptId !== null) {
+          attemptId = parseId(args.attemptId);
+          if (attemptId === undefined) throw new NotFoundError('Attempt', args.attemptId);
+        }
+        return { job: await jobReplay(context.queue, jobId(args.id), attemptId, actor) };
+      });
     },
   }),
 }));

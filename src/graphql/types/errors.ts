@@ -1,5 +1,6 @@
 /** The typed failures of the mutations: each queue error class as an object implementing Error. */
 import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../../queue/errors.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../../auth/errors.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from './enums.js';
 import { JobRef } from './job.js';
@@ -81,3 +82,32 @@ builder.objectType(InputError, {
 });
 
 export const mutationErrorTypes = { DuplicateActiveJobError, NotFoundError, InvalidStateError, InputError };
+
+builder.objectType(UnauthorizedError, {
+  name: 'UnauthorizedError',
+  description: 'No valid API token was sent, and this server needs one: send Authorization: Bearer <token>.',
+  interfaces: [ErrorInterface],
+  isTypeOf: isErrorOf(UnauthorizedError),
+  fields: () => ({}),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: "The token's role does not allow this.",
+  interfaces: [ErrorInterface],
+  isTypeOf: isErrorOf(ForbiddenError),
+  fields: (t) => ({
+    requiredRole: t.exposeString('requiredRole', { description: 'The least role that may: viewer, operator or admin.' }),
+    role: t.exposeString('role', { nullable: true, description: "The caller's role." }),
+  }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: 'This token (or address) ran more mutations this minute than SYNCBRIDGE_MUTATIONS_PER_MINUTE allows.',
+  interfaces: [ErrorInterface],
+  isTypeOf: isErrorOf(RateLimitedError),
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'When the next mutation will be accepted.' }),
+  }),
+});

@@ -17,6 +17,7 @@ import { MetricsRef } from './metrics.js';
 
 builder.subscriptionType({
   description: 'Live updates over WebSocket (graphql-ws) or SSE.',
+  authScopes: { viewer: true },
 });
 
 /** The engine asks for the source alone and sends each subscriber its snapshot itself. */

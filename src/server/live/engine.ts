@@ -288,7 +288,8 @@ export class LiveEngine {
     if (!operation || operation.operation !== 'subscription' || !fieldNode || !field) return [new GraphQLError('Not a subscription operation.')];
     const live = field.extensions.live as LiveFieldExtension | undefined;
 
-    const key = shareKey(args);
+    // Callers of different roles never share (their results could differ).
+    const key = `${(args.contextValue as { principal?: { role?: string } }).principal?.role ?? ''}\n${shareKey(args)}`;
     let group = this.groups.get(key);
     if (!group || group.stopped) {
       group = new Group(key, args, live, this.logger, this.counters, (stopped) => {

@@ -9,6 +9,15 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLLimits } from '../../config/index.js';
 import type { GraphQLContext } from '../../graphql/builder.js';
 import { checkOperationCost, markChecked } from '../operationLimits.js';
+import type { Principal } from '../../auth/principal.js';
+import { ForbiddenError, UnauthorizedError } from '../../auth/errors.js';
+import { roleAtLeast } from '../../auth/tokens.js';
+
+/** Why this caller may not subscribe (subscriptions need the viewer role), or undefined. */
+export function subscriptionRefusal(principal: Principal): GraphQLError | undefined {
+  if (roleAtLeast(principal.role, 'viewer')) return undefined;
+  return principal.role === undefined ? new UnauthorizedError() : new ForbiddenError('viewer', principal.role);
+}
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 type Enveloped = ReturnType<Yoga['getEnveloped']>;

@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { GraphQLLimits } from '../../config/index.js';
 import type { SubscriptionBudget } from '../subscriptionBudget.js';
 import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
-import { isOperationParams, prepareOperation, type OperationParams, type Yoga } from './operation.js';
+import { isOperationParams, prepareOperation, subscriptionRefusal, type OperationParams, type Yoga } from './operation.js';
+import type { Principal } from '../../auth/principal.js';
 import { Outbox, type OutboxLimits } from './outbox.js';
 
 export interface SseOptions {
@@ -64,12 +65,16 @@ export class SseSubscriptions {
   ) {}
 
   /** Serves the request if it is a subscription; false (nothing written) to leave it to Yoga. */
-  async serve(req: IncomingMessage, res: ServerResponse, params: OperationParams): Promise<boolean> {
-    const prepared = await prepareOperation(this.yoga, params, {}, this.options.limits);
+  async serve(req: IncomingMessage, res: ServerResponse, params: OperationParams, principal: Principal): Promise<boolean> {
+    const prepared = await prepareOperation(this.yoga, params, { principal, remoteAddress: req.socket.remoteAddress }, this.options.limits);
     if ('args' in prepared && prepared.operation !== 'subscription') return false;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     if (!('args' in prepared)) return this.end(res, prepared);
+    // Every subscription needs the viewer role; checked here for every subscriber, since a shared
+    // execution's own check ran once, for its first member.
+    const refusal = subscriptionRefusal(principal);
+    if (refusal) return this.end(res, [refusal]);
     if (!this.options.budget.acquire()) return this.end(res, [this.options.budget.fullError()]);
 
     let subscription: LiveSubscription | undefined;

@@ -22,6 +22,8 @@ import type { LiveEngine, LiveEvent, LiveSubscription } from './engine.js';
 import { prepareOperation, type Yoga } from './operation.js';
 import { Outbox, type OutboxLimits, type OutboxSocket } from './outbox.js';
 import { textFrame } from './wsFrame.js';
+import { anonymousName, authenticate, type Principal } from '../../auth/principal.js';
+import type { TokenStore } from '../../auth/tokens.js';
 
 export interface WebSocketOptions {
   maxConnections: number;
@@ -38,7 +40,14 @@ export interface WebSocketOptions {
   idleTimeoutMs: number;
   /** When a connection that falls behind is closed. */
   outbox: OutboxLimits;
+  tokens: TokenStore;
+  /** Browser origins allowed beyond the server's own (cross-site WebSocket hijacking). */
+  allowedOrigins: readonly string[];
 }
+
+/** graphql-ws close codes for a refused connection_init. */
+export const unauthorizedCloseCode = 4401;
+export const forbiddenCloseCode = 4403;
 
 /** Close code for a peer that stopped reading (its backlog passed the bound). */
 export const tooSlowCloseCode = 4413;
@@ -60,6 +69,9 @@ class Connection {
   /** When the heartbeat last pinged it (it starts as if just pinged). */
   pingedAt = Date.now();
   lastActive = Date.now();
+  /** Who connected (set by connection_init). */
+  private principal: Principal = { name: anonymousName, role: undefined };
+  readonly remoteAddress: string | undefined;
   /** Its place in the server's ConnectionRing. */
   slot = -1;
   private readonly initTimer: NodeJS.Timeout;
@@ -67,7 +79,9 @@ class Connection {
   constructor(
     readonly ws: WebSocket,
     private readonly server: LiveWebSocketServer,
+    request: IncomingMessage,
   ) {
+    this.remoteAddress = request.socket.remoteAddress;
     // Our frames go straight to the TCP socket, framed here (src/server/live/wsFrame.ts): one
     // write per tick for all of them. `ws` keeps the handshake, parsing, pings and close.
     const raw = (ws as unknown as { _socket: Duplex & { writableLength: number } })._socket;
@@ -115,6 +129,11 @@ class Connection {
         if (this.initReceived) return this.ws.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
         this.initReceived = true;
         clearTimeout(this.initTimer);
+        const payload = (message.payload ?? {}) as Record<string, unknown>;
+        const authentication = authenticate(this.server.options.tokens, payload.authorization ?? payload.Authorization);
+        if (!authentication.ok) return this.ws.close(forbiddenCloseCode, `Forbidden: ${authentication.reason}`);
+        if (authentication.principal.role === undefined) return this.ws.close(unauthorizedCloseCode, 'Unauthorized: send {"authorization": "Bearer <token>"} in connection_init');
+        this.principal = authentication.principal;
         this.acknowledged = true;
         this.outbox.send(ackFrame);
         return;
@@ -143,7 +162,7 @@ class Connection {
     if (this.operations.has(id)) return this.ws.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     const { options } = this.server;
     this.operations.set(id, null);
-    const prepared = await prepareOperation(this.server.yoga, payload, {}, options.limits);
+    const prepared = await prepareOperation(this.server.yoga, payload, { principal: this.principal, remoteAddress: this.remoteAddress }, options.limits);
     if (!this.operations.has(id)) return; // completed by the client meanwhile
     if (!('args' in prepared)) return this.fail(id, prepared);
 
@@ -278,12 +297,12 @@ export class LiveWebSocketServer {
       handleProtocols: (protocols) => (protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false),
     });
     httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
-    this.wss.on('connection', (ws: WebSocket) => {
+    this.wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
       if (ws.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
         ws.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
         return;
       }
-      this.connections.add(new Connection(ws, this));
+      this.connections.add(new Connection(ws, this, request));
     });
     // One timer for every connection: heartbeats and idle connections.
     this.sweep = setInterval(() => this.heartbeat(), Math.min(heartbeatTickMs, options.keepAliveMs));
@@ -296,12 +315,33 @@ export class LiveWebSocketServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    if (!this.originAllowed(request)) {
+      this.logger.warn({ origin: request.headers.origin }, 'refusing WebSocket from another site');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (this.wss.clients.size >= this.options.maxConnections) {
       this.logger.warn({ connections: this.wss.clients.size }, 'refusing WebSocket: connection limit reached');
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => this.wss.emit('connection', ws, request));
+  }
+
+  /**
+   * A browser page may connect only from this server's own origin (or an allowed one): another
+   * site must not subscribe with the visitor's network position. Non-browser clients send no
+   * Origin and are judged by their token.
+   */
+  private originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    if (!origin) return true;
+    if (this.options.allowedOrigins.includes(origin.replace(/\/+$/, ''))) return true;
+    try {
+      return new URL(origin).host === request.headers.host;
+    } catch {
+      return false;
+    }
   }
 
   /**

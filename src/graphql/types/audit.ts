@@ -1,0 +1,97 @@
+/** The audit trail: who did what through the API (src/queue/audit.ts writes it). */
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { builder } from '../builder.js';
+import { parseId } from '../ids.js';
+import { firstArgDescription, relationComplexity, relationTake, type RelationList } from '../listBounds.js';
+import { JobRef } from './job.js';
+
+interface AuditEventRow {
+  id: number;
+  at: Date;
+  actor: string;
+  role: string | null;
+  action: string;
+  jobId: number | null;
+  requestId: string | null;
+  outcome: string;
+  detail: string | null;
+}
+
+export const AuditActionEnum = builder.enumType('AuditAction', {
+  description: 'An operator action.',
+  values: { ENQUEUE: { description: 'enqueueJob / enqueueJobs' }, RETRY: { description: 'retryJob' }, CANCEL: { description: 'cancelJob' }, REPLAY: { description: 'replayJob' } } as const,
+});
+
+export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
+  description: 'One operator action through the API and its outcome. Written with the action, in the same transaction.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The event number.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When.' }),
+    actor: t.exposeString('actor', { description: 'The API token\'s name, or "anonymous".' }),
+    role: t.exposeString('role', { nullable: true, description: "The actor's role then." }),
+    action: t.field({ type: AuditActionEnum, description: 'What.', resolve: (event) => event.action as 'ENQUEUE' }),
+    jobId: t.id({ nullable: true, description: 'The job acted on (for an enqueue or a replay: the new job).', resolve: (event) => event.jobId }),
+    requestId: t.exposeString('requestId', { nullable: true, description: 'The request (x-request-id): find its log lines with it.' }),
+    outcome: t.exposeString('outcome', { description: "OK, or the typed error's name (nothing changed then)." }),
+    detail: t.exposeString('detail', { nullable: true, description: 'More: the replayed job and attempt, the state canceled from, the error message.' }),
+  }),
+});
+
+const auditEventsList: RelationList = { field: 'auditEvents', defaultSize: 20 };
+const auditPage = { defaultSize: 50, maxSize: 200 };
+
+builder.objectField(JobRef, 'auditEvents', (t) =>
+  t.field({
+    type: [AuditEventRef],
+    description: 'Operator actions on this job, oldest first.',
+    args: { first: t.arg.int({ required: false, description: firstArgDescription(auditEventsList) }) },
+    complexity: relationComplexity(auditEventsList),
+    resolve: (job, args, context) =>
+      context.queue.db.auditEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' }, take: relationTake(auditEventsList, args.first) }),
+  }),
+);
+
+builder.queryField('auditEvents', (t) =>
+  t.connection(
+    {
+      type: AuditEventRef,
+      description: `Operator actions, newest first (at most ${auditPage.maxSize} a page, ${auditPage.defaultSize} by default).`,
+      args: {
+        jobId: t.arg.id({ required: false, description: 'Only actions on this job.' }),
+        actor: t.arg.string({ required: false, description: 'Only this token name (or "anonymous").' }),
+        action: t.arg({ type: AuditActionEnum, required: false, description: 'Only this action.' }),
+      },
+      complexity: (args) => ({ field: 1, multiplier: Math.min(auditPage.maxSize, Math.max(0, args.first ?? args.last ?? auditPage.defaultSize)) }),
+      resolve: (_root, args, context) => {
+        const cursor = (value: string | undefined) => {
+          if (value === undefined) return undefined;
+          const id = parseId(value);
+          if (id === undefined) throw new GraphQLError(`Not a cursor of auditEvents: "${value}".`, { extensions: { code: 'BAD_USER_INPUT' } });
+          return id;
+        };
+        const jobId = args.jobId === null || args.jobId === undefined ? undefined : (parseId(args.jobId) ?? -1);
+        return resolveCursorConnection(
+          { args, toCursor: (event: AuditEventRow) => String(event.id), defaultSize: auditPage.defaultSize, maxSize: auditPage.maxSize },
+          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
+            const below = cursor(after);
+            const above = cursor(before);
+            return context.queue.db.auditEvent.findMany({
+              where: {
+                jobId,
+                actor: args.actor ?? undefined,
+                action: args.action ?? undefined,
+                id: { lt: below, gt: above },
+              },
+              // Newest first: "after" a cursor means older (smaller ids).
+              orderBy: { id: inverted ? 'asc' : 'desc' },
+              take: limit,
+            });
+          },
+        );
+      },
+    },
+    { name: 'AuditEventConnection', description: 'A page of audit events.' },
+    { name: 'AuditEventEdge', description: 'One audit event and its cursor.' },
+  ),
+);

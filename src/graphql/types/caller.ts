@@ -1,0 +1,25 @@
+/** `me`: who the server takes the caller for; open to everyone, so a client can tell it needs a token. */
+import { builder } from '../builder.js';
+import type { Principal } from '../../auth/principal.js';
+import { anonymousName } from '../../auth/principal.js';
+
+const CallerRef = builder.objectRef<Principal>('Caller').implement({
+  description: 'The caller, as authenticated by their API token.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The token\'s name, or "anonymous".' }),
+    role: t.string({
+      nullable: true,
+      description: 'viewer, operator or admin; null: this server needs a token and none (valid) was sent.',
+      resolve: (principal) => principal.role ?? null,
+    }),
+    authenticated: t.boolean({ description: 'Whether a token was sent and accepted.', resolve: (principal) => principal.name !== anonymousName }),
+  }),
+});
+
+builder.queryField('me', (t) =>
+  t.field({
+    type: CallerRef,
+    description: 'Who you are to this server, and your role. Needs no token.',
+    resolve: (_root, _args, context) => context.principal,
+  }),
+);
