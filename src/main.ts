@@ -3,10 +3,12 @@
  * from a Config; the service entry (src/start.ts) and the tests both use it.
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { isLoopback, type Config } from './config/index.js';
 import { TokenStore } from './auth/tokens.js';
 import { MutationRateLimiter } from './auth/rateLimit.js';
+import { loadTrustedHashes } from './auth/trustedDocuments.js';
 import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import { createJobRunner } from './handlers/runner.js';
@@ -21,7 +23,7 @@ import { LiveWebSocketServer } from './server/live/websocket.js';
 import { LiveEngine } from './server/live/engine.js';
 import { SseSubscriptions } from './server/live/sse.js';
 import { schema } from './graphql/schema.js';
-import { staticRoutes } from './server/static.js';
+import { clientDist, staticRoutes } from './server/static.js';
 import { startTracing } from './tracing.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { createPrometheus } from './server/prometheus/index.js';
@@ -129,6 +131,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     maxBodyBytes: config.httpMaxBodyBytes,
     tokens,
     mutationLimiter,
+    trustedDocuments: config.persistedOnly ? loadTrustedHashes(join(clientDist, 'trusted-documents.json')) : undefined,
     plugins: [prometheus.graphqlPlugin],
   });
   // One execution per event for every identical subscription, over WebSocket and SSE alike.

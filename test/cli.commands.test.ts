@@ -12,19 +12,23 @@ import { isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
 const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
 const execFileAsync = promisify(execFile);
 
+const operatorToken = 'cli-operator-token-0123456789';
+
+// The server runs only trusted documents and needs a token: every command below proves that its
+// operation is in the manifest (client/dist/trusted-documents.json) and that it sends the token.
 describe('syncbridge CLI', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp('sqlite');
+    app = await startTestApp('sqlite', { SYNCBRIDGE_PERSISTED_ONLY: 'true', SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken}` });
   });
   afterAll(async () => {
     await app?.close();
   });
 
-  const run = async (args: string[], stdin?: string) => {
+  const run = async (args: string[], stdin?: string, token: string | null = operatorToken) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['--url', `${app.url}/graphql`, ...args], {
+    const code = await main(['--url', `${app.url}/graphql`, ...(token ? ['--token', token] : []), ...args], {
       out: (text) => out.push(text),
       err: (text) => err.push(text),
       stdin: stdin === undefined ? undefined : Readable.from([stdin]),
@@ -32,6 +36,19 @@ describe('syncbridge CLI', () => {
     });
     return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
   };
+
+  it('without a token a mutation is refused with its own exit code, and other documents do not run at all', async () => {
+    const refused = await run(['--json', 'enqueue', 'customer_sync', 'c_no_token'], undefined, null);
+    expect(refused.code).toBe(exitCodes.UnauthorizedError);
+    expect(refused.json()).toMatchObject({ __typename: 'UnauthorizedError' });
+    const arbitrary = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
+      body: JSON.stringify({ query: '{ jobs(first: 1) { totalCount } }' }),
+    });
+    expect((await arbitrary.json()).errors[0]).toMatchObject({ extensions: { code: 'PERSISTED_QUERY_ONLY' } });
+    expect(app.logs.lines.some((line) => line.msg === 'refused an operation that is not a trusted document')).toBe(true);
+  });
 
   it('enqueue prints the job; --json is the typed result', async () => {
     const human = await run(['enqueue', 'customer_sync', 'c_1001', '--priority', 'HIGH']);
@@ -119,9 +136,14 @@ describe('syncbridge CLI', () => {
       const help = await execFileAsync(process.execPath, ['bin/syncbridge.js', command, '--help'], { timeout: 20_000 });
       expect(help.stdout).toContain(`Usage: syncbridge ${command}`);
     }
-    const metrics = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--json', '--url', `${app.url}/graphql`, 'metrics'], { timeout: 20_000 });
+    const metrics = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--json', '--url', `${app.url}/graphql`, 'metrics'], {
+      timeout: 20_000,
+      env: { ...process.env, SYNCBRIDGE_TOKEN: operatorToken },
+    });
     expect(JSON.parse(metrics.stdout).totalJobs).toBeGreaterThan(0);
-    const failing = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--url', `${app.url}/graphql`, 'get', '31337'], { timeout: 20_000 }).catch((error: { code: number }) => error);
+    const failing = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--url', `${app.url}/graphql`, '--token', operatorToken, 'get', '31337'], { timeout: 20_000 }).catch(
+      (error: { code: number }) => error,
+    );
     expect((failing as { code: number }).code).toBe(exitCodes.NotFoundError);
   });
 });

@@ -36,12 +36,14 @@ describe('configuration', () => {
       SYNCBRIDGE_WORKER_CONCURRENCY: '4',
       SYNCBRIDGE_API_TOKENS: 'ops:operator:0123456789abcdef0123',
       SYNCBRIDGE_MUTATIONS_PER_MINUTE: '60',
+      SYNCBRIDGE_PERSISTED_ONLY: 'on',
       SYNCBRIDGE_ALLOWED_ORIGINS: 'https://ops.example.com/, http://localhost:5173',
       LOG_LEVEL: 'debug',
     });
     expect(config.apiTokens.map((entry) => [entry.name, entry.role])).toEqual([['ops', 'operator']]);
     expect(config).toMatchObject({
       mutationsPerMinute: 60,
+      persistedOnly: true,
       allowedOrigins: ['https://ops.example.com', 'http://localhost:5173'],
       allowAnonymous: false,
       databaseProvider: 'postgresql',

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientDist } from '../src/server/static.js';
+import { cliDocuments } from '../src/cli/documents.js';
 import { createTestDatabase, gqlHttp, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -139,14 +140,17 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
   });
 });
 
-describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens', () => {
+// Tokens required and only trusted documents run: every dashboard operation these flows use (the
+// token check, header figures and live streams, the jobs table, enqueue, the job page) must be in
+// the build's manifest.
+describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens and runs only trusted documents', () => {
   let app: TestApp;
   let browser: Browser;
   const viewerToken = 'dash-viewer-token-0123456789';
   const operatorToken = 'dash-operator-token-0123456789';
 
   beforeAll(async () => {
-    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}` });
+    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}`, SYNCBRIDGE_PERSISTED_ONLY: 'true' });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -174,7 +178,8 @@ describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens', () => {
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await expect(page.getByRole('form', { name: 'Enqueue a job' }).count()).resolves.toBe(0);
     // Live over the authenticated WebSocket: a job enqueued elsewhere appears.
-    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_tok_1" }) { __typename } }`, undefined, { authorization: `Bearer ${operatorToken}` });
+    const enqueued = await gqlHttp(app, cliDocuments.enqueue, { input: { jobType: 'CUSTOMER_SYNC', entityId: 'c_tok_1' } }, { authorization: `Bearer ${operatorToken}` });
+    expect(enqueued.data!.enqueueJob.__typename).toBe('EnqueueJobSuccess');
     await page.locator('tr[data-entity="c_tok_1"] [data-status]').first().waitFor();
     await page.screenshot({ path: `${artifacts}/dashboard-viewer.png` });
     await page.close();
@@ -194,5 +199,9 @@ describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'SyncBridge needs an API token' }).waitFor();
     await page.close();
+  });
+
+  it('sent no operation that the trusted-documents manifest lacks', () => {
+    expect(app.logs.lines.filter((line) => line.msg === 'refused an operation that is not a trusted document')).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiError, request, subscribe, type ApiOptions } from './api.js';
 import { table, time, type Output } from './output.js';
 import { createToken, roles, type Role } from '../auth/tokens.js';
+import { cliDocuments } from './documents.js';
 
 export const exitCodes = {
   ok: 0,
@@ -27,19 +28,6 @@ export const exitCodes = {
   ForbiddenError: 10,
   RateLimitedError: 11,
 } as const;
-
-const JOB_FIELDS = `id jobType entityId status phase priority attemptCount maxRetries correlationId createdAt updatedAt nextRunAt lastError lastErrorType deadAt isReplay`;
-/** The typed results a mutation can answer, selected per mutation (a union admits only its members). */
-const errorFields = {
-  DuplicateActiveJobError: '... on DuplicateActiveJobError { existingJobId }',
-  InvalidStateError: '... on InvalidStateError { currentStatus }',
-  InputError: '... on InputError { field }',
-  NotFoundError: '... on NotFoundError { id }',
-};
-/** Every mutation can also be refused for its caller (no or a weaker token, too many mutations). */
-const callerRefusals = '... on ForbiddenError { requiredRole role } ... on RateLimitedError { retryAfterSeconds }';
-const itemResultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
-const resultFields = (...errors: (keyof typeof errorFields)[]) => `${itemResultFields(...errors)} ${callerRefusals}`;
 
 type Job = Record<string, any> & { id: string; status: string; entityId: string };
 type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
@@ -129,7 +117,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
       const data = await request<{ enqueueJob: MutationResult }>(
         api(),
-        `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { ${JOB_FIELDS} } } } }`,
+        cliDocuments.enqueue,
         { input: { jobType: type, entityId, priority: options.priority, maxRetries: options.maxRetries, scheduledAt: options.at } },
       );
       settle(data.enqueueJob, (job) => `Enqueued job ${job.id}\n${jobLine(job)}`);
@@ -156,7 +144,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     for (let start = 0; start < inputs.length; start += size) {
       const data = await request<{ enqueueJobs: MutationResult[] }>(
         api(),
-        `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
+        cliDocuments.enqueueBatch,
         { inputs: inputs.slice(start, start + size) },
       );
       results.push(...data.enqueueJobs);
@@ -198,7 +186,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .description('Put a FAILED job back in the queue.')
     .argument('<id>', 'job id')
     .action(async (id: string) => {
-      const data = await request<{ retryJob: MutationResult }>(api(), `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`, { id });
+      const data = await request<{ retryJob: MutationResult }>(api(), cliDocuments.retry, { id });
       settle(data.retryJob, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
     });
 
@@ -207,7 +195,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .description('Cancel a PENDING or RUNNING job.')
     .argument('<id>', 'job id')
     .action(async (id: string) => {
-      const data = await request<{ cancelJob: MutationResult }>(api(), `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`, { id });
+      const data = await request<{ cancelJob: MutationResult }>(api(), cliDocuments.cancel, { id });
       settle(data.cancelJob, (job) => `Job ${job.id} canceled\n${jobLine(job)}`);
     });
 
@@ -219,7 +207,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .action(async (id: string, options: { attempt?: string }) => {
       const data = await request<{ replayJob: MutationResult }>(
         api(),
-        `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
+        cliDocuments.replay,
         { id, attemptId: options.attempt },
       );
       settle(data.replayJob, (job) => `Job ${job.id} replays job ${id}\n${jobLine(job)}`);
@@ -232,8 +220,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .action(async (id: string) => {
       const data = await request<{ job: (Job & { attempts: Record<string, any>[] }) | null }>(
         api(),
-        `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} leaseOwner deadError deadErrorType replayOf { id } replays { id }
-          attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs } } }`,
+        cliDocuments.get,
         { id },
       );
       if (!data.job) {
@@ -271,9 +258,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       const status = options.status?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
       const data = await request<{ jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Job }[] } }>(
         api(),
-        `query ($status: [JobStatus!], $jobType: JobType, $entityId: String, $first: Int, $after: String) {
-          jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
-            totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_FIELDS} } } } }`,
+        cliDocuments.list,
         { status, jobType: options.type, entityId: options.entity, first: Math.min(options.limit, 200), after: options.after },
       );
       const jobs = data.jobs.edges.map((edge) => edge.node);
@@ -291,7 +276,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .action(async () => {
       const data = await request<{ metrics: Record<string, any> }>(
         api(),
-        `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byJobType { jobType count } } }`,
+        cliDocuments.metrics,
       );
       const m = data.metrics;
       print(m, () =>
@@ -323,7 +308,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           const status = options.status?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
           const stop = subscribe<{ jobUpdated: Job }>(
             api(),
-            `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
+            cliDocuments.watch,
             { id, status, jobType: options.type },
             {
               next: ({ jobUpdated: job }) => {

@@ -95,6 +95,7 @@ const envSchema = z.object({
   SYNCBRIDGE_ALLOW_ANONYMOUS: flag('SYNCBRIDGE_ALLOW_ANONYMOUS', false),
   SYNCBRIDGE_MUTATIONS_PER_MINUTE: number({ int: true, min: 0, max: 1e9, fallback: 600 }),
   SYNCBRIDGE_ALLOWED_ORIGINS: z.string().optional(),
+  SYNCBRIDGE_PERSISTED_ONLY: flag('SYNCBRIDGE_PERSISTED_ONLY', false),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -158,6 +159,8 @@ export interface Config {
   mutationsPerMinute: number;
   /** Origins (scheme://host:port) whose browser pages may open WebSockets here, beyond the server's own. */
   allowedOrigins: string[];
+  /** Run only the operations the dashboard and the CLI ship (client/dist/trusted-documents.json). */
+  persistedOnly: boolean;
   /** OpenTelemetry traces over OTLP/HTTP. */
   tracing: boolean;
   otlpEndpoint: string | undefined;
@@ -245,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiTokens,
     allowAnonymous: e.SYNCBRIDGE_ALLOW_ANONYMOUS,
     mutationsPerMinute: e.SYNCBRIDGE_MUTATIONS_PER_MINUTE,
+    persistedOnly: e.SYNCBRIDGE_PERSISTED_ONLY,
     allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,

@@ -20,6 +20,7 @@ import { readBodyWithin, sendJson, type RouteHandler } from './http.js';
 import type { GraphQLLimits } from '../config/index.js';
 import { operationLimitPlugins } from './operationLimits.js';
 import { queryAuthorization } from './queryAuthorization.js';
+import { trustedDocumentsOnly } from './trustedDocuments.js';
 import { operationParamsOf, wantsEventStream, type SseSubscriptions } from './live/sse.js';
 import { anonymousName, authenticate, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/tokens.js';
@@ -53,6 +54,8 @@ export interface GraphQLServerOptions {
   maxBodyBytes: number;
   tokens: TokenStore;
   mutationLimiter: MutationRateLimiter;
+  /** Only documents with these hashes run (SYNCBRIDGE_PERSISTED_ONLY); undefined: any. */
+  trustedDocuments?: ReadonlySet<string>;
   plugins?: Plugin[];
 }
 
@@ -133,6 +136,7 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       };
     },
     plugins: [
+      ...(options.trustedDocuments ? [trustedDocumentsOnly(options.trustedDocuments, logger)] : []),
       ...operationLimitPlugins(options.limits),
       queryAuthorization,
       // Queries and mutations run compiled (graphql-jit), cached per document: the read

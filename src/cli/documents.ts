@@ -1,0 +1,31 @@
+/**
+ * Every GraphQL operation the CLI sends, in one place: the trusted-documents manifest
+ * (scripts/trusted-documents.ts) hashes these, so a server with SYNCBRIDGE_PERSISTED_ONLY runs them.
+ */
+export const JOB_FIELDS = `id jobType entityId status phase priority attemptCount maxRetries correlationId createdAt updatedAt nextRunAt lastError lastErrorType deadAt isReplay`;
+/** The typed results a mutation can answer, selected per mutation (a union admits only its members). */
+const errorFields = {
+  DuplicateActiveJobError: '... on DuplicateActiveJobError { existingJobId }',
+  InvalidStateError: '... on InvalidStateError { currentStatus }',
+  InputError: '... on InputError { field }',
+  NotFoundError: '... on NotFoundError { id }',
+};
+/** Every mutation can also be refused for its caller (no or a weaker token, too many mutations). */
+const callerRefusals = '... on ForbiddenError { requiredRole role } ... on RateLimitedError { retryAfterSeconds }';
+const itemResultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
+const resultFields = (...errors: (keyof typeof errorFields)[]) => `${itemResultFields(...errors)} ${callerRefusals}`;
+
+export const cliDocuments = {
+  enqueue: `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { ${JOB_FIELDS} } } } }`,
+  enqueueBatch: `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
+  retry: `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`,
+  cancel: `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`,
+  replay: `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
+  get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} leaseOwner deadError deadErrorType replayOf { id } replays { id }
+    attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs } } }`,
+  list: `query ($status: [JobStatus!], $jobType: JobType, $entityId: String, $first: Int, $after: String) {
+    jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_FIELDS} } } } }`,
+  metrics: `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byJobType { jobType count } } }`,
+  watch: `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
+};
