@@ -17,6 +17,7 @@ import { MockUpstreams } from './integrations/mocks.js';
 import { EventBus } from './live/bus.js';
 import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
+import { Retention } from './queue/retention.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { LiveWebSocketServer } from './server/live/websocket.js';
@@ -49,6 +50,8 @@ export interface SyncBridge {
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
+  /** Pruning of old finished jobs (in worker processes). */
+  retention: Retention | undefined;
   mocks: MockUpstreams | undefined;
   logger: Logger;
   stop(): Promise<void>;
@@ -207,6 +210,11 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       })
     : undefined;
   await worker?.start();
+  // Pruning runs where jobs are worked (API-only processes leave it to them).
+  const retention = worker
+    ? new Retention(context, { succeededSeconds: config.retentionSucceededSeconds, failedSeconds: config.retentionFailedSeconds, intervalMs: config.retentionIntervalSeconds * 1000 })
+    : undefined;
+  retention?.start();
   logger.info({ url, database: database.dialect.provider, worker: Boolean(worker) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
@@ -216,6 +224,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       // transitions, then close subscriptions and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await retention?.stop();
       await worker?.stop();
       await channel.stop();
       live.jobs.close();
@@ -229,5 +238,5 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await tracing?.shutdown();
     })());
 
-  return { config, url, database, context, bus, live: { ...live, channel, engine, websocket, sse }, yoga: graphql.yoga, worker, mocks, logger, stop };
+  return { config, url, database, context, bus, live: { ...live, channel, engine, websocket, sse }, yoga: graphql.yoga, worker, retention, mocks, logger, stop };
 }

@@ -114,6 +114,22 @@ describe('syncbridge CLI', () => {
     expect(fromStdin.json().map((item: { __typename: string }) => item.__typename)).toEqual(['DuplicateActiveJobError', 'InputError']);
   });
 
+  it('retry, cancel and replay act on every job a filter matches, with --dry-run first', async () => {
+    for (const entity of ['blk_1', 'blk_2', 'blk_3']) expect((await run(['enqueue', 'invoice_sync', entity, '--at', later])).code).toBe(0);
+    const dry = await run(['--json', 'cancel', '--status', 'pending', '--entity-prefix', 'blk_', '--dry-run']);
+    expect(dry.json()).toMatchObject({ __typename: 'BulkActionResult', dryRun: true, matched: 3, affected: 3, skipped: 0 });
+    expect(await app.database.db.job.count({ where: { entityId: { startsWith: 'blk_' }, status: 'PENDING' } })).toBe(3);
+    const done = await run(['cancel', '--status', 'PENDING', '--type', 'invoice_sync', '--entity-prefix', 'blk_', '--since', '1h']);
+    expect(done.out).toBe('affected 3 of 3 matching jobs; skipped 0');
+    expect(await app.database.db.job.count({ where: { entityId: { startsWith: 'blk_' }, status: 'CANCELED' } })).toBe(3);
+    const again = await run(['retry', '--status', 'CANCELED', '--entity-prefix', 'blk_']);
+    expect(again.out).toContain('affected 0 of 3 matching jobs; skipped 3');
+    expect(again.out).toContain('skipped 3: InvalidStateError');
+    const usage = await run(['replay']);
+    expect(usage.code).toBe(exitCodes.usage);
+    expect(usage.err).toContain('replay needs <id>, or filter options');
+  });
+
   it('metrics matches the server', async () => {
     const metrics = (await run(['--json', 'metrics'])).json();
     expect(metrics.totalJobs).toBe(await app.database.db.job.count());

@@ -15,6 +15,10 @@ const callerRefusals = '... on ForbiddenError { requiredRole role } ... on RateL
 const itemResultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
 const resultFields = (...errors: (keyof typeof errorFields)[]) => `${itemResultFields(...errors)} ${callerRefusals}`;
 
+function bulkDocument(field: 'retryJobs' | 'cancelJobs' | 'replayJobs'): string {
+  return `mutation ($filter: JobFilter!, $dryRun: Boolean) { ${field}(filter: $filter, dryRun: $dryRun) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on BulkActionResult { dryRun matched affected skipped skippedBy { reason count } } } }`;
+}
+
 export const cliDocuments = {
   enqueue: `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { ${JOB_FIELDS} } } } }`,
   enqueueBatch: `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
@@ -27,5 +31,8 @@ export const cliDocuments = {
     jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_FIELDS} } } } }`,
   metrics: `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byJobType { jobType count } } }`,
+  retryJobs: bulkDocument('retryJobs'),
+  cancelJobs: bulkDocument('cancelJobs'),
+  replayJobs: bulkDocument('replayJobs'),
   watch: `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
 };

@@ -42,6 +42,25 @@ function jobType(value: string): string {
   return normalized;
 }
 
+interface BulkCliOptions {
+  status?: string;
+  type?: string;
+  entityPrefix?: string;
+  errorType?: string;
+  since?: string;
+  dryRun: boolean;
+}
+
+type BulkResult = { __typename: string; message?: string; dryRun: boolean; matched: number; affected: number; skipped: number; skippedBy: { reason: string; count: number }[] };
+
+/** `--since 90m` → the ISO time that long ago. */
+function sinceDuration(value: string): string {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value.trim().toLowerCase());
+  if (!match) throw new InvalidArgumentError('expected a duration like 30m, 1h or 2d');
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return new Date(Date.now() - seconds * 1000).toISOString();
+}
+
 function positiveInt(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
@@ -181,37 +200,84 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       );
     });
 
-  program
-    .command('retry')
-    .description('Put a FAILED job back in the queue.')
-    .argument('<id>', 'job id')
-    .action(async (id: string) => {
-      const data = await request<{ retryJob: MutationResult }>(api(), cliDocuments.retry, { id });
-      settle(data.retryJob, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
-    });
+  const bulkOptions = (command: Command) =>
+    command
+      .option('--status <statuses>', 'act on every job with these statuses (comma-separated, e.g. DEAD,FAILED) instead of one id')
+      .option('--type <type>', 'with --status and friends: only this job type', (value) => jobType(value))
+      .option('--entity-prefix <prefix>', 'only entity ids starting with this')
+      .option('--error-type <type>', 'only jobs whose latest attempt failed with this error type')
+      .option('--since <duration>', 'only jobs changed in the last <duration> (e.g. 30m, 1h, 2d)', sinceDuration)
+      .option('--dry-run', 'count what would happen; change nothing', false);
 
-  program
-    .command('cancel')
-    .description('Cancel a PENDING or RUNNING job.')
-    .argument('<id>', 'job id')
-    .action(async (id: string) => {
-      const data = await request<{ cancelJob: MutationResult }>(api(), cliDocuments.cancel, { id });
-      settle(data.cancelJob, (job) => `Job ${job.id} canceled\n${jobLine(job)}`);
-    });
+  /** Runs a bulk mutation from the filter options; resolves false when no filter option was given. */
+  async function bulk(field: 'retryJobs' | 'cancelJobs' | 'replayJobs', options: BulkCliOptions): Promise<boolean> {
+    const filter = {
+      status: options.status?.split(',').map((value) => value.trim().toUpperCase()).filter(Boolean),
+      jobType: options.type ? [options.type] : undefined,
+      entityIdPrefix: options.entityPrefix,
+      errorType: options.errorType,
+      updatedAfter: options.since,
+    };
+    if (!Object.values(filter).some((value) => value !== undefined)) return false;
+    const data = await request<Record<string, BulkResult>>(api(), cliDocuments[field], { filter, dryRun: options.dryRun });
+    const result = data[field]!;
+    if (result.__typename !== 'BulkActionResult') {
+      code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
+      if (json()) io.out(JSON.stringify(result, null, 2));
+      else io.err(`${result.__typename}: ${result.message}`);
+      return true;
+    }
+    print(result, () =>
+      [
+        `${result.dryRun ? 'dry run: would affect' : 'affected'} ${result.affected} of ${result.matched} matching jobs; skipped ${result.skipped}`,
+        ...result.skippedBy.map((skip) => `  skipped ${skip.count}: ${skip.reason}`),
+      ].join('\n'),
+    );
+    return true;
+  }
 
-  program
-    .command('replay')
-    .description('Replay a failed attempt of a job as a new job.')
-    .argument('<id>', 'job id')
-    .option('--attempt <attemptId>', 'the attempt id to replay (default: the latest attempt)')
-    .action(async (id: string, options: { attempt?: string }) => {
-      const data = await request<{ replayJob: MutationResult }>(
-        api(),
-        cliDocuments.replay,
-        { id, attemptId: options.attempt },
-      );
-      settle(data.replayJob, (job) => `Job ${job.id} replays job ${id}\n${jobLine(job)}`);
-    });
+  bulkOptions(
+    program
+      .command('retry')
+      .description('Put a FAILED job back in the queue; or every job a filter matches (--status …).')
+      .argument('[id]', 'job id'),
+  ).action(async (id: string | undefined, options: BulkCliOptions) => {
+    if (!id) {
+      if (await bulk('retryJobs', options)) return;
+      throw new ExitError(exitCodes.usage, 'retry needs <id>, or filter options such as --status FAILED');
+    }
+    const data = await request<{ retryJob: MutationResult }>(api(), cliDocuments.retry, { id });
+    settle(data.retryJob, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
+  });
+
+  bulkOptions(
+    program
+      .command('cancel')
+      .description('Cancel a PENDING or RUNNING job; or every job a filter matches (--status …).')
+      .argument('[id]', 'job id'),
+  ).action(async (id: string | undefined, options: BulkCliOptions) => {
+    if (!id) {
+      if (await bulk('cancelJobs', options)) return;
+      throw new ExitError(exitCodes.usage, 'cancel needs <id>, or filter options such as --status PENDING --type customer_sync');
+    }
+    const data = await request<{ cancelJob: MutationResult }>(api(), cliDocuments.cancel, { id });
+    settle(data.cancelJob, (job) => `Job ${job.id} canceled\n${jobLine(job)}`);
+  });
+
+  bulkOptions(
+    program
+      .command('replay')
+      .description('Replay a failed attempt of a job as a new job; or the latest failed attempt of every job a filter matches (--status DEAD …).')
+      .argument('[id]', 'job id')
+      .option('--attempt <attemptId>', 'the attempt id to replay (default: the latest attempt)'),
+  ).action(async (id: string | undefined, options: BulkCliOptions & { attempt?: string }) => {
+    if (!id) {
+      if (await bulk('replayJobs', options)) return;
+      throw new ExitError(exitCodes.usage, 'replay needs <id>, or filter options such as --status DEAD --since 1h');
+    }
+    const data = await request<{ replayJob: MutationResult }>(api(), cliDocuments.replay, { id, attemptId: options.attempt });
+    settle(data.replayJob, (job) => `Job ${job.id} replays job ${id}\n${jobLine(job)}`);
+  });
 
   program
     .command('get')

@@ -38,6 +38,25 @@ const number = (opts: { int?: boolean; min: number; max: number; fallback: numbe
       return value;
     });
 
+const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration like 7d, 12h, 30m or 90s (0 or off: never); in seconds. */
+const duration = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = raw.trim().toLowerCase();
+      if (value === '0' || value === 'off') return 0;
+      const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration like 7d, 12h, 30m or 90s (or off), got "${raw}"` });
+        return z.NEVER;
+      }
+      return Number(match[1]) * units[match[2]!]!;
+    });
+
 const httpUrl = z
   .string()
   .optional()
@@ -96,6 +115,9 @@ const envSchema = z.object({
   SYNCBRIDGE_MUTATIONS_PER_MINUTE: number({ int: true, min: 0, max: 1e9, fallback: 600 }),
   SYNCBRIDGE_ALLOWED_ORIGINS: z.string().optional(),
   SYNCBRIDGE_PERSISTED_ONLY: flag('SYNCBRIDGE_PERSISTED_ONLY', false),
+  SYNCBRIDGE_RETENTION_SUCCEEDED: duration(7 * 86_400),
+  SYNCBRIDGE_RETENTION_FAILED: duration(30 * 86_400),
+  SYNCBRIDGE_RETENTION_INTERVAL_SECONDS: number({ min: 1, max: 86_400, fallback: 60 }),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -161,6 +183,12 @@ export interface Config {
   allowedOrigins: string[];
   /** Run only the operations the dashboard and the CLI ship (client/dist/trusted-documents.json). */
   persistedOnly: boolean;
+  /** SUCCEEDED and CANCELED jobs are pruned this long after they finished (0: kept forever). */
+  retentionSucceededSeconds: number;
+  /** FAILED and DEAD jobs are pruned this long after they finished (0: kept forever). */
+  retentionFailedSeconds: number;
+  /** How often a worker process prunes. */
+  retentionIntervalSeconds: number;
   /** OpenTelemetry traces over OTLP/HTTP. */
   tracing: boolean;
   otlpEndpoint: string | undefined;
@@ -249,6 +277,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowAnonymous: e.SYNCBRIDGE_ALLOW_ANONYMOUS,
     mutationsPerMinute: e.SYNCBRIDGE_MUTATIONS_PER_MINUTE,
     persistedOnly: e.SYNCBRIDGE_PERSISTED_ONLY,
+    retentionSucceededSeconds: e.SYNCBRIDGE_RETENTION_SUCCEEDED,
+    retentionFailedSeconds: e.SYNCBRIDGE_RETENTION_FAILED,
+    retentionIntervalSeconds: e.SYNCBRIDGE_RETENTION_INTERVAL_SECONDS,
     allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,

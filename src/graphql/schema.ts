@@ -10,6 +10,8 @@ import './types/audit.js';
 import './types/caller.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
+import './mutations/bulkActions.js';
+import './mutations/pruneJobs.js';
 import './types/subscriptions.js';
 
 // Roles (src/auth/tokens.ts): viewer reads and subscribes, operator also changes jobs. Queries are

@@ -157,6 +157,12 @@ export interface Dialect {
   isTransient(error: unknown): boolean;
   /** Health of the connections a process needs beyond queries (the LISTEN session), for /readyz. */
   health(): Record<string, boolean>;
+  /**
+   * A query that takes a transaction-scoped exclusive turn named `id` without waiting, answering
+   * one row `{ locked: boolean }` (PostgreSQL: an advisory lock); undefined where the database lets
+   * one writer in at a time anyway (SQLite).
+   */
+  exclusiveTurnSql?: (id: number) => string;
   /** Calls `listener` with the name of every statement this seam runs (tests and benchmarks count them). */
   onStatement(listener: (name: string) => void): () => void;
   /**

@@ -274,6 +274,7 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
     concurrentWrites: 2,
     isTransient,
     health: () => ({ listener: listener.healthy || listener.idle }),
+    exclusiveTurnSql: (id) => `SELECT pg_try_advisory_xact_lock(${Math.trunc(id)}) AS locked`,
     onStatement: (observer) => {
       observers.add(observer);
       return () => observers.delete(observer);

@@ -57,13 +57,13 @@ builder.objectFields(JobRef, (t) => ({
     replayOf: t.field({
       type: JobRef,
       nullable: true,
-      description: 'The job this one replays.',
+      description: 'The job this one replays; null when that job was pruned by retention.',
       resolve: (job, _args, context) => (job.replayOfId === null ? null : context.loaders.jobs.load(job.replayOfId)),
     }),
     replayOfAttempt: t.field({
       type: AttemptRef,
       nullable: true,
-      description: 'The failed attempt this job replays.',
+      description: 'The failed attempt this job replays; null when its job was pruned by retention.',
       resolve: (job, _args, context) => (job.replayOfAttemptId === null ? null : context.loaders.attempts.load(job.replayOfAttemptId)),
     }),
     replays: t.field({
