@@ -129,7 +129,7 @@ describe.skipIf(!providers.includes('postgresql'))('faults: two processes on Pos
     await expectIntact(rig, ids);
     report(rig, 'restart', { jobs: ids.length, doneSecondsAfterRestart: (Date.now() - cutAt) / 1000, duplicateBillingWrites: rig.stub.duplicateWrites.length });
     expect(rig.child.child.exitCode).toBeNull();
-  });
+  }, 120_000);
 
   it('a 20 s outage mid-drain loses nothing and runs no success twice (the leases outlast it)', async () => {
     rig = await startRig({ leaseSeconds: 60, stubDelayMs: 50 });

@@ -34,5 +34,8 @@ export const cliDocuments = {
   retryJobs: bulkDocument('retryJobs'),
   cancelJobs: bulkDocument('cancelJobs'),
   replayJobs: bulkDocument('replayJobs'),
+  pause: `mutation ($jobType: JobType!) { pauseJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused pending running } } }`,
+  resume: `mutation ($jobType: JobType!) { resumeJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused pending running } } }`,
+  jobTypes: `{ jobTypes { jobType paused pending running } }`,
   watch: `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
 };

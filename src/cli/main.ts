@@ -279,6 +279,35 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     settle(data.replayJob, (job) => `Job ${job.id} replays job ${id}\n${jobLine(job)}`);
   });
 
+  for (const [name, field, verb] of [
+    ['pause', 'pauseJobType', 'paused'],
+    ['resume', 'resumeJobType', 'resumed'],
+  ] as const) {
+    program
+      .command(name)
+      .description(name === 'pause' ? 'Stop claiming a job type in every process (its jobs wait; running ones finish).' : 'Claim a paused job type again.')
+      .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+      .action(async (type: string) => {
+        const data = await request<Record<string, { __typename: string; message?: string; jobType?: string; paused?: boolean; pending?: number; running?: number }>>(api(), cliDocuments[name], { jobType: type });
+        const result = data[field]!;
+        if (result.__typename !== 'JobTypeStatus') {
+          code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
+          if (json()) io.out(JSON.stringify(result, null, 2));
+          else io.err(`${result.__typename}: ${result.message}`);
+          return;
+        }
+        print(result, () => `${type.toLowerCase()} ${verb}: ${result.pending} pending, ${result.running} running`);
+      });
+  }
+
+  program
+    .command('types')
+    .description('Job types: paused or not, pending and running.')
+    .action(async () => {
+      const data = await request<{ jobTypes: { jobType: string; paused: boolean; pending: number; running: number }[] }>(api(), cliDocuments.jobTypes);
+      print(data.jobTypes, () => table(['type', 'state', 'pending', 'running'], data.jobTypes.map((row) => [row.jobType.toLowerCase(), row.paused ? 'paused' : 'active', row.pending, row.running])));
+    });
+
   program
     .command('get')
     .description('Show one job and its attempts.')

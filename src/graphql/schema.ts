@@ -8,6 +8,7 @@ import './types/errors.js';
 import './types/metrics.js';
 import './types/audit.js';
 import './types/caller.js';
+import './types/jobTypes.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

@@ -32,6 +32,7 @@ import { publishTransitions, type QueueContext } from './context.js';
 import { AttemptControl, executeJob, JobAbortedError, type AbortReason, type JobRunner } from './executor.js';
 import { jobsFinish, type FinishedAttempt } from './jobsFinish.js';
 import { jobsRelease } from './jobsRelease.js';
+import { pausedJobTypes } from './jobTypePause.js';
 import { leasesRecover } from './leasesRecover.js';
 import { finishRowFor, type AttemptOutcome } from './outcome.js';
 
@@ -105,6 +106,9 @@ export class Worker {
   private orphansPossible = false;
   private stopping = false;
   private running_ = false;
+  /** Job types paused now (refreshed every second, and at once on a pause in this process). */
+  private paused = new Set<string>();
+  private refreshingPaused = false;
   private readonly cleanups: (() => void | Promise<void>)[] = [];
 
   constructor(private readonly options: WorkerOptions) {
@@ -134,7 +138,11 @@ export class Worker {
         for (const transition of transitions) if (transition.to === 'CANCELED' && transition.from !== 'CANCELED') this.abort(transition.jobId, 'canceled');
       }),
     );
+    this.cleanups.push(bus.on('jobTypes:changed', () => void this.refreshPaused()));
     if (dialect.wakeListen) this.cleanups.push(await dialect.wakeListen(() => this.wake()));
+    await this.refreshPaused();
+    // Pauses made by other processes: claims skip them at once; jobs claimed ahead go back within a second.
+    this.every(Math.min(1_000, this.options.pollIntervalMs), () => this.refreshPaused());
     const leaseMs = settings.leaseSeconds * 1000;
     this.every(this.options.pollIntervalMs, () => this.wake());
     this.every(Math.max(10, leaseMs / 3), () => this.renewLeases());
@@ -240,6 +248,30 @@ export class Worker {
 
   // ---- running -------------------------------------------------------------------------------
 
+  /** Reads the paused job types; jobs of newly paused types claimed ahead go back unstarted. */
+  private async refreshPaused(): Promise<void> {
+    // One read at a time: while the database is unreachable, reads must not pile up each second.
+    if (this.refreshingPaused) return;
+    this.refreshingPaused = true;
+    try {
+      const paused = await pausedJobTypes(this.context);
+      const resumed = [...this.paused].some((jobType) => !paused.has(jobType));
+      this.paused = paused;
+      if (paused.size) {
+        const held = this.ready.filter((item) => paused.has(item.job.jobType));
+        if (held.length) {
+          for (const item of held) this.ready.splice(this.ready.indexOf(item), 1);
+          await this.releaseReady(held);
+        }
+      }
+      if (resumed) this.wake();
+    } catch (error) {
+      this.context.logger.warn({ err: error, workerId: this.id }, 'reading paused job types failed; trying again shortly');
+    } finally {
+      this.refreshingPaused = false;
+    }
+  }
+
   /** Starts ready jobs while handler slots are free. */
   private pump(): void {
     while (!this.stopping && this.running.size < this.options.concurrency) {
@@ -247,6 +279,10 @@ export class Worker {
       if (!next) {
         if (!this.exhausted) this.starved = true; // a free slot and jobs due, none at hand
         break;
+      }
+      if (this.paused.has(next.job.jobType)) {
+        void this.releaseReady([next]); // paused after it was claimed ahead: it goes back unstarted
+        continue;
       }
       this.run(next);
     }

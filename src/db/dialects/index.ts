@@ -200,6 +200,8 @@ export interface Dialect {
    * run most go through these, batched per request by loaders (src/graphql/loaders.ts).
    */
   /** Jobs by id, in no particular order (absent ids are absent). */
+  /** The job types paused now (the worker's refresh; the claim itself reads the table too). */
+  pausedJobTypes(): Promise<string[]>;
   jobsByIds(ids: readonly number[]): Promise<Job[]>;
   /** A page of jobs matching the filter, newest first (oldest first with `beforeId`). */
   jobsPage(params: JobsPageParams): Promise<Job[]>;

@@ -88,6 +88,7 @@ function open(url: string): Promise<Dialect> {
           WHERE "id" IN (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
+                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t WHERE t."jobType" = "Job"."jobType" AND t."paused")
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT @limit)
         RETURNING ${columns}`,
@@ -140,6 +141,7 @@ function open(url: string): Promise<Dialect> {
       RETURNING "id"`,
     ),
     jobsByIds: connection.prepare(`SELECT ${columns} FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`).raw(true),
+    pausedJobTypes: connection.prepare(`SELECT "jobType" FROM "JobTypeState" WHERE "paused"`).pluck(true),
     attemptsByIds: connection.prepare(`SELECT ${attemptSelect} FROM "Attempt" WHERE "id" IN (SELECT value FROM json_each(?))`).raw(true),
     attemptsByJobIds: connection
       .prepare(
@@ -314,6 +316,7 @@ function open(url: string): Promise<Dialect> {
         }),
       ),
 
+    pausedJobTypes: async () => statements.pausedJobTypes.all() as string[],
     jobsByIds: async (ids) => (ids.length ? (observe('jobsByIds'), (statements.jobsByIds.all(JSON.stringify(ids)) as unknown[][]).map(jobFromValues)) : []),
     attemptsByIds: async (ids) => (ids.length ? (observe('attemptsByIds'), (statements.attemptsByIds.all(JSON.stringify(ids)) as unknown[][]).map(attemptFromValues)) : []),
     attemptsByJobIds: async (jobIds, perJob) =>

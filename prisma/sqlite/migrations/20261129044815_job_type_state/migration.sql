@@ -1,0 +1,6 @@
+-- CreateTable
+CREATE TABLE "JobTypeState" (
+    "jobType" TEXT NOT NULL PRIMARY KEY,
+    "paused" BOOLEAN NOT NULL DEFAULT false,
+    "updatedAt" DATETIME NOT NULL
+);
