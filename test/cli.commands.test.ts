@@ -130,6 +130,16 @@ describe('syncbridge CLI', () => {
     expect(usage.err).toContain('replay needs <id>, or filter options');
   });
 
+  it('pause, types and resume a job type', async () => {
+    const paused = await run(['pause', 'invoice_sync']);
+    expect(paused.code).toBe(0);
+    expect(paused.out).toMatch(/^invoice_sync paused: \d+ pending, \d+ running$/);
+    const types = await run(['--json', 'types']);
+    expect(types.json().find((row: { jobType: string }) => row.jobType === 'INVOICE_SYNC')).toMatchObject({ paused: true });
+    expect((await run(['resume', 'invoice_sync'])).out).toMatch(/^invoice_sync resumed/);
+    expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'invoice_sync' } })).toMatchObject({ paused: false });
+  });
+
   it('metrics matches the server', async () => {
     const metrics = (await run(['--json', 'metrics'])).json();
     expect(metrics.totalJobs).toBe(await app.database.db.job.count());

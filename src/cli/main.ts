@@ -105,14 +105,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const json = () => program.opts<{ json: boolean }>().json;
   const print = (value: unknown, human: () => string) => io.out(json() ? JSON.stringify(value, null, 2) : human());
 
-  const settle = (result: MutationResult, ok: (job: Job) => string) => {
-    if (result.job) {
-      print(result, () => ok(result.job!));
-      return;
-    }
+  /** A typed error result: its exit code, and the result on stdout (--json) or its message on stderr. */
+  const refuse = (result: { __typename: string; message?: string }) => {
     code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
     if (json()) io.out(JSON.stringify(result, null, 2));
     else io.err(`${result.__typename}: ${result.message}`);
+  };
+
+  const settle = (result: MutationResult, ok: (job: Job) => string) => {
+    if (result.job) print(result, () => ok(result.job!));
+    else refuse(result);
   };
 
   const jobLine = (job: Job) =>
@@ -222,9 +224,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const data = await request<Record<string, BulkResult>>(api(), cliDocuments[field], { filter, dryRun: options.dryRun });
     const result = data[field]!;
     if (result.__typename !== 'BulkActionResult') {
-      code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
-      if (json()) io.out(JSON.stringify(result, null, 2));
-      else io.err(`${result.__typename}: ${result.message}`);
+      refuse(result);
       return true;
     }
     print(result, () =>
@@ -290,12 +290,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       .action(async (type: string) => {
         const data = await request<Record<string, { __typename: string; message?: string; jobType?: string; paused?: boolean; pending?: number; running?: number }>>(api(), cliDocuments[name], { jobType: type });
         const result = data[field]!;
-        if (result.__typename !== 'JobTypeStatus') {
-          code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
-          if (json()) io.out(JSON.stringify(result, null, 2));
-          else io.err(`${result.__typename}: ${result.message}`);
-          return;
-        }
+        if (result.__typename !== 'JobTypeStatus') return refuse(result);
         print(result, () => `${type.toLowerCase()} ${verb}: ${result.pending} pending, ${result.running} running`);
       });
   }
