@@ -18,6 +18,7 @@ import { EventBus } from './live/bus.js';
 import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
 import { Retention } from './queue/retention.js';
+import { Scheduler } from './queue/schedules.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { LiveWebSocketServer } from './server/live/websocket.js';
@@ -215,6 +216,8 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     ? new Retention(context, { succeededSeconds: config.retentionSucceededSeconds, failedSeconds: config.retentionFailedSeconds, intervalMs: config.retentionIntervalSeconds * 1000 })
     : undefined;
   retention?.start();
+  const scheduler = worker ? new Scheduler(context) : undefined;
+  scheduler?.start();
   logger.info({ url, database: database.dialect.provider, worker: Boolean(worker) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
@@ -224,6 +227,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       // transitions, then close subscriptions and the database.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await scheduler?.stop();
       await retention?.stop();
       await worker?.stop();
       await channel.stop();

@@ -140,6 +140,19 @@ describe('syncbridge CLI', () => {
     expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'invoice_sync' } })).toMatchObject({ paused: false });
   });
 
+  it('schedules: create, list, pause, resume and delete', async () => {
+    const created = await run(['schedules', 'create', 'nightly', '0 2 * * *', 'customer_sync', 'c_1001', '--timezone', 'Europe/Paris', '--catch-up', 'ONCE']);
+    expect(created.out).toMatch(/^Schedule nightly created; next run /);
+    const bad = await run(['--json', 'schedules', 'create', 'broken', 'not a cron', 'customer_sync', 'c_1001']);
+    expect(bad.code).toBe(exitCodes.InputError);
+    expect(bad.json()).toMatchObject({ __typename: 'InputError', field: 'cron' });
+    expect((await run(['--json', 'schedules', 'list'])).json()).toMatchObject([{ name: 'nightly', timezone: 'Europe/Paris', catchUp: 'ONCE', paused: false }]);
+    expect((await run(['schedules', 'pause', 'nightly'])).out).toBe('Schedule nightly paused');
+    expect((await run(['schedules', 'resume', 'nightly'])).out).toMatch(/^Schedule nightly resumed; next run /);
+    expect((await run(['schedules', 'delete', 'nightly'])).out).toBe('Schedule nightly deleted');
+    expect((await run(['schedules', 'delete', 'nightly'])).code).toBe(exitCodes.NotFoundError);
+  });
+
   it('metrics matches the server', async () => {
     const metrics = (await run(['--json', 'metrics'])).json();
     expect(metrics.totalJobs).toBe(await app.database.db.job.count());

@@ -24,14 +24,14 @@ describe('prisma schema', () => {
     const sqlite = await import('../src/db/generated/sqlite/internal/prismaNamespace.js');
     const postgres = await import('../src/db/generated/postgresql/internal/prismaNamespace.js');
     expect(Object.keys(sqlite.ModelName)).toEqual(Object.keys(postgres.ModelName));
-    for (const model of ['JobScalarFieldEnum', 'AttemptScalarFieldEnum', 'AuditEventScalarFieldEnum', 'JobTypeStateScalarFieldEnum'] as const) {
+    for (const model of ['JobScalarFieldEnum', 'AttemptScalarFieldEnum', 'AuditEventScalarFieldEnum', 'JobTypeStateScalarFieldEnum', 'ScheduleScalarFieldEnum', 'ScheduleTickScalarFieldEnum'] as const) {
       expect(sqlite[model]).toEqual(postgres[model]);
     }
     // The runtime data model (fields, kinds, types, relations) that each client embeds.
     const runtimeModel = (provider: string) =>
       /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(readFileSync(`src/db/generated/${provider}/internal/class.ts`, 'utf8'))![1]!;
     const sqliteModel = JSON.parse(JSON.parse(runtimeModel('sqlite')));
-    expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AuditEvent', 'JobTypeState']);
+    expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AuditEvent', 'JobTypeState', 'Schedule', 'ScheduleTick']);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
   });
 

@@ -37,5 +37,9 @@ export const cliDocuments = {
   pause: `mutation ($jobType: JobType!) { pauseJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused pending running } } }`,
   resume: `mutation ($jobType: JobType!) { resumeJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused pending running } } }`,
   jobTypes: `{ jobTypes { jobType paused pending running } }`,
+  schedules: `{ schedules { name cron timezone jobType entityId catchUp paused nextRunAt lastTickAt } }`,
+  scheduleCreate: `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on Schedule { name cron timezone jobType entityId catchUp paused nextRunAt } } }`,
+  schedulePause: `mutation ($name: String!, $paused: Boolean) { pauseSchedule(name: $name, paused: $paused) { __typename ... on Error { message } ${callerRefusals} ... on Schedule { name paused nextRunAt } } }`,
+  scheduleDelete: `mutation ($name: String!) { deleteSchedule(name: $name) { __typename ... on Error { message } ${callerRefusals} ... on DeleteScheduleSuccess { name } } }`,
   watch: `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
 };

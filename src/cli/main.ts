@@ -295,6 +295,55 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       });
   }
 
+  const schedules = program.command('schedules').description('Recurring jobs.');
+  type ScheduleResult = { __typename: string; message?: string; name: string; cron: string; timezone: string; jobType: string; entityId: string; catchUp: string; paused: boolean; nextRunAt: string; lastTickAt?: string | null };
+  const scheduleRow = (row: ScheduleResult) => [row.name, row.cron, row.timezone, `${row.jobType?.toLowerCase()} ${row.entityId}`, row.paused ? 'paused' : 'active', time(row.nextRunAt), row.lastTickAt ? time(row.lastTickAt) : '—'];
+  const scheduleHeader = ['name', 'cron', 'zone', 'job', 'state', 'next', 'last tick'];
+  schedules
+    .command('list', { isDefault: true })
+    .description('Every schedule.')
+    .action(async () => {
+      const data = await request<{ schedules: ScheduleResult[] }>(api(), cliDocuments.schedules);
+      print(data.schedules, () => (data.schedules.length ? table(scheduleHeader, data.schedules.map(scheduleRow)) : 'no schedules'));
+    });
+  schedules
+    .command('create')
+    .description('Create a schedule: one job per tick of a cron expression.')
+    .argument('<name>', 'a unique name')
+    .argument('<cron>', 'cron expression, e.g. "0 9 * * 1-5" (quote it)')
+    .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('<entityId>', 'the entity each tick syncs')
+    .option('--timezone <zone>', 'IANA time zone', 'UTC')
+    .addOption(new Option('--catch-up <policy>', 'missed ticks: SKIP them or run ONCE').choices(['SKIP', 'ONCE']).default('SKIP'))
+    .action(async (name: string, cron: string, type: string, entityId: string, options: { timezone: string; catchUp: string }) => {
+      const data = await request<{ createSchedule: ScheduleResult }>(api(), cliDocuments.scheduleCreate, { input: { name, cron, jobType: type, entityId, timezone: options.timezone, catchUp: options.catchUp } });
+      const result = data.createSchedule;
+      if (result.__typename !== 'Schedule') return refuse(result);
+      print(result, () => `Schedule ${result.name} created; next run ${time(result.nextRunAt)}`);
+    });
+  for (const [command, paused] of [['pause', true], ['resume', false]] as const) {
+    schedules
+      .command(command)
+      .description(paused ? 'Pause a schedule.' : 'Resume a paused schedule (from the next tick after now).')
+      .argument('<name>', 'the schedule')
+      .action(async (name: string) => {
+        const data = await request<{ pauseSchedule: ScheduleResult }>(api(), cliDocuments.schedulePause, { name, paused });
+        const result = data.pauseSchedule;
+        if (result.__typename !== 'Schedule') return refuse(result);
+        print(result, () => `Schedule ${result.name} ${paused ? 'paused' : `resumed; next run ${time(result.nextRunAt)}`}`);
+      });
+  }
+  schedules
+    .command('delete')
+    .description('Delete a schedule (its jobs stay).')
+    .argument('<name>', 'the schedule')
+    .action(async (name: string) => {
+      const data = await request<{ deleteSchedule: ScheduleResult }>(api(), cliDocuments.scheduleDelete, { name });
+      const result = data.deleteSchedule;
+      if (result.__typename !== 'DeleteScheduleSuccess') return refuse(result);
+      print(result, () => `Schedule ${name} deleted`);
+    });
+
   program
     .command('types')
     .description('Job types: paused or not, pending and running.')

@@ -9,6 +9,7 @@ import './types/metrics.js';
 import './types/audit.js';
 import './types/caller.js';
 import './types/jobTypes.js';
+import './types/schedules.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

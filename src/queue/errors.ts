@@ -24,7 +24,7 @@ export class DuplicateActiveJobError extends QueueError {
 export class NotFoundError extends QueueError {
   override name = 'NotFoundError';
   constructor(
-    readonly entity: 'Job' | 'Attempt',
+    readonly entity: 'Job' | 'Attempt' | 'Schedule',
     readonly id: string | number,
     detail?: string,
   ) {

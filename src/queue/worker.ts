@@ -104,6 +104,7 @@ export class Worker {
    * the next claim instead of waiting a whole lease for recovery.
    */
   private orphansPossible = false;
+  private releasingOrphans = false;
   private stopping = false;
   private running_ = false;
   /** Job types paused now (refreshed every second, and at once on a pause in this process). */
@@ -195,7 +196,7 @@ export class Worker {
     // Top up in batches of at least half the depth: a claim per freed slot would cost a
     // statement per job.
     const minBatch = Math.max(1, Math.ceil(this.prefetch / 2));
-    while (!this.exhausted && this.claimsInFlight < maxInFlight) {
+    while (!this.exhausted && !this.releasingOrphans && this.claimsInFlight < maxInFlight) {
       const room = this.options.concurrency + this.prefetch - this.ready.length - this.running.size - this.claimRequested;
       if (room < minBatch) return;
       void this.claimBatch(Math.min(room, maxClaimBatch));
@@ -209,7 +210,16 @@ export class Worker {
     const { dialect, settings } = this.context;
     try {
       // Only while no other claim is in flight: its jobs are leased to us and not yet at hand.
-      if (this.orphansPossible && this.claimsInFlight === 1) await this.releaseOrphans();
+      if (this.orphansPossible && this.claimsInFlight === 1) {
+        // No other claim may start meanwhile: its jobs would be leased to us, not yet at hand,
+        // and released as orphans while it runs them (a success run twice, seen in the fault suite).
+        this.releasingOrphans = true;
+        try {
+          await this.releaseOrphans();
+        } finally {
+          this.releasingOrphans = false;
+        }
+      }
       const now = this.context.now();
       const jobs = await dialect.jobsClaim({ workerId: this.id, now, leaseMs: settings.leaseSeconds * 1000, limit });
       if (jobs.length >= limit) this.adaptPrefetch();

@@ -51,11 +51,11 @@ builder.objectType(DuplicateActiveJobError, {
 
 builder.objectType(NotFoundError, {
   name: 'NotFoundError',
-  description: 'No job (or attempt) has that id.',
+  description: 'No job, attempt or schedule has that id (or name).',
   interfaces: [ErrorInterface],
   isTypeOf: isErrorOf(NotFoundError),
   fields: (t) => ({
-    entity: t.exposeString('entity', { description: 'Job or Attempt.' }),
+    entity: t.exposeString('entity', { description: 'Job, Attempt or Schedule.' }),
     id: t.id({ description: 'The id that was not found.', resolve: (error) => String(error.id) }),
   }),
 });

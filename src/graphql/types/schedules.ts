@@ -1,0 +1,101 @@
+/** Recurring schedules: a cron expression in a time zone enqueues one job per tick. */
+import { InputError, NotFoundError } from '../../queue/errors.js';
+import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/schedules.js';
+import { builder } from '../builder.js';
+import { actingCaller } from '../mutations/results.js';
+import { JobTypeEnum } from './enums.js';
+
+interface ScheduleRow {
+  id: number;
+  name: string;
+  cron: string;
+  timezone: string;
+  jobType: string;
+  entityId: string;
+  catchUp: string;
+  paused: boolean;
+  lastTickAt: Date | null;
+  nextRunAt: Date;
+}
+
+const CatchUpEnum = builder.enumType('ScheduleCatchUp', {
+  description: 'What a schedule does about ticks missed while no worker ran it.',
+  values: {
+    SKIP: { description: 'Drop them: only ticks on time enqueue.' },
+    ONCE: { description: 'Enqueue one job for all of them, as soon as a worker runs again.' },
+  } as const,
+});
+
+const ScheduleRef = builder.objectRef<ScheduleRow>('Schedule').implement({
+  description: 'A recurring job.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The schedule number.' }),
+    name: t.exposeString('name', { description: 'Its unique name.' }),
+    cron: t.exposeString('cron', { description: 'Cron expression: 5 fields, or 6 with seconds first.' }),
+    timezone: t.exposeString('timezone', { description: 'The IANA time zone the cron expression is read in.' }),
+    jobType: t.field({ type: JobTypeEnum, description: 'The job each tick enqueues.', resolve: (schedule) => schedule.jobType as 'customer_sync' }),
+    entityId: t.exposeString('entityId', { description: 'The entity each tick syncs.' }),
+    catchUp: t.field({ type: CatchUpEnum, description: 'What missed ticks do.', resolve: (schedule) => schedule.catchUp as 'SKIP' }),
+    paused: t.exposeBoolean('paused', { description: 'Paused schedules do not tick; resuming starts from the next tick after now.' }),
+    nextRunAt: t.expose('nextRunAt', { type: 'DateTime', description: 'The next tick.' }),
+    lastTickAt: t.expose('lastTickAt', { type: 'DateTime', nullable: true, description: 'The last tick that enqueued (or found its pair still active).' }),
+  }),
+});
+
+const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
+  description: 'A new recurring job.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'A unique name (1-64 letters, digits or . _ : -).' }),
+    cron: t.string({ required: true, description: 'Cron expression, e.g. "0 9 * * 1-5" (09:00 on weekdays) or "*/30 * * * * *" (every 30 s).' }),
+    jobType: t.field({ type: JobTypeEnum, required: true, description: 'The job each tick enqueues.' }),
+    entityId: t.string({ required: true, description: 'The entity each tick syncs (the same rules as enqueueJob).' }),
+    timezone: t.string({ required: false, description: 'IANA time zone (default UTC).' }),
+    catchUp: t.field({ type: CatchUpEnum, required: false, description: 'What missed ticks do (default SKIP).' }),
+  }),
+});
+
+const DeleteScheduleSuccess = builder.objectRef<{ name: string }>('DeleteScheduleSuccess').implement({
+  description: 'The schedule is gone; jobs it enqueued stay.',
+  fields: (t) => ({ name: t.exposeString('name', { description: 'The deleted schedule.' }) }),
+});
+
+builder.queryField('schedules', (t) =>
+  t.field({ type: [ScheduleRef], description: 'Every schedule, by name.', resolve: (_root, _args, context) => schedulesRead(context.queue) }),
+);
+
+builder.mutationFields((t) => ({
+  createSchedule: t.field({
+    type: ScheduleRef,
+    description: 'Create a recurring job. Each tick enqueues exactly once across all processes; a tick whose pair still has an active job is skipped.',
+    errors: { types: [InputError], directResult: true, union: { name: 'CreateScheduleResult', description: 'The outcome of createSchedule.' } },
+    args: { input: t.arg({ type: CreateScheduleInput, required: true, description: 'The schedule.' }) },
+    resolve: async (_root, { input }, context) => {
+      await actingCaller(context);
+      return scheduleCreate(context.queue, input);
+    },
+  }),
+  pauseSchedule: t.field({
+    type: ScheduleRef,
+    description: 'Pause (or, with paused: false, resume) a schedule.',
+    errors: { types: [NotFoundError], directResult: true, union: { name: 'PauseScheduleResult', description: 'The outcome of pauseSchedule.' } },
+    args: {
+      name: t.arg.string({ required: true, description: 'The schedule.' }),
+      paused: t.arg.boolean({ required: false, description: 'false resumes (default true).' }),
+    },
+    resolve: async (_root, args, context) => {
+      await actingCaller(context);
+      return scheduleSetPaused(context.queue, args.name, args.paused ?? true);
+    },
+  }),
+  deleteSchedule: t.field({
+    type: DeleteScheduleSuccess,
+    description: 'Delete a schedule (the jobs it enqueued stay).',
+    errors: { types: [NotFoundError], directResult: true, union: { name: 'DeleteScheduleResult', description: 'The outcome of deleteSchedule.' } },
+    args: { name: t.arg.string({ required: true, description: 'The schedule.' }) },
+    resolve: async (_root, args, context) => {
+      await actingCaller(context);
+      await scheduleDelete(context.queue, args.name);
+      return { name: args.name };
+    },
+  }),
+}));

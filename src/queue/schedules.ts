@@ -1,0 +1,161 @@
+/**
+ * Recurring schedules: create, pause, delete, list, and the tick that enqueues. A tick is claimed
+ * by inserting its (schedule, time) row, in the same transaction as the job it enqueues: the
+ * primary key lets exactly one process have it, and a crash leaves neither or both.
+ */
+import { randomUUID } from 'node:crypto';
+import { CronExpressionParser } from 'cron-parser';
+import type { Job } from '../db/types.js';
+import { activeKey, jobTypes, type JobType } from '../domain.js';
+import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
+import { InputError, NotFoundError } from './errors.js';
+import { validateEnqueueInput } from './jobsEnqueue.js';
+import { isUniqueViolation } from './prismaErrors.js';
+
+export type CatchUp = 'SKIP' | 'ONCE';
+
+export interface ScheduleInput {
+  name: string;
+  cron: string;
+  jobType: string;
+  entityId: string;
+  timezone?: string | null;
+  catchUp?: CatchUp | null;
+}
+
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** A tick this late under SKIP is dropped (the scheduler runs every half second when healthy). */
+const skipGraceMs = 5_000;
+
+/** The next tick strictly after `after`, or an InputError naming what is wrong. */
+export function nextTick(cron: string, timezone: string, after: Date): Date {
+  try {
+    return CronExpressionParser.parse(cron, { currentDate: after, tz: timezone }).next().toDate();
+  } catch (error) {
+    throw new InputError(`cron "${cron}" in ${timezone} is not valid: ${(error as Error).message}.`, 'cron');
+  }
+}
+
+function validTimezone(timezone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+    return timezone;
+  } catch {
+    throw new InputError(`Unknown time zone "${timezone}"; use an IANA name such as Europe/Paris or UTC.`, 'timezone');
+  }
+}
+
+export async function scheduleCreate(context: QueueContext, input: ScheduleInput) {
+  if (!namePattern.test(input.name)) throw new InputError('name must be 1-64 letters, digits or . _ : - (starting with a letter or digit).', 'name');
+  const job = validateEnqueueInput({ jobType: input.jobType, entityId: input.entityId }, context);
+  const timezone = validTimezone(input.timezone ?? 'UTC');
+  const now = context.now();
+  const nextRunAt = nextTick(input.cron, timezone, now);
+  try {
+    return await context.db.schedule.create({
+      data: { name: input.name, cron: input.cron, timezone, jobType: job.jobType, entityId: job.entityId, catchUp: input.catchUp ?? 'SKIP', nextRunAt, createdAt: now, updatedAt: now },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new InputError(`A schedule named "${input.name}" exists already.`, 'name');
+    throw error;
+  }
+}
+
+export async function scheduleSetPaused(context: QueueContext, name: string, paused: boolean) {
+  const schedule = await context.db.schedule.findUnique({ where: { name } });
+  if (!schedule) throw new NotFoundError('Schedule', name);
+  const now = context.now();
+  // Resuming starts from now: ticks that fell while paused are not made up for.
+  const nextRunAt = paused ? schedule.nextRunAt : nextTick(schedule.cron, schedule.timezone, now);
+  return context.db.schedule.update({ where: { name }, data: { paused, nextRunAt, ...(paused ? {} : { lastTickAt: now }), updatedAt: now } });
+}
+
+export async function scheduleDelete(context: QueueContext, name: string): Promise<void> {
+  const { count } = await context.db.schedule.deleteMany({ where: { name } });
+  if (!count) throw new NotFoundError('Schedule', name);
+}
+
+export function schedulesRead(context: QueueContext) {
+  return context.db.schedule.findMany({ orderBy: { name: 'asc' } });
+}
+
+type ScheduleRow = Awaited<ReturnType<typeof schedulesRead>>[number];
+
+/** The tick to fire now for a due schedule (the latest one due), or none when SKIP drops it. */
+function dueTick(schedule: ScheduleRow, now: Date): { tickAt: Date | undefined; next: Date } {
+  let tickAt: Date | undefined;
+  let cursor = schedule.nextRunAt;
+  // Walk to the latest tick at or before now (bounded: a long outage with a per-second cron).
+  for (let i = 0; i < 100_000 && cursor <= now; i++) {
+    tickAt = cursor;
+    cursor = nextTick(schedule.cron, schedule.timezone, cursor);
+  }
+  if (tickAt && schedule.catchUp === 'SKIP' && now.getTime() - tickAt.getTime() > skipGraceMs) tickAt = undefined;
+  return { tickAt, next: cursor > now ? cursor : nextTick(schedule.cron, schedule.timezone, now) };
+}
+
+/** Fires every due schedule once; resolves with the jobs this process enqueued. */
+export async function schedulesTick(context: QueueContext): Promise<number> {
+  const now = context.now();
+  const due = await context.db.schedule.findMany({ where: { paused: false, nextRunAt: { lte: now } }, take: 100 });
+  const enqueued: Job[] = [];
+  for (const schedule of due) {
+    const { tickAt, next } = dueTick(schedule, now);
+    try {
+      const job = await context.db.$transaction(async (tx) => {
+        // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
+        const { count } = await tx.schedule.updateMany({ where: { id: schedule.id, nextRunAt: schedule.nextRunAt, paused: false }, data: { nextRunAt: next, ...(tickAt ? { lastTickAt: tickAt } : {}), updatedAt: now } });
+        if (!count || !tickAt) return undefined;
+        const key = activeKey(schedule.jobType, schedule.entityId);
+        const holder = await tx.job.findUnique({ where: { activeKey: key }, select: { id: true } });
+        if (holder) {
+          await tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, outcome: 'SKIPPED_ACTIVE', jobId: holder.id, createdAt: now } });
+          return undefined;
+        }
+        const type = jobTypes[schedule.jobType as JobType];
+        const created = await tx.job.create({
+          data: {
+            jobType: schedule.jobType, sourceSystem: type.sourceSystem, targetSystem: type.targetSystem, entityType: type.entityType, entityId: schedule.entityId,
+            status: 'PENDING', priority: 1, maxRetries: context.settings.maxRetriesDefault, correlationId: randomUUID(), activeKey: key,
+            createdAt: now, updatedAt: now, nextRunAt: now,
+          },
+        });
+        await tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, outcome: 'ENQUEUED', jobId: created.id, createdAt: now } });
+        return created;
+      });
+      if (job) enqueued.push(job);
+    } catch (error) {
+      // Another process took this tick (or the pair) first: nothing was written here.
+      if (!isUniqueViolation(error)) context.logger.warn({ err: error, schedule: schedule.name }, 'a schedule tick failed; it is tried again');
+    }
+  }
+  if (enqueued.length) {
+    publishTransitions(context, enqueued.map((job) => ({ jobId: job.id, from: null, to: 'PENDING' as const, kind: 'enqueued' as const, attemptNumber: 0, at: now, job })));
+    await announceDueJobs(context, enqueued.length);
+    for (const job of enqueued) context.logger.info({ jobId: job.id, correlationId: job.correlationId, entityId: job.entityId }, 'schedule enqueued a job');
+  }
+  return enqueued.length;
+}
+
+/** Runs the due schedules every half second in a worker process. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly context: QueueContext) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = schedulesTick(this.context)
+        .catch((error: unknown) => this.context.logger.warn({ err: error }, 'running schedules failed; trying again shortly'))
+        .finally(() => (this.running = undefined));
+    }, 500);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
