@@ -83,3 +83,11 @@ export const systemErrorTypes = {
 export function activeKey(jobType: string, entityId: string): string {
   return `${jobType}:${entityId}`;
 }
+
+const durationUnits = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** A duration like 90s, 30m, 12h or 7d, in seconds; undefined when it is not one. */
+export function parseDurationSeconds(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim().toLowerCase());
+  return match ? Number(match[1]) * durationUnits[match[2] as keyof typeof durationUnits] : undefined;
+}

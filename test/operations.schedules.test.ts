@@ -43,6 +43,29 @@ describe.each(providers)('recurring schedules (%s)', (provider) => {
     expect(await app.database.db.scheduleTick.count({ where: { scheduleId: schedule.id } })).toBe(count);
   }, 30_000);
 
+  it('after a stop, SKIP drops the missed ticks and ONCE makes up for them with one job', async () => {
+    const [app] = apps as [TestApp];
+    for (const [name, entityId, catchUp] of [['late-skip', 'i_skip', 'SKIP'], ['late-once', 'i_once', 'ONCE']] as const) {
+      const created = await gqlHttp(app, CREATE, { input: { name, cron: '* * * * *', jobType: 'INVOICE_SYNC', entityId, catchUp } });
+      expect(created.data!.createSchedule.__typename).toBe('Schedule');
+    }
+    // As if no worker ran for ten minutes: ten ticks missed.
+    const tenMinutesAgo = new Date(Date.now() - 600_000);
+    await app.database.db.schedule.updateMany({ where: { name: { in: ['late-skip', 'late-once'] } }, data: { nextRunAt: tenMinutesAgo } });
+    await expect.poll(async () => (await app.database.db.schedule.count({ where: { name: { in: ['late-skip', 'late-once'] }, nextRunAt: { gt: new Date() } } })), { timeout: 5_000 }).toBe(2);
+    const ticksOf = async (name: string) => {
+      const schedule = (await app.database.db.schedule.findUnique({ where: { name } }))!;
+      return app.database.db.scheduleTick.findMany({ where: { scheduleId: schedule.id } });
+    };
+    expect(await ticksOf('late-skip')).toEqual([]);
+    expect(await app.database.db.job.count({ where: { entityId: 'i_skip' } })).toBe(0);
+    const once = await ticksOf('late-once');
+    expect(once).toHaveLength(1);
+    expect(once[0]!.outcome).toBe('ENQUEUED');
+    expect(await app.database.db.job.count({ where: { entityId: 'i_once' } })).toBe(1);
+    for (const name of ['late-skip', 'late-once']) await gqlHttp(app, `mutation ($name: String!) { deleteSchedule(name: $name) { __typename } }`, { name });
+  });
+
   it('refuses bad input with typed errors, and lists, pauses and deletes by name', async () => {
     const [app] = apps as [TestApp];
     const badCron = await gqlHttp(app, CREATE, { input: { name: 'bad', cron: 'every day', jobType: 'CUSTOMER_SYNC', entityId: 'c_1' } });

@@ -13,6 +13,7 @@ import { ApiError, request, subscribe, type ApiOptions } from './api.js';
 import { table, time, type Output } from './output.js';
 import { createToken, roles, type Role } from '../auth/tokens.js';
 import { cliDocuments } from './documents.js';
+import { parseDurationSeconds } from '../domain.js';
 
 export const exitCodes = {
   ok: 0,
@@ -55,9 +56,8 @@ type BulkResult = { __typename: string; message?: string; dryRun: boolean; match
 
 /** `--since 90m` → the ISO time that long ago. */
 function sinceDuration(value: string): string {
-  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value.trim().toLowerCase());
-  if (!match) throw new InvalidArgumentError('expected a duration like 30m, 1h or 2d');
-  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined) throw new InvalidArgumentError('expected a duration like 30m, 1h or 2d');
   return new Date(Date.now() - seconds * 1000).toISOString();
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseTokenFile, parseTokenList, type TokenEntry } from '../auth/tokens.js';
+import { parseDurationSeconds } from '../domain.js';
 
 const flag = (name: string, fallback: boolean) =>
   z
@@ -38,8 +39,6 @@ const number = (opts: { int?: boolean; min: number; max: number; fallback: numbe
       return value;
     });
 
-const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
 /** A duration like 7d, 12h, 30m or 90s (0 or off: never); in seconds. */
 const duration = (fallback: number) =>
   z
@@ -49,12 +48,12 @@ const duration = (fallback: number) =>
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = raw.trim().toLowerCase();
       if (value === '0' || value === 'off') return 0;
-      const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(value);
-      if (!match) {
+      const seconds = parseDurationSeconds(value);
+      if (seconds === undefined) {
         ctx.addIssue({ code: 'custom', message: `must be a duration like 7d, 12h, 30m or 90s (or off), got "${raw}"` });
         return z.NEVER;
       }
-      return Number(match[1]) * units[match[2]!]!;
+      return seconds;
     });
 
 const httpUrl = z

@@ -3,13 +3,14 @@
  * by inserting its (schedule, time) row, in the same transaction as the job it enqueues: the
  * primary key lets exactly one process have it, and a crash leaves neither or both.
  */
-import { randomUUID } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import type { Job } from '../db/types.js';
-import { activeKey, jobTypes, type JobType } from '../domain.js';
+import { activeKey, priorities, type JobType } from '../domain.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 import { InputError, NotFoundError } from './errors.js';
 import { validateEnqueueInput } from './jobsEnqueue.js';
+import { newJobRow } from './jobsInsert.js';
+import { Periodic } from './periodic.js';
 import { isUniqueViolation } from './prismaErrors.js';
 
 export type CatchUp = 'SKIP' | 'ONCE';
@@ -106,20 +107,16 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
         // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
         const { count } = await tx.schedule.updateMany({ where: { id: schedule.id, nextRunAt: schedule.nextRunAt, paused: false }, data: { nextRunAt: next, ...(tickAt ? { lastTickAt: tickAt } : {}), updatedAt: now } });
         if (!count || !tickAt) return undefined;
-        const key = activeKey(schedule.jobType, schedule.entityId);
-        const holder = await tx.job.findUnique({ where: { activeKey: key }, select: { id: true } });
+        const holder = await tx.job.findUnique({ where: { activeKey: activeKey(schedule.jobType, schedule.entityId) }, select: { id: true } });
         if (holder) {
           await tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, outcome: 'SKIPPED_ACTIVE', jobId: holder.id, createdAt: now } });
           return undefined;
         }
-        const type = jobTypes[schedule.jobType as JobType];
-        const created = await tx.job.create({
-          data: {
-            jobType: schedule.jobType, sourceSystem: type.sourceSystem, targetSystem: type.targetSystem, entityType: type.entityType, entityId: schedule.entityId,
-            status: 'PENDING', priority: 1, maxRetries: context.settings.maxRetriesDefault, correlationId: randomUUID(), activeKey: key,
-            createdAt: now, updatedAt: now, nextRunAt: now,
-          },
-        });
+        const row = newJobRow(
+          { jobType: schedule.jobType as JobType, entityId: schedule.entityId, priority: priorities.NORMAL, scheduledAt: null, maxRetries: context.settings.maxRetriesDefault, payloadVersion: 1 },
+          now,
+        );
+        const created = await tx.job.create({ data: { ...row, status: 'PENDING', updatedAt: now } });
         await tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, outcome: 'ENQUEUED', jobId: created.id, createdAt: now } });
         return created;
       });
@@ -138,24 +135,8 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
 }
 
 /** Runs the due schedules every half second in a worker process. */
-export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
-  constructor(private readonly context: QueueContext) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = schedulesTick(this.context)
-        .catch((error: unknown) => this.context.logger.warn({ err: error }, 'running schedules failed; trying again shortly'))
-        .finally(() => (this.running = undefined));
-    }, 500);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class Scheduler extends Periodic<number> {
+  constructor(context: QueueContext) {
+    super(() => schedulesTick(context), 500, context.logger, 'running schedules');
   }
 }

@@ -209,10 +209,10 @@ export class Worker {
     const wakesBefore = this.wakes;
     const { dialect, settings } = this.context;
     try {
-      // Only while no other claim is in flight: its jobs are leased to us and not yet at hand.
+      // Only while no other claim is in flight, and none may start meanwhile: its jobs would be
+      // leased to us, not yet at hand, and released as orphans while they run (a success run
+      // twice, seen in the fault suite).
       if (this.orphansPossible && this.claimsInFlight === 1) {
-        // No other claim may start meanwhile: its jobs would be leased to us, not yet at hand,
-        // and released as orphans while it runs them (a success run twice, seen in the fault suite).
         this.releasingOrphans = true;
         try {
           await this.releaseOrphans();

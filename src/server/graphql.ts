@@ -102,6 +102,7 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    cors: false, // the dashboard is same-origin; no cross-site page may call with a preflight either
     maskedErrors: true,
     graphiql: {
       title: 'SyncBridge GraphiQL',
@@ -119,9 +120,8 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
     // WebSocket operations have no fetch Request (see websocket.ts): they get a fresh request id.
-    // The transports authenticate and pass `principal`; a request without one (yoga.fetch) is
-    // authenticated here, and a bad token there is a caller with no role.
-    cors: false, // the dashboard is same-origin; no cross-site page may call with a preflight either
+    // The HTTP route and the live transports authenticate; a request without a caller (yoga.fetch)
+    // is authenticated here, and a bad token there is a caller with no role.
     context: (initial: { request?: Request; req?: IncomingMessage; principal?: Principal; remoteAddress?: string }) => {
       const caller = (initial.req && callers.get(initial.req)) ?? initial;
       return {
