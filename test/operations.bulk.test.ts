@@ -56,6 +56,9 @@ describe.each(providers)('bulk actions and retention (%s)', (provider) => {
     expect(active).toHaveLength(pairs);
     expect(active.every((row) => row._count === 1)).toBe(true);
     expect(recorder.transitions.filter((transition) => transition.kind === 'replayed')).toHaveLength(pairs);
+    // Audited: each replay with its new job, each refusal with its reason.
+    expect(await app.database.db.auditEvent.count({ where: { action: 'REPLAY', outcome: 'OK' } })).toBe(pairs);
+    expect(await app.database.db.auditEvent.count({ where: { action: 'REPLAY', outcome: 'DuplicateActiveJobError' } })).toBe(pairs);
     console.log(`bulk replay (${provider}): ${pairs * 2} matched, ${pairs} replayed, ${pairs} skipped in ${seconds.toFixed(1)} s`);
 
     // The same filter again: every pair is active now, so nothing more is replayed.

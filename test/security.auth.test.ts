@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { createToken } from '../src/auth/tokens.js';
-import { gqlHttp, providers, startTestApp, type TestApp } from './helpers.js';
+import { gqlHttp, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
 
 const viewerToken = 'viewer-token-0123456789';
@@ -164,6 +164,17 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
     const page = await gqlHttp(app, `query ($id: ID!) { auditEvents(jobId: $id, action: CANCEL, first: 1) { edges { node { outcome } } pageInfo { hasNextPage } } }`, { id }, bearer(viewerToken));
     expect(page.data!.auditEvents).toEqual({ edges: [{ node: { outcome: 'InvalidStateError' } }], pageInfo: { hasNextPage: true } });
     expect(app.logs.lines.some((line) => line.msg === 'operator action' && (line.audit as { action?: string })?.action === 'CANCEL' && line.jobId === Number(id))).toBe(true);
+  });
+
+  it('audits a retry with its effect', async () => {
+    const enqueued = await gqlHttp(app, ENQUEUE, { entityId: `c_missing_${provider}` }, bearer(operatorToken));
+    const id = Number(enqueued.data!.enqueueJob.job.id);
+    await waitForJob(app, id, (job) => job.status === 'FAILED');
+    const retried = await gqlHttp(app, `mutation ($id: ID!) { retryJob(id: $id) { __typename } }`, { id: String(id) }, { ...bearer(operatorToken), 'x-request-id': `retry-${provider}` });
+    expect(retried.data!.retryJob.__typename).toBe('RetryJobSuccess');
+    expect(await app.database.db.auditEvent.findMany({ where: { jobId: id, action: 'RETRY' }, select: { actor: true, outcome: true, requestId: true } })).toEqual([
+      { actor: 'ops', outcome: 'OK', requestId: `retry-${provider}` },
+    ]);
   });
 
   it('audits every job of a batch in the same statement, and a replay with what it replays', async () => {
