@@ -13,6 +13,8 @@ import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import { createJobRunner } from './handlers/runner.js';
 import { createClients } from './integrations/clients.js';
+import { UpstreamPacer } from './integrations/pace.js';
+import { databasePaceStore, redisPaceStore } from './integrations/paceStores.js';
 import { MockUpstreams } from './integrations/mocks.js';
 import { EventBus } from './live/bus.js';
 import type { QueueContext } from './queue/context.js';
@@ -33,7 +35,9 @@ import { queueStatsRead } from './queue/queueStatsRead.js';
 import { LiveChannel } from './live/channel.js';
 import { JobUpdateHub } from './live/jobUpdates.js';
 import { openRedisTransport } from './live/redisTransport.js';
-import { MetricsFeed } from './queue/metricsFeed.js';
+import { SnapshotFeed } from './queue/snapshotFeed.js';
+import { metricsRead, type QueueMetrics } from './queue/metricsRead.js';
+import { jobTypesRead, type JobTypeStatus } from './queue/jobTypesRead.js';
 import { pendingMigrations } from './db/migrations.js';
 import { SubscriptionBudget } from './server/subscriptionBudget.js';
 
@@ -47,7 +51,7 @@ export interface SyncBridge {
   database: Database;
   context: QueueContext;
   bus: EventBus;
-  live: { jobs: JobUpdateHub; metrics: MetricsFeed; channel: LiveChannel; engine: LiveEngine; websocket: LiveWebSocketServer; sse: SseSubscriptions };
+  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]>; channel: LiveChannel; engine: LiveEngine; websocket: LiveWebSocketServer; sse: SseSubscriptions };
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
@@ -94,6 +98,14 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     now: options.now ?? (() => new Date()),
   };
   const mocks = config.mocksEnabled ? new MockUpstreams() : undefined;
+  // Paced upstreams share their slots through Redis when there is one, else the database.
+  const onPaceError = (error: Error) => logger.error({ err: error }, 'upstream pace store error');
+  const paceStore = Object.keys(config.upstreamRateLimits).length
+    ? config.redisUrl
+      ? await redisPaceStore(config.redisUrl, config.databaseUrl, onPaceError)
+      : databasePaceStore(database.dialect)
+    : undefined;
+  const upstreams = new UpstreamPacer(config.upstreamRateLimits, paceStore, logger);
 
   // Live: one hub and one metrics feed per process, fed by the bus; the channel carries this
   // process's transitions to the others (Redis if REDIS_URL is set, else the database's own
@@ -102,9 +114,14 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const transport = config.redisUrl
     ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
     : await database.dialect.eventTransport?.(onTransportError);
-  const live = { jobs: new JobUpdateHub(bus), metrics: new MetricsFeed(context) };
+  const live = {
+    jobs: new JobUpdateHub(bus),
+    metrics: new SnapshotFeed(context, metricsRead, { kind: 'metricsUpdated' }),
+    // Polled too: another process's pause or limit reaches this one through the database only.
+    jobTypes: new SnapshotFeed(context, jobTypesRead, { kind: 'jobTypesUpdated', pollMs: 1_000 }),
+  };
   const channel = new LiveChannel(bus, transport, logger, {
-    hasSubscribers: () => live.jobs.size + live.metrics.size > 0,
+    hasSubscribers: () => live.jobs.size + live.metrics.size + live.jobTypes.size > 0,
     // After an interruption: the newest changes first, bounded (a subscriber that needs more resubscribes).
     changedSince: (since) => database.dialect.jobsPage({ filter: { updatedAfter: since }, now: new Date(), limit: 10_000 }),
   });
@@ -116,6 +133,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     readQueueStats: () => queueStatsRead(context),
     subscriptions: () => subscriptionBudget.active,
     webSockets: () => webSockets(),
+    readUpstreams: () => upstreams.status(),
   });
   const tokens = new TokenStore(config.apiTokens);
   if (!tokens.enabled) {
@@ -135,6 +153,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     maxBodyBytes: config.httpMaxBodyBytes,
     tokens,
     mutationLimiter,
+    upstreams,
     trustedDocuments: config.persistedOnly ? loadTrustedHashes(join(clientDist, 'trusted-documents.json')) : undefined,
     plugins: [prometheus.graphqlPlugin],
   });
@@ -193,7 +212,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     crmBaseUrl: config.crmBaseUrl ?? `${url}/mock/crm`,
     billingBaseUrl: config.billingBaseUrl ?? `${url}/mock/billing`,
     timeoutMs: config.upstreamTimeoutSeconds * 1000,
-  });
+  }, upstreams);
   if (!mocks && (!config.crmBaseUrl || !config.billingBaseUrl)) {
     logger.warn('SYNCBRIDGE_MOCKS is off but an upstream base URL is not set: jobs will fail to reach it');
   }
@@ -233,12 +252,14 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await channel.stop();
       live.jobs.close();
       live.metrics.close();
+      live.jobTypes.close();
       prometheus.close();
       engine.close();
       await websocket.close();
       server.closeAllConnections();
       await closed;
       await database.close();
+      await upstreams.close();
       await tracing?.shutdown();
     })());
 

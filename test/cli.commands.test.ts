@@ -140,6 +140,20 @@ describe('syncbridge CLI', () => {
     expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'invoice_sync' } })).toMatchObject({ paused: false });
   });
 
+  it('concurrency sets and removes a job type limit; a bad limit is a usage error, a refused one an input error', async () => {
+    const limited = await run(['concurrency', 'customer_sync', '2']);
+    expect(limited.code).toBe(0);
+    expect(limited.out).toMatch(/^customer_sync: at most 2 running at once; \d+ pending, \d+ running$/);
+    expect((await run(['types'])).out).toMatch(/customer_sync\s+│\s+active\s+│\s+2\s+│/);
+    expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'customer_sync' } })).toMatchObject({ concurrency: 2 });
+    expect((await run(['concurrency', 'customer_sync', 'lots'])).code).toBe(exitCodes.usage);
+    const refused = await run(['concurrency', 'customer_sync', '0']);
+    expect(refused.code).toBe(exitCodes.InputError);
+    expect(refused.err).toContain('concurrency must be a whole number from 1');
+    const cleared = await run(['--json', 'concurrency', 'customer_sync', 'none']);
+    expect(cleared.json()).toMatchObject({ jobType: 'CUSTOMER_SYNC', concurrency: null });
+  });
+
   it('schedules: create, list, pause, resume and delete', async () => {
     const created = await run(['schedules', 'create', 'nightly', '0 2 * * *', 'customer_sync', 'c_1001', '--timezone', 'Europe/Paris', '--catch-up', 'ONCE']);
     expect(created.out).toMatch(/^Schedule nightly created; next run /);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
 import type { Job } from '../src/db/client.js';
@@ -36,6 +37,24 @@ async function resolveProviders(): Promise<DatabaseProvider[]> {
   if (process.env.CI) throw new Error(`PostgreSQL is required in CI but ${pgServerUrl} is not reachable`);
   console.warn(`PostgreSQL not reachable at ${pgServerUrl}: PostgreSQL tests are skipped (set CI=1 to make that an error)`);
   return ['sqlite'];
+}
+
+export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Whether Redis answers (tests that need it skip otherwise, except in CI). */
+export async function redisReachable(): Promise<boolean> {
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error(`Redis is required in CI but ${redisUrl} is not reachable`);
+    console.warn(`Redis not reachable at ${redisUrl}: tests that need it are skipped`);
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** The databases to run behavioural suites on. */
@@ -213,8 +232,8 @@ export interface ServerProcess {
   kill9(): Promise<void>;
 }
 
-/** Starts `npm start`'s entry (src/start.ts) in a child process; resolves once it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `npm start`'s entry (src/start.ts) in a child process; resolves once it listens. `onLog` sees every log line as it comes. */
+export async function startServerProcess(env: Record<string, string>, onLog?: (entry: Record<string, unknown>) => void): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
     env: { ...process.env, ...testEnv, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -231,6 +250,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         return; // not a log line
       }
       logs.push(entry);
+      onLog?.(entry);
       if (logs.length > 20_000) logs.splice(0, 10_000);
       if (entry.msg === 'SyncBridge listening') {
         clearTimeout(timer);

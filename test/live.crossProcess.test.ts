@@ -4,26 +4,8 @@
  * transition. Once through PostgreSQL LISTEN/NOTIFY (the default) and once through Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { createTestDatabase, gqlHttp, providers, startServerProcess, startTestApp, type ServerProcess, type TestApp, type TestDatabase } from './helpers.js';
+import { createTestDatabase, gqlHttp, providers, redisReachable, redisUrl, startServerProcess, startTestApp, type ServerProcess, type TestApp, type TestDatabase } from './helpers.js';
 import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
-
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`Redis is required in CI but ${redisUrl} is not reachable`);
-    console.warn(`Redis not reachable at ${redisUrl}: the Redis transport test is skipped`);
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 const transports = [['postgres-notify', {}] as const, ['redis', { REDIS_URL: redisUrl }] as const];
 

@@ -1,10 +1,11 @@
 /**
  * Pause and resume per job type: on PostgreSQL across two worker processes sharing the database
  * (on SQLite in one), a paused type's jobs stay PENDING and unclaimed while others run; resume
- * releases them within a second; both actions are audited.
+ * releases them within a second; both actions are audited; a subscriber sees the change live.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, gqlHttp, isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
+import { wsClient, wsSubscribe } from './live.helpers.js';
 
 const ENQUEUE = `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`;
 
@@ -57,6 +58,25 @@ describe.each(providers)('pause and resume a job type (%s)', (provider) => {
       { action: 'RESUME', detail: 'customer_sync', actor: 'anonymous' },
     ]);
   }, 60_000);
+
+  it('shows pause, resume and a concurrency limit live to a subscriber, when made in another process too', async () => {
+    const [a, b = a] = apps as [TestApp, TestApp?];
+    const client = wsClient(a.url);
+    try {
+      const updates = wsSubscribe<{ jobType: string; paused: boolean; concurrency: number | null }[]>(client, `subscription { jobTypesUpdated { jobType paused concurrency } }`);
+      const invoice = (items: { jobType: string; paused: boolean; concurrency: number | null }[][]) => items.at(-1)?.find((status) => status.jobType === 'INVOICE_SYNC');
+      await updates.until((items) => invoice(items)?.paused === false);
+      await gqlHttp(b!, `mutation { pauseJobType(jobType: INVOICE_SYNC) { __typename } }`);
+      await updates.until((items) => invoice(items)?.paused === true, 5_000);
+      await gqlHttp(b!, `mutation { setJobTypeConcurrency(jobType: INVOICE_SYNC, concurrency: 4) { __typename } }`);
+      await updates.until((items) => invoice(items)?.concurrency === 4, 5_000);
+      await gqlHttp(a, `mutation { resumeJobType(jobType: INVOICE_SYNC) { __typename } }`);
+      await updates.until((items) => invoice(items)?.paused === false && invoice(items)?.concurrency === 4, 5_000);
+      updates.dispose();
+    } finally {
+      await client.dispose();
+    }
+  }, 30_000);
 
   it('refuses an unknown job type with a typed error', async () => {
     const [a] = apps as [TestApp];

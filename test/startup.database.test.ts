@@ -1,4 +1,5 @@
 /** Start-up when the database is not there (yet): wait and retry, or give up with one clear message. */
+import { setTimeout as delay } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -40,11 +41,15 @@ describe('start-up and the database', () => {
     const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     const url = new URL(database.url);
     url.host = `127.0.0.1:${port}`;
-    // The database "comes up" 4 s after the service started (its start-up itself takes a second or two).
-    const comingUp = new Promise<void>((resolve) => setTimeout(() => void proxy.start(port).then(() => resolve()), 4_000));
+    // The database "comes up" a second after the service first found it unreachable (whenever
+    // that is: a loaded machine takes seconds to start a process).
+    let comingUp: Promise<void> | undefined;
+    const bringUp = (entry: Record<string, unknown>) => {
+      if (entry.msg === 'the database is not reachable yet; retrying') comingUp ??= delay(1_000).then(async () => void (await proxy.start(port)));
+    };
     let server: ServerProcess | undefined;
     try {
-      server = await startServerProcess({ DATABASE_URL: url.toString(), PORT: '0' });
+      server = await startServerProcess({ DATABASE_URL: url.toString(), PORT: '0' }, bringUp);
       await comingUp;
       expect(server.logs.some((line) => line.msg === 'the database is not reachable yet; retrying')).toBe(true);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);

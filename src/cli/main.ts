@@ -346,10 +346,35 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('types')
-    .description('Job types: paused or not, pending and running.')
+    .description('Job types: paused or not, concurrency limit, pending and running.')
     .action(async () => {
-      const data = await request<{ jobTypes: { jobType: string; paused: boolean; pending: number; running: number }[] }>(api(), cliDocuments.jobTypes);
-      print(data.jobTypes, () => table(['type', 'state', 'pending', 'running'], data.jobTypes.map((row) => [row.jobType.toLowerCase(), row.paused ? 'paused' : 'active', row.pending, row.running])));
+      const data = await request<{ jobTypes: { jobType: string; paused: boolean; concurrency: number | null; pending: number; running: number }[] }>(api(), cliDocuments.jobTypes);
+      print(data.jobTypes, () =>
+        table(
+          ['type', 'state', 'limit', 'pending', 'running'],
+          data.jobTypes.map((row) => [row.jobType.toLowerCase(), row.paused ? 'paused' : 'active', row.concurrency ?? '—', row.pending, row.running]),
+        ),
+      );
+    });
+
+  program
+    .command('concurrency')
+    .description('Limit how many jobs of a type run at once across every process ("none" removes the limit).')
+    .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('<limit>', 'a whole number from 1, or none', (value) => {
+      if (value.toLowerCase() === 'none') return null;
+      if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number or "none"');
+      return Number(value);
+    })
+    .action(async (type: string, limit: number | null) => {
+      const data = await request<{ setJobTypeConcurrency: { __typename: string; message?: string; concurrency?: number | null; pending?: number; running?: number } }>(
+        api(),
+        cliDocuments.concurrency,
+        { jobType: type, concurrency: limit },
+      );
+      const result = data.setJobTypeConcurrency;
+      if (result.__typename !== 'JobTypeStatus') return refuse(result);
+      print(result, () => `${type.toLowerCase()}: ${result.concurrency === null ? 'no concurrency limit' : `at most ${result.concurrency} running at once`}; ${result.pending} pending, ${result.running} running`);
     });
 
   program

@@ -117,12 +117,29 @@ const envSchema = z.object({
   SYNCBRIDGE_RETENTION_SUCCEEDED: duration(7 * 86_400),
   SYNCBRIDGE_RETENTION_FAILED: duration(30 * 86_400),
   SYNCBRIDGE_RETENTION_INTERVAL_SECONDS: number({ min: 1, max: 86_400, fallback: 60 }),
+  SYNCBRIDGE_UPSTREAM_RATE_LIMITS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const limits: Partial<Record<UpstreamTarget, number>> = {};
+      for (const part of (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
+        const match = /^(crm|billing)\s*=\s*(\d+(?:\.\d+)?)$/i.exec(part);
+        const perSecond = match ? Number(match[2]) : NaN;
+        if (!match || !(perSecond > 0 && perSecond <= 100_000)) {
+          ctx.addIssue({ code: 'custom', message: `"${part}": use target=requests per second (crm or billing, above 0, up to 100000), e.g. billing=5,crm=20` });
+          return z.NEVER;
+        }
+        limits[match[1]!.toLowerCase() as UpstreamTarget] = perSecond;
+      }
+      return limits;
+    }),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
 export type DatabaseProvider = 'sqlite' | 'postgresql';
+export type UpstreamTarget = 'crm' | 'billing';
 
 export interface Config {
   databaseUrl: string;
@@ -152,7 +169,9 @@ export interface Config {
   upstreamTimeoutSeconds: number;
   /** A handler running longer is aborted and the attempt fails (HandlerTimeout, retryable). */
   handlerTimeoutSeconds: number;
-  /** Cross-process live events through Redis pub/sub; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite). */
+  /** Requests per second each upstream may receive from all processes together (absent: unpaced). */
+  upstreamRateLimits: Partial<Record<UpstreamTarget, number>>;
+  /** Cross-process live events through Redis pub/sub, and the upstreams' shared pace; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite) and the database. */
   redisUrl: string | undefined;
   wsMaxConnections: number;
   wsKeepAliveSeconds: number;
@@ -252,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceSeconds: e.SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS,
     upstreamTimeoutSeconds: e.SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
     handlerTimeoutSeconds: e.SYNCBRIDGE_HANDLER_TIMEOUT_SECONDS,
+    upstreamRateLimits: e.SYNCBRIDGE_UPSTREAM_RATE_LIMITS,
     redisUrl: e.REDIS_URL || undefined,
     wsMaxConnections: e.SYNCBRIDGE_WS_MAX_CONNECTIONS,
     wsKeepAliveSeconds: e.SYNCBRIDGE_WS_KEEPALIVE_SECONDS,

@@ -14,7 +14,10 @@ import { getDatamodel } from '../db/generated/pothos-types.js';
 import type { Logger } from 'pino';
 import type { QueueContext } from '../queue/context.js';
 import type { JobUpdateHub } from '../live/jobUpdates.js';
-import type { MetricsFeed } from '../queue/metricsFeed.js';
+import type { SnapshotFeed } from '../queue/snapshotFeed.js';
+import type { QueueMetrics } from '../queue/metricsRead.js';
+import type { JobTypeStatus } from '../queue/jobTypesRead.js';
+import type { UpstreamPacer } from '../integrations/pace.js';
 import type { Loaders } from './loaders.js';
 import type { Principal } from '../auth/principal.js';
 import type { MutationRateLimiter } from '../auth/rateLimit.js';
@@ -23,7 +26,7 @@ import { roleAtLeast, roles, type Role } from '../auth/tokens.js';
 
 export interface GraphQLContext {
   queue: QueueContext;
-  live: { jobs: JobUpdateHub; metrics: MetricsFeed };
+  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]> };
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
   /** Batched reads for this request (src/graphql/loaders.ts). */
@@ -36,6 +39,8 @@ export interface GraphQLContext {
   /** The caller's address (rate limits for anonymous callers). */
   remoteAddress?: string;
   mutationLimiter: MutationRateLimiter;
+  /** The upstreams' pacing (metrics). */
+  upstreams: UpstreamPacer;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */

@@ -3,8 +3,9 @@
  * the fields we need is a non-retryable ValidationError, not a crash further on.
  */
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { UpstreamRateLimitedError, ValidationError } from './errors.js';
 import { callUpstream } from './http.js';
+import type { UpstreamPacer, UpstreamTarget } from './pace.js';
 
 export interface UpstreamOptions {
   crmBaseUrl: string;
@@ -39,23 +40,31 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
 
-export function createClients(options: UpstreamOptions) {
-  const call = <T>(method: 'GET' | 'POST', url: string, context: CallContext, body?: unknown) =>
-    callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, ...context });
+/** With a pacer, every call waits for its upstream's slot first, and a Retry-After pauses that upstream. */
+export function createClients(options: UpstreamOptions, pacer?: UpstreamPacer) {
+  const call = async <T>(target: UpstreamTarget, method: 'GET' | 'POST', url: string, context: CallContext, body?: unknown) => {
+    await pacer?.acquire(target, context.signal);
+    try {
+      return await callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, ...context });
+    } catch (error) {
+      if (pacer && error instanceof UpstreamRateLimitedError && error.retryAfterMs) await pacer.pause(target, error.retryAfterMs);
+      throw error;
+    }
+  };
   return {
     crm: {
       getCustomer: async (id: string, context: CallContext) =>
-        parse(crmCustomer, await call('GET', join(options.crmBaseUrl, `/customers/${encodeURIComponent(id)}`), context), 'CRM customer'),
+        parse(crmCustomer, await call('crm', 'GET', join(options.crmBaseUrl, `/customers/${encodeURIComponent(id)}`), context), 'CRM customer'),
       getInvoice: async (id: string, context: CallContext) =>
-        parse(crmInvoice, await call('GET', join(options.crmBaseUrl, `/invoices/${encodeURIComponent(id)}`), context), 'CRM invoice'),
+        parse(crmInvoice, await call('crm', 'GET', join(options.crmBaseUrl, `/invoices/${encodeURIComponent(id)}`), context), 'CRM invoice'),
     },
     billing: {
       upsertCustomer: async (body: { external_id: string; email: string; name: string }, context: CallContext) =>
-        parse(billingRecord, await call('POST', join(options.billingBaseUrl, '/customers'), context, body), 'Billing customer'),
+        parse(billingRecord, await call('billing', 'POST', join(options.billingBaseUrl, '/customers'), context, body), 'Billing customer'),
       upsertInvoice: async (
         body: { external_id: string; customer_external_id: string; amount_cents: number; currency: string; status: string },
         context: CallContext,
-      ) => parse(billingRecord, await call('POST', join(options.billingBaseUrl, '/invoices'), context, body), 'Billing invoice'),
+      ) => parse(billingRecord, await call('billing', 'POST', join(options.billingBaseUrl, '/invoices'), context, body), 'Billing invoice'),
     },
   };
 }

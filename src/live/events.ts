@@ -30,8 +30,8 @@ export interface LiveEvents {
   'job:transitions': readonly JobTransition[];
   /** Jobs became due now: idle workers should claim. */
   'jobs:available': { count: number };
-  /** A job type was paused or resumed in this process (other processes see it at their next refresh). */
-  'jobTypes:changed': { jobType: string; paused: boolean };
+  /** A job type's controls (pause, concurrency) changed in this process (other processes see it at their next refresh). */
+  'jobTypes:changed': { jobType: string };
   /** A live subscription started in this process (other processes are asked for their transitions). */
-  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' };
+  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' | 'jobTypesUpdated' };
 }

@@ -7,10 +7,15 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { LiveTransport } from './transport.js';
 
-export function redisChannel(databaseUrl: string): string {
+/** A short name for one deployment (its database, password left out), for the keys it shares on Redis. */
+export function deploymentHash(databaseUrl: string): string {
   const url = new URL(databaseUrl.startsWith('file:') ? `file:///${databaseUrl.slice(5)}` : databaseUrl);
   url.password = '';
-  return `syncbridge:job-transitions:${createHash('sha256').update(url.toString()).digest('hex').slice(0, 16)}`;
+  return createHash('sha256').update(url.toString()).digest('hex').slice(0, 16);
+}
+
+export function redisChannel(databaseUrl: string): string {
+  return `syncbridge:job-transitions:${deploymentHash(databaseUrl)}`;
 }
 
 export async function openRedisTransport(url: string, databaseUrl: string, onError: (error: Error) => void): Promise<LiveTransport> {

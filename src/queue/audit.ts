@@ -7,7 +7,7 @@ import type { AuditStamp } from '../db/dialects/index.js';
 import type { QueueContext } from './context.js';
 import type { QueueError } from './errors.js';
 
-export type AuditAction = 'ENQUEUE' | 'RETRY' | 'CANCEL' | 'REPLAY' | 'PAUSE' | 'RESUME';
+export type AuditAction = 'ENQUEUE' | 'RETRY' | 'CANCEL' | 'REPLAY' | 'PAUSE' | 'RESUME' | 'CONCURRENCY';
 
 /** Who acts, as the API authenticated them. */
 export interface Actor {

@@ -32,7 +32,6 @@ import { publishTransitions, type QueueContext } from './context.js';
 import { AttemptControl, executeJob, JobAbortedError, type AbortReason, type JobRunner } from './executor.js';
 import { jobsFinish, type FinishedAttempt } from './jobsFinish.js';
 import { jobsRelease } from './jobsRelease.js';
-import { pausedJobTypes } from './jobTypePause.js';
 import { leasesRecover } from './leasesRecover.js';
 import { finishRowFor, type AttemptOutcome } from './outcome.js';
 
@@ -107,9 +106,10 @@ export class Worker {
   private releasingOrphans = false;
   private stopping = false;
   private running_ = false;
-  /** Job types paused now (refreshed every second, and at once on a pause in this process). */
+  /** Job types paused now, and those with a concurrency limit (refreshed every second, and at once on a change in this process). */
   private paused = new Set<string>();
-  private refreshingPaused = false;
+  private limited = new Set<string>();
+  private refreshingControls = false;
   private readonly cleanups: (() => void | Promise<void>)[] = [];
 
   constructor(private readonly options: WorkerOptions) {
@@ -139,11 +139,12 @@ export class Worker {
         for (const transition of transitions) if (transition.to === 'CANCELED' && transition.from !== 'CANCELED') this.abort(transition.jobId, 'canceled');
       }),
     );
-    this.cleanups.push(bus.on('jobTypes:changed', () => void this.refreshPaused()));
+    this.cleanups.push(bus.on('jobTypes:changed', () => void this.refreshControls()));
     if (dialect.wakeListen) this.cleanups.push(await dialect.wakeListen(() => this.wake()));
-    await this.refreshPaused();
-    // Pauses made by other processes: claims skip them at once; jobs claimed ahead go back within a second.
-    this.every(Math.min(1_000, this.options.pollIntervalMs), () => this.refreshPaused());
+    await this.refreshControls();
+    // Changes made by other processes: claims obey them at once; jobs claimed ahead of a pause go
+    // back, and newly limited types are claimed by their own turns, within a second.
+    this.every(Math.min(1_000, this.options.pollIntervalMs), () => this.refreshControls());
     const leaseMs = settings.leaseSeconds * 1000;
     this.every(this.options.pollIntervalMs, () => this.wake());
     this.every(Math.max(10, leaseMs / 3), () => this.renewLeases());
@@ -221,7 +222,19 @@ export class Worker {
         }
       }
       const now = this.context.now();
-      const jobs = await dialect.jobsClaim({ workerId: this.id, now, leaseMs: settings.leaseSeconds * 1000, limit });
+      const claim = { workerId: this.id, now, leaseMs: settings.leaseSeconds * 1000 };
+      // Limited types first (else a backlog of the others would always fill the batch), and only
+      // for free handler slots: a limited job claimed ahead holds one of its type's few slots.
+      let jobs: Job[] = [];
+      for (const jobType of this.limited) {
+        const room = Math.min(limit - jobs.length, this.options.concurrency - this.running.size);
+        if (room <= 0) break;
+        if (!this.paused.has(jobType)) jobs = jobs.concat(await dialect.jobsClaimOfType({ ...claim, jobType, limit: room }));
+      }
+      if (jobs.length < limit) {
+        const claimed = await dialect.jobsClaim({ ...claim, limit: limit - jobs.length });
+        jobs = jobs.length ? jobs.concat(claimed) : claimed;
+      }
       if (jobs.length >= limit) this.adaptPrefetch();
       else if (this.wakes === wakesBefore) this.exhausted = true;
       this.starved = false;
@@ -258,15 +271,18 @@ export class Worker {
 
   // ---- running -------------------------------------------------------------------------------
 
-  /** Reads the paused job types; jobs of newly paused types claimed ahead go back unstarted. */
-  private async refreshPaused(): Promise<void> {
+  /** Reads the job type controls; jobs of newly paused types claimed ahead go back unstarted. */
+  private async refreshControls(): Promise<void> {
     // One read at a time: while the database is unreachable, reads must not pile up each second.
-    if (this.refreshingPaused) return;
-    this.refreshingPaused = true;
+    if (this.refreshingControls) return;
+    this.refreshingControls = true;
     try {
-      const paused = await pausedJobTypes(this.context);
-      const resumed = [...this.paused].some((jobType) => !paused.has(jobType));
+      const controls = await this.context.dialect.jobTypeControls();
+      const paused = new Set(controls.filter((control) => control.paused).map((control) => control.jobType));
+      const limited = new Set(controls.filter((control) => control.concurrency !== null).map((control) => control.jobType));
+      const resumed = [...this.paused].some((jobType) => !paused.has(jobType)) || [...limited].some((jobType) => !this.limited.has(jobType));
       this.paused = paused;
+      this.limited = limited;
       if (paused.size) {
         const held = this.ready.filter((item) => paused.has(item.job.jobType));
         if (held.length) {
@@ -276,9 +292,9 @@ export class Worker {
       }
       if (resumed) this.wake();
     } catch (error) {
-      this.context.logger.warn({ err: error, workerId: this.id }, 'reading paused job types failed; trying again shortly');
+      this.context.logger.warn({ err: error, workerId: this.id }, 'reading job type controls failed; trying again shortly');
     } finally {
-      this.refreshingPaused = false;
+      this.refreshingControls = false;
     }
   }
 
@@ -411,7 +427,9 @@ export class Worker {
     // Only this attempt's entry: once written, a retry due at once may already have been claimed
     // again and be running under the same job id.
     for (const { row, entry } of batch) if (this.writing.get(row.id) === entry) this.writing.delete(row.id);
-    this.claim(); // writes done: backpressure may have lifted
+    // A limited type's finished job gave its slot back: its next job may be claimed now.
+    if (this.limited.size && batch.some(({ entry }) => this.limited.has(entry.job.jobType))) this.wake();
+    else this.claim(); // writes done: backpressure may have lifted
   }
 
   /**

@@ -54,6 +54,7 @@ export interface GraphQLServerOptions {
   maxBodyBytes: number;
   tokens: TokenStore;
   mutationLimiter: MutationRateLimiter;
+  upstreams: GraphQLContext['upstreams'];
   /** Only documents with these hashes run (SYNCBRIDGE_PERSISTED_ONLY); undefined: any. */
   trustedDocuments?: ReadonlySet<string>;
   plugins?: Plugin[];
@@ -133,6 +134,7 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
         principal: caller.principal ?? principalOf(options.tokens, initial.request?.headers.get('authorization') ?? undefined),
         remoteAddress: caller.remoteAddress,
         mutationLimiter: options.mutationLimiter,
+        upstreams: options.upstreams,
       };
     },
     plugins: [

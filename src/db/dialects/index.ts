@@ -24,6 +24,14 @@ export interface ClaimParams {
   limit: number;
 }
 
+/** A job type's controls as stored (JobTypeState). */
+export interface JobTypeControl {
+  jobType: string;
+  paused: boolean;
+  /** Most of its jobs RUNNING at once in all processes; null: no limit. */
+  concurrency: number | null;
+}
+
 /** A lease is identified by its owner and the time it was taken (leaseAcquiredAt). */
 export interface LeaseRef {
   id: number;
@@ -177,9 +185,17 @@ export interface Dialect {
    * Leases up to `limit` due PENDING jobs (priority, then due time, then id) in one statement:
    * RUNNING, lease owner and times, the attempt counted. Its start is recorded later
    * (`jobsStart`, or the finish): a job whose worker dies before it started is released with
-   * its count given back, not charged.
+   * its count given back, not charged. Skips paused types and types with a concurrency limit
+   * (those are claimed by `jobsClaimOfType`), as stored when the statement runs.
    */
   jobsClaim(params: ClaimParams): Promise<Job[]>;
+  /**
+   * Leases due jobs of one type that has a concurrency limit: at most `limit`, and never so many
+   * that more than the limit of its jobs are RUNNING in all processes. Claims of one type are
+   * serialized across processes (a row lock on PostgreSQL; SQLite has one writer), so the count
+   * they read is the count they leave. A type paused or no longer limited gets nothing here.
+   */
+  jobsClaimOfType(params: ClaimParams & { jobType: string }): Promise<Job[]>;
   /** Records that handlers started (lastStartedAt), for jobs still held under those leases. */
   jobsStart(params: { leaseOwner: string; rows: StartRow[] }): Promise<void>;
   /**
@@ -199,9 +215,19 @@ export interface Dialect {
    * in the read benchmark's profile (the database's own work: 7 µs), so the GraphQL reads that
    * run most go through these, batched per request by loaders (src/graphql/loaders.ts).
    */
+  /** Every stored job type control (the worker's refresh; the claims themselves read the table too). */
+  jobTypeControls(): Promise<JobTypeControl[]>;
+  /**
+   * Reserves the next request slot of an upstream shared by every process (one request every
+   * `intervalMs`, none while paused): answers how long to wait for it, in ms, by the database's
+   * clock, so the processes' own clocks never matter.
+   */
+  upstreamSlotReserve(target: string, intervalMs: number): Promise<number>;
+  /** Pauses requests to an upstream for `pauseMs` from now (a Retry-After), unless it is paused longer already. */
+  upstreamPause(target: string, pauseMs: number): Promise<void>;
+  /** How much is left of each upstream's pause, in ms by the database's clock (≤ 0: none). */
+  upstreamPausesLeft(targets: readonly string[]): Promise<Map<string, number>>;
   /** Jobs by id, in no particular order (absent ids are absent). */
-  /** The job types paused now (the worker's refresh; the claim itself reads the table too). */
-  pausedJobTypes(): Promise<string[]>;
   jobsByIds(ids: readonly number[]): Promise<Job[]>;
   /** A page of jobs matching the filter, newest first (oldest first with `beforeId`). */
   jobsPage(params: JobsPageParams): Promise<Job[]>;

@@ -88,12 +88,39 @@ function open(url: string): Promise<Dialect> {
           WHERE "id" IN (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
-                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t WHERE t."jobType" = "Job"."jobType" AND t."paused")
+                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
+                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT @limit)
         RETURNING ${columns}`,
       )
       .raw(true),
+    // One writer at a time: the RUNNING count read here is the count this statement leaves.
+    claimOfType: connection
+      .prepare(
+        `UPDATE "Job"
+            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
+                "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
+          WHERE "id" IN (
+                SELECT "id" FROM "Job"
+                 WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
+                 ORDER BY "priority" DESC, "nextRunAt", "id"
+                 LIMIT coalesce((
+                   SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
+                     FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."concurrency" IS NOT NULL), 0))
+        RETURNING ${columns}`,
+      )
+      .raw(true),
+    paceReserve: connection.prepare(
+      `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now + @interval, 0)
+       ON CONFLICT ("target") DO UPDATE SET "nextSlotMs" = max("nextSlotMs", "pausedUntilMs", @now) + @interval
+       RETURNING "nextSlotMs" - @interval - @now AS "waitMs"`,
+    ),
+    pausesLeft: connection.prepare(`SELECT "target", "pausedUntilMs" - ? AS "leftMs" FROM "UpstreamPace" WHERE "target" IN (SELECT value FROM json_each(?))`),
+    pacePause: connection.prepare(
+      `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now, @until)
+       ON CONFLICT ("target") DO UPDATE SET "pausedUntilMs" = max("pausedUntilMs", @until)`,
+    ),
     start: connection.prepare(
       `UPDATE "Job" SET "lastStartedAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" IN ('RUNNING', 'CANCELED')`,
@@ -141,7 +168,7 @@ function open(url: string): Promise<Dialect> {
       RETURNING "id"`,
     ),
     jobsByIds: connection.prepare(`SELECT ${columns} FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`).raw(true),
-    pausedJobTypes: connection.prepare(`SELECT "jobType" FROM "JobTypeState" WHERE "paused"`).pluck(true),
+    jobTypeControls: connection.prepare(`SELECT "jobType", "paused", "concurrency" FROM "JobTypeState"`),
     attemptsByIds: connection.prepare(`SELECT ${attemptSelect} FROM "Attempt" WHERE "id" IN (SELECT value FROM json_each(?))`).raw(true),
     attemptsByJobIds: connection
       .prepare(
@@ -232,6 +259,11 @@ function open(url: string): Promise<Dialect> {
         (statements.claim.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit }) as unknown[][]).map(jobFromValues),
       ),
 
+    jobsClaimOfType: ({ workerId, now, leaseMs, limit, jobType }) =>
+      retryWhileBusy(() =>
+        (statements.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues),
+      ),
+
     jobsStart: async ({ leaseOwner, rows }) => {
       if (!rows.length) return;
       await retryWhileBusy(
@@ -316,7 +348,17 @@ function open(url: string): Promise<Dialect> {
         }),
       ),
 
-    pausedJobTypes: async () => statements.pausedJobTypes.all() as string[],
+    jobTypeControls: async () =>
+      (statements.jobTypeControls.all() as { jobType: string; paused: number; concurrency: number | null }[]).map((row) => ({ ...row, paused: Boolean(row.paused) })),
+    // This machine's clock is the database's: one file, one machine.
+    upstreamSlotReserve: (target, intervalMs) =>
+      retryWhileBusy(() => Math.max(0, (statements.paceReserve.get({ target, interval: Math.ceil(intervalMs), now: Date.now() }) as { waitMs: number }).waitMs)),
+    upstreamPausesLeft: async (targets) =>
+      new Map((statements.pausesLeft.all(Date.now(), JSON.stringify(targets)) as { target: string; leftMs: number }[]).map((row) => [row.target, row.leftMs])),
+    upstreamPause: async (target, pauseMs) => {
+      const now = Date.now();
+      await retryWhileBusy(() => statements.pacePause.run({ target, now, until: now + Math.ceil(pauseMs) }));
+    },
     jobsByIds: async (ids) => (ids.length ? (observe('jobsByIds'), (statements.jobsByIds.all(JSON.stringify(ids)) as unknown[][]).map(jobFromValues)) : []),
     attemptsByIds: async (ids) => (ids.length ? (observe('attemptsByIds'), (statements.attemptsByIds.all(JSON.stringify(ids)) as unknown[][]).map(attemptFromValues)) : []),
     attemptsByJobIds: async (jobIds, perJob) =>

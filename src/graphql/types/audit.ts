@@ -20,7 +20,7 @@ interface AuditEventRow {
 
 export const AuditActionEnum = builder.enumType('AuditAction', {
   description: 'An operator action.',
-  values: { ENQUEUE: { description: 'enqueueJob / enqueueJobs' }, RETRY: { description: 'retryJob' }, CANCEL: { description: 'cancelJob' }, REPLAY: { description: 'replayJob' }, PAUSE: { description: 'pauseJobType (detail: the type)' }, RESUME: { description: 'resumeJobType (detail: the type)' } } as const,
+  values: { ENQUEUE: { description: 'enqueueJob / enqueueJobs' }, RETRY: { description: 'retryJob' }, CANCEL: { description: 'cancelJob' }, REPLAY: { description: 'replayJob' }, PAUSE: { description: 'pauseJobType (detail: the type)' }, RESUME: { description: 'resumeJobType (detail: the type)' }, CONCURRENCY: { description: 'setJobTypeConcurrency (detail: the type and its limit)' } } as const,
 });
 
 export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({

@@ -1,4 +1,5 @@
 import { metricsRead, type QueueMetrics } from '../../queue/metricsRead.js';
+import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum, JobTypeEnum } from './enums.js';
 
@@ -15,6 +16,29 @@ const JobTypeCount = builder.objectRef<{ jobType: string; count: number }>('JobT
   fields: (t) => ({
     jobType: t.field({ type: JobTypeEnum, description: 'The job type.', resolve: (row) => row.jobType as 'customer_sync' }),
     count: t.exposeInt('count', { description: 'Jobs of it.' }),
+  }),
+});
+
+const UpstreamTargetEnum = builder.enumType('UpstreamTarget', {
+  description: 'A system the sync handlers call.',
+  values: { CRM: { value: 'crm', description: 'The source CRM.' }, BILLING: { value: 'billing', description: 'The target Billing system.' } } as const,
+});
+
+const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').implement({
+  description: 'How calls to an upstream are paced (SYNCBRIDGE_UPSTREAM_RATE_LIMITS): its shared limit, a pause it asked for, and this process\'s waits.',
+  fields: (t) => ({
+    target: t.field({ type: UpstreamTargetEnum, description: 'The upstream.', resolve: (pace) => pace.target }),
+    limitPerSecond: t.exposeFloat('limitPerSecond', { nullable: true, description: 'Requests per second from all processes together; null: unpaced.' }),
+    pausedUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Calls wait until then: the upstream answered 429 with Retry-After (for every process when paced, else this one).',
+      resolve: (pace) => pace.pausedUntil,
+    }),
+    waiting: t.exposeInt('waiting', { description: 'Calls of this process waiting for their slot now.' }),
+    waited: t.exposeInt('waited', { description: 'Calls of this process that waited for a slot since it started.' }),
+    waitedMs: t.exposeFloat('waitedMs', { description: 'Their waits added up, in ms.' }),
+    pausesRequested: t.exposeInt('pausesRequested', { description: '429 answers with Retry-After this process received.' }),
   }),
 });
 
@@ -39,6 +63,7 @@ export const MetricsRef = builder.objectRef<QueueMetrics>('Metrics').implement({
       resolve: (m) => Object.entries(m.byStatus).map(([status, count]) => ({ status, count })),
     }),
     byJobType: t.field({ type: [JobTypeCount], description: 'Counts per job type.', resolve: (m) => m.byJobType }),
+    upstreams: t.field({ type: [UpstreamPaceRef], description: 'Pacing of the calls to each upstream.', resolve: (_m, _args, context) => context.upstreams.status() }),
   }),
 });
 

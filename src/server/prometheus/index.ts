@@ -10,6 +10,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { EventBus } from '../../live/bus.js';
 import { systemErrorTypes } from '../../domain.js';
 import type { QueueStats } from '../../queue/queueStatsRead.js';
+import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import type { RouteHandler } from '../http.js';
 import { BatchHistogram } from './batchHistogram.js';
 
@@ -18,6 +19,7 @@ export interface PrometheusSources {
   readQueueStats(): Promise<QueueStats>;
   subscriptions(): number;
   webSockets(): number;
+  readUpstreams(): Promise<UpstreamPaceStatus[]>;
 }
 
 const outcomeByKind: Record<string, string> = {
@@ -41,6 +43,14 @@ export function createPrometheus(sources: PrometheusSources) {
   const sockets = new Gauge({ name: 'syncbridge_websocket_connections', help: 'Open WebSocket connections in this process.', registers: [registry], collect() { this.set(sources.webSockets()); } });
   void subscriptions;
   void sockets;
+  const upstream = { labelNames: ['target'] as const, registers: [registry] };
+  const upstreamLimit = new Gauge({ name: 'syncbridge_upstream_rate_limit_per_second', help: 'Requests per second an upstream may get from all processes (paced upstreams only).', ...upstream });
+  const upstreamPaused = new Gauge({ name: 'syncbridge_upstream_paused_seconds', help: 'Seconds left of a pause an upstream asked for with Retry-After (0: not paused).', ...upstream });
+  const upstreamWaiting = new Gauge({ name: 'syncbridge_upstream_waiting_calls', help: 'Calls of this process waiting for their upstream slot.', ...upstream });
+  const upstreamWaits = new Counter({ name: 'syncbridge_upstream_waits_total', help: 'Calls of this process that waited for their upstream slot.', ...upstream });
+  const upstreamWaitSeconds = new Counter({ name: 'syncbridge_upstream_wait_seconds_total', help: 'Time calls of this process waited for upstream slots.', ...upstream });
+  /** The pacer's running totals as last exported: the counters grow by the difference. */
+  const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
   const attempts = new Counter({ name: 'syncbridge_attempts_total', help: 'Attempts finished in this process, by outcome and error type.', labelNames: ['job_type', 'outcome', 'error_type'] as const, registers: [registry] });
   const duration = new BatchHistogram('syncbridge_attempt_duration_seconds', 'Handler run time of finished attempts.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registry);
   const recoveries = new Counter({ name: 'syncbridge_lease_recoveries_total', help: 'Jobs recovered from an expired lease (their worker died).', registers: [registry] });
@@ -119,6 +129,17 @@ export function createPrometheus(sources: PrometheusSources) {
     for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
     due.set(stats.dueCount);
     oldest.set(stats.oldestDueAgeSeconds);
+    const now = Date.now();
+    for (const pace of await sources.readUpstreams()) {
+      const target = { target: pace.target };
+      if (pace.limitPerSecond !== null) upstreamLimit.set(target, pace.limitPerSecond);
+      upstreamPaused.set(target, pace.pausedUntil ? Math.max(0, (pace.pausedUntil.getTime() - now) / 1000) : 0);
+      upstreamWaiting.set(target, pace.waiting);
+      const exported = upstreamExported.get(pace.target) ?? { waited: 0, waitedMs: 0 };
+      upstreamWaits.inc(target, pace.waited - exported.waited);
+      upstreamWaitSeconds.inc(target, (pace.waitedMs - exported.waitedMs) / 1000);
+      upstreamExported.set(pace.target, { waited: pace.waited, waitedMs: pace.waitedMs });
+    }
     res.writeHead(200, { 'content-type': registry.contentType });
     res.end(await registry.metrics());
     return true;

@@ -1,0 +1,112 @@
+/**
+ * Upstream rate limits shared by every process: each call to a paced upstream first reserves the
+ * next free request slot in a store all processes share (the database, or Redis when
+ * configured), then waits for it. Slots are `1000 / limit` ms apart (GCRA without burst), so the
+ * upstream never gets more than its limit in a second and jobs wait for their turn instead of
+ * spending retries on 429s. A 429 with Retry-After pauses that upstream for every process.
+ *
+ * Unpaced upstreams cost nothing here: no store round trip; their Retry-After pauses only this
+ * process. Waiting for a slot counts toward the handler's time limit; the longest wait is about
+ * (handler slots of all processes) ÷ limit.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { UpstreamTarget } from '../config/index.js';
+
+export type { UpstreamTarget } from '../config/index.js';
+
+/** Where the processes share each upstream's next slot and pause. */
+export interface PaceStore {
+  readonly name: string;
+  /** Reserves the next slot (one every `intervalMs`, none while paused): how long until it, in ms. */
+  reserve(target: string, intervalMs: number): Promise<number>;
+  /** Pauses the upstream for `pauseMs` from now, unless it is paused longer already. */
+  pause(target: string, pauseMs: number): Promise<void>;
+  /** How much is left of each upstream's pause, in ms by the store's clock (absent or ≤ 0: not paused). */
+  pausesLeft(targets: readonly string[]): Promise<Map<string, number>>;
+  close?(): Promise<void>;
+}
+
+export interface UpstreamPaceStatus {
+  target: UpstreamTarget;
+  /** Requests per second for all processes together; null: unpaced. */
+  limitPerSecond: number | null;
+  /** Paused by the upstream's Retry-After until then (shared for paced upstreams; this process's own otherwise). */
+  pausedUntil: Date | null;
+  /** Calls of this process waiting for their slot now. */
+  waiting: number;
+  /** Calls of this process that had to wait, and for how long in all. */
+  waited: number;
+  waitedMs: number;
+  /** Pauses this process asked for (429 with Retry-After). */
+  pausesRequested: number;
+}
+
+const targets: readonly UpstreamTarget[] = ['crm', 'billing'];
+
+export class UpstreamPacer {
+  private readonly stats = new Map<UpstreamTarget, { waiting: number; waited: number; waitedMs: number; pausesRequested: number; localPauseUntil: number }>(
+    targets.map((target) => [target, { waiting: 0, waited: 0, waitedMs: 0, pausesRequested: 0, localPauseUntil: 0 }]),
+  );
+
+  constructor(
+    private readonly limits: Partial<Record<UpstreamTarget, number>>,
+    private readonly store: PaceStore | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  get storeName(): string | undefined {
+    return this.store?.name;
+  }
+
+  /** Waits for a request slot of `target` (at once for an unpaced, unpaused upstream). */
+  async acquire(target: UpstreamTarget, signal?: AbortSignal): Promise<void> {
+    const stats = this.stats.get(target)!;
+    const limit = this.limits[target];
+    const store = limit ? this.store : undefined;
+    let waitMs = store ? await store.reserve(target, 1000 / limit!) : stats.localPauseUntil - Date.now();
+    if (waitMs <= 0) return;
+    stats.waiting += 1;
+    stats.waited += 1;
+    try {
+      for (;;) {
+        stats.waitedMs += waitMs;
+        await delay(waitMs, undefined, { signal });
+        if (!store) return;
+        // A slot reserved before the upstream asked for a pause must not be used during it: after the pause, a new one.
+        const pauseLeft = (await store.pausesLeft([target])).get(target) ?? 0;
+        if (pauseLeft <= 0) return;
+        waitMs = await store.reserve(target, 1000 / limit!);
+      }
+    } catch (error) {
+      throw signal?.aborted ? (signal.reason as unknown) : error;
+    } finally {
+      stats.waiting -= 1;
+    }
+  }
+
+  /** The upstream asked for a pause (Retry-After): every process holds its calls that long. */
+  async pause(target: UpstreamTarget, pauseMs: number): Promise<void> {
+    if (!(pauseMs > 0)) return;
+    const stats = this.stats.get(target)!;
+    stats.pausesRequested += 1;
+    stats.localPauseUntil = Math.max(stats.localPauseUntil, Date.now() + pauseMs);
+    this.logger.warn({ upstream: target, pauseMs }, 'upstream asked to slow down (Retry-After): its calls wait');
+    if (this.limits[target] && this.store) await this.store.pause(target, pauseMs);
+  }
+
+  async status(): Promise<UpstreamPaceStatus[]> {
+    const paced = targets.filter((target) => this.limits[target]);
+    const shared = this.store && paced.length ? await this.store.pausesLeft(paced) : new Map<string, number>();
+    const now = Date.now();
+    return targets.map((target) => {
+      const { localPauseUntil, ...stats } = this.stats.get(target)!;
+      const until = this.limits[target] && this.store ? now + (shared.get(target) ?? 0) : localPauseUntil;
+      return { target, limitPerSecond: this.limits[target] ?? null, pausedUntil: until > now ? new Date(until) : null, ...stats };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close?.();
+  }
+}
