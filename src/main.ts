@@ -36,6 +36,7 @@ import { LiveChannel } from './live/channel.js';
 import { JobUpdateHub } from './live/jobUpdates.js';
 import { openRedisTransport } from './live/redisTransport.js';
 import { SnapshotFeed } from './queue/snapshotFeed.js';
+import { AttemptHistory } from './queue/attemptHistory.js';
 import { metricsRead, type QueueMetrics } from './queue/metricsRead.js';
 import { jobTypesRead, type JobTypeStatus } from './queue/jobTypesRead.js';
 import { pendingMigrations } from './db/migrations.js';
@@ -106,6 +107,9 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       : databasePaceStore(database.dialect)
     : undefined;
   const upstreams = new UpstreamPacer(config.upstreamRateLimits, paceStore, logger);
+  // Counted where attempts end: in worker processes.
+  const history = config.workerEnabled ? new AttemptHistory(context) : undefined;
+  history?.start();
 
   // Live: one hub and one metrics feed per process, fed by the bus; the channel carries this
   // process's transitions to the others (Redis if REDIS_URL is set, else the database's own
@@ -154,6 +158,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     tokens,
     mutationLimiter,
     upstreams,
+    history,
     trustedDocuments: config.persistedOnly ? loadTrustedHashes(join(clientDist, 'trusted-documents.json')) : undefined,
     plugins: [prometheus.graphqlPlugin],
   });
@@ -249,6 +254,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await scheduler?.stop();
       await retention?.stop();
       await worker?.stop();
+      await history?.stop();
       await channel.stop();
       live.jobs.close();
       live.metrics.close();

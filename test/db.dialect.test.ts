@@ -37,6 +37,7 @@ describe.each(providers)('dialect %s', (provider) => {
     lastError: null,
     lastErrorType: null,
     deadAt: null,
+    details: null,
     ...changes,
   });
   const drain = async () => {

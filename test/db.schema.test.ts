@@ -24,14 +24,14 @@ describe('prisma schema', () => {
     const sqlite = await import('../src/db/generated/sqlite/internal/prismaNamespace.js');
     const postgres = await import('../src/db/generated/postgresql/internal/prismaNamespace.js');
     expect(Object.keys(sqlite.ModelName)).toEqual(Object.keys(postgres.ModelName));
-    for (const model of ['JobScalarFieldEnum', 'AttemptScalarFieldEnum', 'AuditEventScalarFieldEnum', 'JobTypeStateScalarFieldEnum', 'UpstreamPaceScalarFieldEnum', 'ScheduleScalarFieldEnum', 'ScheduleTickScalarFieldEnum'] as const) {
+    for (const model of ['JobScalarFieldEnum', 'AttemptScalarFieldEnum', 'AttemptMinuteScalarFieldEnum', 'AuditEventScalarFieldEnum', 'JobTypeStateScalarFieldEnum', 'UpstreamPaceScalarFieldEnum', 'ScheduleScalarFieldEnum', 'ScheduleTickScalarFieldEnum'] as const) {
       expect(sqlite[model]).toEqual(postgres[model]);
     }
     // The runtime data model (fields, kinds, types, relations) that each client embeds.
     const runtimeModel = (provider: string) =>
       /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(readFileSync(`src/db/generated/${provider}/internal/class.ts`, 'utf8'))![1]!;
     const sqliteModel = JSON.parse(JSON.parse(runtimeModel('sqlite')));
-    expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AuditEvent', 'JobTypeState', 'UpstreamPace', 'Schedule', 'ScheduleTick']);
+    expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AttemptMinute', 'AuditEvent', 'JobTypeState', 'UpstreamPace', 'Schedule', 'ScheduleTick']);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
   });
 

@@ -77,7 +77,7 @@ export function jobToValues(job: Job): unknown[] {
   });
 }
 
-export const attemptColumns = ['id', 'jobId', 'attemptNumber', 'startedAt', 'finishedAt', 'success', 'errorSummary', 'errorType', 'durationMs'] as const satisfies readonly (keyof Attempt)[];
+export const attemptColumns = ['id', 'jobId', 'attemptNumber', 'startedAt', 'finishedAt', 'success', 'errorSummary', 'errorType', 'durationMs', 'details'] as const satisfies readonly (keyof Attempt)[];
 
 type MissingAttempt = Exclude<keyof Attempt, (typeof attemptColumns)[number]>;
 const everyAttemptColumn: MissingAttempt extends never ? true : MissingAttempt = true;
@@ -97,5 +97,6 @@ export function attemptFromValues(values: readonly unknown[]): Attempt {
     errorSummary: (values[6] ?? null) as string | null,
     errorType: (values[7] ?? null) as string | null,
     durationMs: num(values[8]),
+    details: (values[9] ?? null) as string | null,
   };
 }

@@ -18,6 +18,7 @@ import type { SnapshotFeed } from '../queue/snapshotFeed.js';
 import type { QueueMetrics } from '../queue/metricsRead.js';
 import type { JobTypeStatus } from '../queue/jobTypesRead.js';
 import type { UpstreamPacer } from '../integrations/pace.js';
+import type { AttemptHistory } from '../queue/attemptHistory.js';
 import type { Loaders } from './loaders.js';
 import type { Principal } from '../auth/principal.js';
 import type { MutationRateLimiter } from '../auth/rateLimit.js';
@@ -41,6 +42,8 @@ export interface GraphQLContext {
   mutationLimiter: MutationRateLimiter;
   /** The upstreams' pacing (metrics). */
   upstreams: UpstreamPacer;
+  /** This process's attempt history not yet written (worker processes). */
+  history: AttemptHistory | undefined;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */

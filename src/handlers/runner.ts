@@ -5,26 +5,46 @@
  */
 import type { Logger } from 'pino';
 import type { Clients } from '../integrations/clients.js';
-import { coerceError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
+import { coerceError, IntegrationError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
+import { attemptDetailsJson, attemptExchanges, type UpstreamExchange } from '../integrations/exchanges.js';
 import type { HandlerJob, HandlerRegistry } from './registry.js';
+
+/** What the queue gives a run: the attempt's abort signal and logger, and where its forensics go. */
+interface AttemptContext {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  report(details: string): void;
+}
 
 export function createJobRunner(handlers: HandlerRegistry, clients: Clients) {
   return {
-    async run(job: HandlerJob, context: { readonly signal: AbortSignal; readonly logger: Logger }): Promise<unknown> {
+    async run(job: HandlerJob, context: AttemptContext): Promise<unknown> {
       const handler = handlers.get(job.jobType, job.payloadVersion);
       if (!handler) throw new ValidationError(`No handler for job type "${job.jobType}" payload version ${job.payloadVersion}.`);
-      return handler({
-        job,
-        correlationId: job.correlationId,
-        clients,
-        // Both made on first use (see the worker).
-        get signal() {
-          return context.signal;
-        },
-        get logger() {
-          return context.logger;
-        },
-      });
+      const exchanges: UpstreamExchange[] = [];
+      let unexpected: unknown;
+      try {
+        return await attemptExchanges.run(exchanges, () =>
+          handler({
+            job,
+            correlationId: job.correlationId,
+            clients,
+            // Both made on first use (see the worker).
+            get signal() {
+              return context.signal;
+            },
+            get logger() {
+              return context.logger;
+            },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof IntegrationError)) unexpected = error; // an upstream's answer needs no stack; a bug does
+        throw error;
+      } finally {
+        const details = attemptDetailsJson(exchanges, unexpected);
+        if (details) context.report(details);
+      }
     },
     classify(thrown: unknown) {
       const error = coerceError(thrown);

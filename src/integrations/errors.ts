@@ -9,9 +9,13 @@ export abstract class IntegrationError extends Error {
   abstract readonly retryable: boolean;
   /** The upstream's HTTP status, when it answered. */
   readonly statusCode: number | undefined;
-  constructor(message: string, options: { statusCode?: number; cause?: unknown } = {}) {
+  /** The upstream's answer, when it gave one (for the attempt's forensics; never logged whole). */
+  declare readonly responseText: string | undefined;
+  constructor(message: string, options: { statusCode?: number; responseText?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.statusCode = options.statusCode;
+    // Not enumerable: log serializers copy enumerable fields, and a body may be megabytes.
+    Object.defineProperty(this, 'responseText', { value: options.responseText, enumerable: false });
   }
 }
 
@@ -30,7 +34,7 @@ export class UpstreamRateLimitedError extends IntegrationError {
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
-    options: { statusCode?: number; cause?: unknown } = {},
+    options: { statusCode?: number; responseText?: string; cause?: unknown } = {},
   ) {
     super(message, options);
   }

@@ -3,7 +3,8 @@
  * header, and every failure turned into a typed IntegrationError carrying the status code.
  */
 import { context, propagation } from '@opentelemetry/api';
-import { errors as undiciErrors, request } from 'undici';
+import { errors as undiciErrors, request as undiciRequest } from 'undici';
+import { recordExchange, redactedExcerpt, redactedUrl } from './exchanges.js';
 import {
   NotFoundError,
   parseRetryAfter,
@@ -29,7 +30,32 @@ const maxResponseBytes = 5 * 1024 * 1024;
  * byte at a time cannot hold a handler slot past it; the attempt's own signal (cancel, shutdown,
  * lease lost, handler time limit) aborts it too.
  */
-export async function callUpstream<T>({ method, url, correlationId, body, timeoutMs, signal }: UpstreamRequest): Promise<T> {
+export async function callUpstream<T>(request: UpstreamRequest): Promise<T> {
+  const started = performance.now();
+  try {
+    const { value, statusCode, text } = await exchange<T>(request);
+    recordExchange(exchangeRecord(request, started, statusCode, text, null));
+    return value;
+  } catch (error) {
+    const failure = error as Error & { statusCode?: number; responseText?: string };
+    recordExchange(exchangeRecord(request, started, failure.statusCode ?? null, failure.responseText ?? null, failure.message ?? String(error)));
+    throw error;
+  }
+}
+
+function exchangeRecord(request: UpstreamRequest, started: number, status: number | null, text: string | null, error: string | null) {
+  return {
+    method: request.method,
+    url: redactedUrl(request.url),
+    status,
+    durationMs: Math.round(performance.now() - started),
+    requestBody: request.body === undefined ? null : redactedExcerpt(JSON.stringify(request.body)),
+    responseBody: redactedExcerpt(text),
+    error,
+  };
+}
+
+async function exchange<T>({ method, url, correlationId, body, timeoutMs, signal }: UpstreamRequest): Promise<{ value: T; statusCode: number; text: string }> {
   const headers: Record<string, string> = {
     accept: 'application/json',
     'x-correlation-id': correlationId,
@@ -47,7 +73,7 @@ export async function callUpstream<T>({ method, url, correlationId, body, timeou
   let retryAfter: string | string[] | undefined;
   let text: string;
   try {
-    const response = await request(url, {
+    const response = await undiciRequest(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -76,13 +102,14 @@ export async function callUpstream<T>({ method, url, correlationId, body, timeou
     throw new UpstreamTimeoutError(`${method} ${url}: no response (${code})`, { cause: error });
   }
   const detail = `${method} ${url} answered ${statusCode}${text ? `: ${text.slice(0, 300)}` : ''}`;
-  if (statusCode >= 500) throw new UpstreamTimeoutError(detail, { statusCode });
-  if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), { statusCode });
-  if (statusCode === 404) throw new NotFoundError(detail, { statusCode });
-  if (statusCode < 200 || statusCode >= 300) throw new ValidationError(detail, { statusCode });
+  const answered = { statusCode, responseText: text };
+  if (statusCode >= 500) throw new UpstreamTimeoutError(detail, answered);
+  if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), answered);
+  if (statusCode === 404) throw new NotFoundError(detail, answered);
+  if (statusCode < 200 || statusCode >= 300) throw new ValidationError(detail, answered);
   try {
-    return JSON.parse(text) as T;
+    return { value: JSON.parse(text) as T, statusCode, text };
   } catch (error) {
-    throw new ValidationError(`${method} ${url}: invalid JSON in the response`, { statusCode, cause: error });
+    throw new ValidationError(`${method} ${url}: invalid JSON in the response`, { ...answered, cause: error });
   }
 }

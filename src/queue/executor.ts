@@ -22,8 +22,11 @@ export interface ClassifiedFailure {
  * stay behind this (main.ts wires them in), so the queue imports neither.
  */
 export interface JobRunner {
-  /** Runs the job's handler; rejects with whatever it threw (an unknown job type included). */
-  run(job: Job, context: { readonly signal: AbortSignal; readonly logger: Logger }): Promise<unknown>;
+  /**
+   * Runs the job's handler; rejects with whatever it threw (an unknown job type included).
+   * `report` takes the attempt's forensics (stored with the attempt as they are).
+   */
+  run(job: Job, context: { readonly signal: AbortSignal; readonly logger: Logger; report(details: string): void }): Promise<unknown>;
   /** Any thrown value as a failure. */
   classify(error: unknown): ClassifiedFailure;
 }
@@ -98,6 +101,7 @@ export function executeJob(job: Job, runner: JobRunner, entry: { readonly logger
 
 async function runAttempt(job: Job, runner: JobRunner, entry: { readonly logger: Logger; control: AttemptControl }): Promise<AttemptOutcome> {
   const { control } = entry;
+  let details: string | null = null;
   try {
     // The logger is bound to the job when first read, the signal made when first read.
     await runner.run(job, {
@@ -107,14 +111,20 @@ async function runAttempt(job: Job, runner: JobRunner, entry: { readonly logger:
       get logger() {
         return entry.logger;
       },
+      report(text) {
+        details = text;
+      },
     });
-    if (control.reason) return abortedOutcome(control.reason);
-    return { success: true };
+    if (control.reason) return { ...abortedOutcome(control.reason), details };
+    return details === null ? succeeded : { success: true, details };
   } catch (thrown) {
-    if (control.reason) return abortedOutcome(control.reason);
-    return { success: false, ...runner.classify(thrown) };
+    if (control.reason) return { ...abortedOutcome(control.reason), details };
+    return { success: false, ...runner.classify(thrown), details };
   }
 }
+
+/** Most attempts tell nothing more: one shared outcome. */
+const succeeded: AttemptOutcome = { success: true };
 
 function abortedOutcome(reason: unknown): AttemptOutcome {
   const aborted = reason instanceof JobAbortedError ? reason : new JobAbortedError('shutdown');

@@ -6,9 +6,11 @@ import type { FinishRow } from '../db/dialects/index.js';
 import { backoffDelayMs } from './backoff.js';
 
 export type AttemptOutcome =
-  | { success: true }
+  | { success: true; details?: string | null }
   | {
       success: false;
+      /** Forensics from the runner (upstream calls, a stack), as stored. */
+      details?: string | null;
       errorType: string;
       message: string;
       retryable: boolean;
@@ -72,5 +74,6 @@ export function finishRowFor(
     lastError,
     lastErrorType,
     deadAt,
+    details: outcome.details ?? null,
   };
 }

@@ -1,10 +1,12 @@
 /**
  * Retention in a worker process, every interval: SUCCEEDED and CANCELED jobs past one age, FAILED
- * and DEAD past another (src/queue/jobsPrune.ts does the deleting).
+ * and DEAD past another (src/queue/jobsPrune.ts does the deleting); the attempt history's minute
+ * rows past the longest range it serves.
  */
 import type { QueueContext } from './context.js';
 import { jobsPrune } from './jobsPrune.js';
 import { Periodic } from './periodic.js';
+import { historyKeptSeconds } from './attemptHistory.js';
 
 export interface RetentionSettings {
   succeededSeconds: number;
@@ -23,6 +25,8 @@ async function retentionRound(context: QueueContext, settings: RetentionSettings
   for (const rule of rules) {
     if (rule.seconds > 0) deleted += await jobsPrune(context, { statuses: rule.statuses, olderThan: new Date(now - rule.seconds * 1000) });
   }
+  // Two rows a minute per job type at most: one statement suffices.
+  await context.db.attemptMinute.deleteMany({ where: { minute: { lt: new Date(now - historyKeptSeconds * 1000) } } });
   return deleted;
 }
 

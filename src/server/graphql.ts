@@ -55,6 +55,7 @@ export interface GraphQLServerOptions {
   tokens: TokenStore;
   mutationLimiter: MutationRateLimiter;
   upstreams: GraphQLContext['upstreams'];
+  history: GraphQLContext['history'];
   /** Only documents with these hashes run (SYNCBRIDGE_PERSISTED_ONLY); undefined: any. */
   trustedDocuments?: ReadonlySet<string>;
   plugins?: Plugin[];
@@ -135,6 +136,7 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
         remoteAddress: caller.remoteAddress,
         mutationLimiter: options.mutationLimiter,
         upstreams: options.upstreams,
+        history: options.history,
       };
     },
     plugins: [

@@ -56,6 +56,8 @@ export interface FinishRow extends LeaseRef {
   lastError: string | null;
   lastErrorType: string | null;
   deadAt: Date | null;
+  /** The attempt's forensics (Attempt.details): JSON, size-capped; null when there is nothing to tell. */
+  details: string | null;
 }
 
 export interface FinishParams {

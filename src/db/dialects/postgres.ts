@@ -160,9 +160,9 @@ const sql = {
   finish: `
     WITH f AS (
       SELECT * FROM unnest($2::int[], $3::timestamp[], $4::int[], $5::text[], $6::timestamp[], $7::timestamp[], $8::bool[],
-                           $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::timestamp[])
+                           $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::timestamp[], $16::text[])
         AS f("id", "claimedAt", "attemptNumber", "status", "startedAt", "finishedAt", "success", "durationMs", "nextRunAt",
-             "lastError", "lastErrorType", "deadAt")
+             "lastError", "lastErrorType", "deadAt", "details")
     ), updated AS (
       UPDATE "Job" AS j
          SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
@@ -187,8 +187,8 @@ const sql = {
          AND ($14::timestamp IS NULL OR j."leaseExpiresAt" < $14::timestamp)
       RETURNING j."id", j."status", j."canceledAt", j."nextRunAt"
     ), attempts AS (
-      INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs")
-      SELECT u."id", f."attemptNumber", f."startedAt", f."finishedAt", f."success", f."lastError", f."lastErrorType", f."durationMs"
+      INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs", "details")
+      SELECT u."id", f."attemptNumber", f."startedAt", f."finishedAt", f."success", f."lastError", f."lastErrorType", f."durationMs", f."details"
         FROM updated AS u JOIN f ON f."id" = u."id"
     ), woke AS (
       SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM updated WHERE "status" = 'PENDING' AND "nextRunAt" <= $15::timestamp)
@@ -382,6 +382,7 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
         pgArray.times(rows.map((row) => row.deadAt)),
         iso(expiredBy ?? null),
         iso(now),
+        pgArray.texts(rows.map((row) => row.details)),
       ]);
       return written(result.rows);
     },

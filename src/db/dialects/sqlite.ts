@@ -127,8 +127,8 @@ function open(url: string): Promise<Dialect> {
     ),
     // The attempt first, under the same conditions the update checks, while the row still shows the lease.
     attempt: connection.prepare(
-      `INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs")
-       SELECT "id", @attemptNumber, @startedAt, @finishedAt, @success, @lastError, @lastErrorType, @durationMs FROM "Job"
+      `INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs", "details")
+       SELECT "id", @attemptNumber, @startedAt, @finishedAt, @success, @lastError, @lastErrorType, @durationMs, @details FROM "Job"
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)`,
     ),
@@ -297,6 +297,7 @@ function open(url: string): Promise<Dialect> {
                 lastError: row.lastError,
                 lastErrorType: row.lastErrorType,
                 deadAt: ms(row.deadAt),
+                details: row.details,
               };
               statements.attempt.run(params);
               // Named parameters: each statement reads the ones it names.

@@ -1,6 +1,25 @@
+import type { AttemptDetails, UpstreamExchange } from '../../integrations/exchanges.js';
 import { builder } from '../builder.js';
 import { JobRef } from './job.js';
 import { firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
+
+const UpstreamCallRef = builder.objectRef<UpstreamExchange>('UpstreamCall').implement({
+  description: 'One request an attempt made to CRM or Billing. Bodies are cut to 1,000 characters, with the values of secret-looking fields redacted.',
+  fields: (t) => ({
+    method: t.exposeString('method', { description: 'GET or POST.' }),
+    url: t.exposeString('url', { description: 'Where it went (secret-looking query values redacted).' }),
+    status: t.exposeInt('status', { nullable: true, description: 'The HTTP status; null when no answer came (timeout, refused connection).' }),
+    durationMs: t.exposeInt('durationMs', { description: 'From sending to the whole answer (or giving up).' }),
+    requestBody: t.exposeString('requestBody', { nullable: true, description: 'The start of what was sent.' }),
+    responseBody: t.exposeString('responseBody', { nullable: true, description: 'The start of what came back.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Why it failed, when it did.' }),
+  }),
+});
+
+/** An attempt's stored forensics (null when it made no calls and had no unexpected error). */
+function detailsOf(attempt: { details: string | null }): AttemptDetails | null {
+  return attempt.details === null ? null : (JSON.parse(attempt.details) as AttemptDetails);
+}
 
 export const AttemptRef = builder.prismaObject('Attempt', {
   description: 'One execution of a job. Never overwritten: the audit trail.',
@@ -16,6 +35,18 @@ export const AttemptRef = builder.prismaObject('Attempt', {
       description: 'UpstreamTimeout, UpstreamRateLimited, NotFound, ValidationError, LeaseExpired, LeaseLost, WorkerShutdown, HandlerTimeout, Canceled.',
     }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'How long the handler ran.' }),
+    upstreamCalls: t.field({
+      type: [UpstreamCallRef],
+      description: 'The requests it made to CRM and Billing, in order (at most 20), with what came back.',
+      select: { details: true },
+      resolve: (attempt) => detailsOf(attempt)?.calls ?? [],
+    }),
+    errorStack: t.string({
+      nullable: true,
+      description: 'For an unexpected error (a bug, not an upstream answer): where it was thrown (at most 4,000 characters).',
+      select: { details: true },
+      resolve: (attempt) => detailsOf(attempt)?.stack ?? null,
+    }),
   }),
 });
 

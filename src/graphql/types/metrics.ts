@@ -1,4 +1,6 @@
 import { metricsRead, type QueueMetrics } from '../../queue/metricsRead.js';
+import { metricsHistoryRead, maxHistoryBuckets, type AttemptCounts, type HistoryBucket } from '../../queue/attemptHistory.js';
+import { InputError } from '../../queue/errors.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum, JobTypeEnum } from './enums.js';
@@ -69,4 +71,49 @@ export const MetricsRef = builder.objectRef<QueueMetrics>('Metrics').implement({
 
 builder.queryField('metrics', (t) =>
   t.field({ type: MetricsRef, description: 'Queue figures: totals, success rate, retries, durations, counts by status and type.', resolve: (_root, _args, context) => metricsRead(context.queue) }),
+);
+
+const AttemptCountsRef = builder.objectRef<AttemptCounts & { jobType?: string }>('AttemptCounts').implement({
+  description: 'Attempts that ended in a span of time, by outcome.',
+  fields: (t) => ({
+    jobType: t.field({ type: JobTypeEnum, nullable: true, description: 'The job type; null for every type together.', resolve: (counts) => (counts.jobType ?? null) as 'customer_sync' | null }),
+    succeeded: t.exposeInt('succeeded', { description: 'Attempts that succeeded.' }),
+    retried: t.exposeInt('retried', { description: 'Attempts that failed and left their job due again (a retry).' }),
+    failed: t.exposeInt('failed', { description: 'Attempts that failed for good (a non-retryable error).' }),
+    dead: t.exposeInt('dead', { description: 'Attempts that failed with the retry budget spent (their job went DEAD).' }),
+    canceled: t.exposeInt('canceled', { description: 'Attempts that ended because their job was canceled.' }),
+    meanDurationMs: t.float({ nullable: true, description: 'Mean attempt duration; null when none ended.', resolve: (counts) => (counts.timed ? counts.durationMs / counts.timed : null) }),
+  }),
+});
+
+const HistoryBucketRef = builder.objectRef<HistoryBucket>('MetricsBucket').implement({
+  description: 'One span of the history.',
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', description: 'Where the span starts (it lasts bucketSeconds).', resolve: (bucket) => bucket.start }),
+    all: t.field({ type: AttemptCountsRef, description: 'Every job type together.', resolve: (bucket) => bucket }),
+    byJobType: t.field({ type: [AttemptCountsRef], description: 'Per job type (types with no attempts in the span left out).', resolve: (bucket) => bucket.byJobType }),
+  }),
+});
+
+const MetricsHistoryRef = builder.objectRef<{ bucketSeconds: number; buckets: HistoryBucket[] }>('MetricsHistory').implement({
+  description: 'Attempts that ended, per span of time, oldest first (empty spans included; the last one holds now).',
+  fields: (t) => ({
+    bucketSeconds: t.exposeInt('bucketSeconds', { description: 'How long each span is.' }),
+    buckets: t.field({ type: [HistoryBucketRef], description: 'The spans.', resolve: (history) => history.buckets }),
+  }),
+});
+
+builder.queryField('metricsHistory', (t) =>
+  t.field({
+    type: MetricsHistoryRef,
+    description:
+      `Attempts that ended per span of time and job type, kept per minute by the worker processes (a process killed outright loses its last ` +
+      `two seconds of counts, never a job) and kept 90 days, whatever the job retention. At most ${maxHistoryBuckets} spans.`,
+    errors: { types: [InputError], directResult: true, union: { name: 'MetricsHistoryResult', description: 'The outcome of metricsHistory.' } },
+    args: {
+      range: t.arg.string({ required: false, defaultValue: '1h', description: 'How far back: 30m, 6h, 7d (up to 90d).' }),
+      bucket: t.arg.string({ required: false, defaultValue: '1m', description: 'How long each span is, in whole minutes: 1m, 5m, 1h.' }),
+    },
+    resolve: (_root, args, context) => metricsHistoryRead(context.queue, args.range ?? '1h', args.bucket ?? '1m', context.history),
+  }),
 );

@@ -1,0 +1,17 @@
+-- AlterTable
+ALTER TABLE "Attempt" ADD COLUMN     "details" TEXT;
+
+-- CreateTable
+CREATE TABLE "AttemptMinute" (
+    "minute" TIMESTAMP(3) NOT NULL,
+    "jobType" TEXT NOT NULL,
+    "succeeded" INTEGER NOT NULL,
+    "retried" INTEGER NOT NULL,
+    "failed" INTEGER NOT NULL,
+    "dead" INTEGER NOT NULL,
+    "canceled" INTEGER NOT NULL,
+    "timed" INTEGER NOT NULL,
+    "durationMs" BIGINT NOT NULL,
+
+    CONSTRAINT "AttemptMinute_pkey" PRIMARY KEY ("minute","jobType")
+);

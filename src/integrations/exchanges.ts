@@ -1,0 +1,72 @@
+/**
+ * Forensics of an attempt: every upstream exchange it made (method, URL, status, duration, the
+ * start of each body with secrets redacted) and, for an unexpected error, its stack. Collected
+ * per attempt through async context (the clients are shared by every job), stored with the
+ * attempt as size-capped JSON.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface UpstreamExchange {
+  method: string;
+  url: string;
+  /** The HTTP status; null when no answer came (a timeout, a refused connection). */
+  status: number | null;
+  durationMs: number;
+  requestBody: string | null;
+  responseBody: string | null;
+  /** Why it failed, when it did (no answer, or an answer we refused). */
+  error: string | null;
+}
+
+export interface AttemptDetails {
+  calls: UpstreamExchange[];
+  /** The stack of an unexpected error (a bug in a handler), not of an upstream's answer. */
+  stack?: string;
+}
+
+/** The exchanges of the attempt running in this async context. */
+export const attemptExchanges = new AsyncLocalStorage<UpstreamExchange[]>();
+
+const maxBodyChars = 1_000;
+const maxCalls = 20;
+const maxStackChars = 4_000;
+const sensitiveKey = /pass(word)?|secret|token|authori[sz]ation|api[-_]?key|cookie|card|cvv|ssn/i;
+
+/** The start of a body, with the values of sensitive-looking fields replaced (JSON) and cut to size. */
+export function redactedExcerpt(body: string | null | undefined): string | null {
+  if (body === null || body === undefined || body === '') return null;
+  let text = body;
+  try {
+    text = JSON.stringify(JSON.parse(body), (key, value: unknown) => (key && sensitiveKey.test(key) ? '[redacted]' : value));
+  } catch {
+    // Not JSON: kept as it is, only cut.
+  }
+  return text.length <= maxBodyChars ? text : `${text.slice(0, maxBodyChars)}…`;
+}
+
+/** A URL with the values of sensitive-looking query parameters replaced. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    for (const key of [...parsed.searchParams.keys()]) if (sensitiveKey.test(key)) parsed.searchParams.set(key, '[redacted]');
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Records an exchange for the attempt running now (nothing outside an attempt). */
+export function recordExchange(exchange: UpstreamExchange): void {
+  const exchanges = attemptExchanges.getStore();
+  if (exchanges && exchanges.length < maxCalls) exchanges.push(exchange);
+}
+
+/** The JSON stored with the attempt, or null when there is nothing to tell. */
+export function attemptDetailsJson(calls: UpstreamExchange[], error?: unknown): string | null {
+  const stack = error instanceof Error && error.stack ? error.stack.slice(0, maxStackChars) : undefined;
+  if (!calls.length && !stack) return null;
+  const details: AttemptDetails = stack ? { calls, stack } : { calls };
+  return JSON.stringify(details);
+}
