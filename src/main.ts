@@ -159,6 +159,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     mutationLimiter,
     upstreams,
     history,
+    operatorLinks: config.operatorLinks,
     trustedDocuments: config.persistedOnly ? loadTrustedHashes(join(clientDist, 'trusted-documents.json')) : undefined,
     plugins: [prometheus.graphqlPlugin],
   });

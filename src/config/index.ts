@@ -56,6 +56,13 @@ const duration = (fallback: number) =>
       return seconds;
     });
 
+/** A URL template for the dashboard's links out (logs, traces): http(s) and holding `placeholder`. */
+const linkTemplate = (placeholder: string) =>
+  z
+    .string()
+    .optional()
+    .refine((raw) => !raw || (/^https?:\/\//.test(raw) && raw.includes(placeholder)), `must be an http(s) URL containing ${placeholder}`);
+
 const httpUrl = z
   .string()
   .optional()
@@ -133,6 +140,8 @@ const envSchema = z.object({
       }
       return limits;
     }),
+  SYNCBRIDGE_LOG_SEARCH_URL: linkTemplate('{correlationId}'),
+  SYNCBRIDGE_TRACE_URL: linkTemplate('{traceId}'),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
@@ -207,6 +216,8 @@ export interface Config {
   retentionFailedSeconds: number;
   /** How often a worker process prunes. */
   retentionIntervalSeconds: number;
+  /** Where the dashboard links a correlation id ({correlationId}) and an attempt's trace ({traceId}). */
+  operatorLinks: { logSearch: string | undefined; trace: string | undefined };
   /** OpenTelemetry traces over OTLP/HTTP. */
   tracing: boolean;
   otlpEndpoint: string | undefined;
@@ -300,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionFailedSeconds: e.SYNCBRIDGE_RETENTION_FAILED,
     retentionIntervalSeconds: e.SYNCBRIDGE_RETENTION_INTERVAL_SECONDS,
     allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
+    operatorLinks: { logSearch: e.SYNCBRIDGE_LOG_SEARCH_URL || undefined, trace: e.SYNCBRIDGE_TRACE_URL || undefined },
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     logLevel: e.LOG_LEVEL,

@@ -42,6 +42,8 @@ export interface GraphQLContext {
   mutationLimiter: MutationRateLimiter;
   /** The upstreams' pacing (metrics). */
   upstreams: UpstreamPacer;
+  /** URL templates for links out of the dashboard (Config.operatorLinks). */
+  operatorLinks: { logSearch: string | undefined; trace: string | undefined };
   /** This process's attempt history not yet written (worker processes). */
   history: AttemptHistory | undefined;
 }

@@ -3,6 +3,7 @@
  * handler registry, the upstream clients and the SPEC's error classification, wired together
  * here so the queue needs none of them.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Clients } from '../integrations/clients.js';
 import { coerceError, IntegrationError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
@@ -42,7 +43,9 @@ export function createJobRunner(handlers: HandlerRegistry, clients: Clients) {
         if (!(error instanceof IntegrationError)) unexpected = error; // an upstream's answer needs no stack; a bug does
         throw error;
       } finally {
-        const details = attemptDetailsJson(exchanges, unexpected);
+        // The attempt's span is the active one while tracing is on (src/queue/worker.ts); invalid otherwise.
+        const span = trace.getActiveSpan()?.spanContext();
+        const details = attemptDetailsJson(exchanges, unexpected, span && isSpanContextValid(span) ? span.traceId : undefined);
         if (details) context.report(details);
       }
     },

@@ -20,6 +20,8 @@ export interface UpstreamExchange {
 
 export interface AttemptDetails {
   calls: UpstreamExchange[];
+  /** The attempt's trace, when tracing is on. */
+  traceId?: string;
   /** The stack of an unexpected error (a bug in a handler), not of an upstream's answer. */
   stack?: string;
 }
@@ -64,9 +66,11 @@ export function recordExchange(exchange: UpstreamExchange): void {
 }
 
 /** The JSON stored with the attempt, or null when there is nothing to tell. */
-export function attemptDetailsJson(calls: UpstreamExchange[], error?: unknown): string | null {
+export function attemptDetailsJson(calls: UpstreamExchange[], error?: unknown, traceId?: string): string | null {
   const stack = error instanceof Error && error.stack ? error.stack.slice(0, maxStackChars) : undefined;
-  if (!calls.length && !stack) return null;
-  const details: AttemptDetails = stack ? { calls, stack } : { calls };
+  if (!calls.length && !stack && !traceId) return null;
+  const details: AttemptDetails = { calls };
+  if (traceId) details.traceId = traceId;
+  if (stack) details.stack = stack;
   return JSON.stringify(details);
 }

@@ -56,6 +56,7 @@ export interface GraphQLServerOptions {
   mutationLimiter: MutationRateLimiter;
   upstreams: GraphQLContext['upstreams'];
   history: GraphQLContext['history'];
+  operatorLinks: GraphQLContext['operatorLinks'];
   /** Only documents with these hashes run (SYNCBRIDGE_PERSISTED_ONLY); undefined: any. */
   trustedDocuments?: ReadonlySet<string>;
   plugins?: Plugin[];
@@ -137,6 +138,7 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
         mutationLimiter: options.mutationLimiter,
         upstreams: options.upstreams,
         history: options.history,
+        operatorLinks: options.operatorLinks,
       };
     },
     plugins: [

@@ -41,6 +41,12 @@ export const AttemptRef = builder.prismaObject('Attempt', {
       select: { details: true },
       resolve: (attempt) => detailsOf(attempt)?.calls ?? [],
     }),
+    traceId: t.string({
+      nullable: true,
+      description: 'The OpenTelemetry trace of this attempt (SYNCBRIDGE_TRACING on); operatorLinks.trace makes it a link.',
+      select: { details: true },
+      resolve: (attempt) => detailsOf(attempt)?.traceId ?? null,
+    }),
     errorStack: t.string({
       nullable: true,
       description: 'For an unexpected error (a bug, not an upstream answer): where it was thrown (at most 4,000 characters).',

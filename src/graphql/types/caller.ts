@@ -23,3 +23,19 @@ builder.queryField('me', (t) =>
     resolve: (_root, _args, context) => context.principal,
   }),
 );
+
+const OperatorLinksRef = builder.objectRef<{ logSearch: string | undefined; trace: string | undefined }>('OperatorLinks').implement({
+  description: 'Where to look further: URL templates the server was configured with (null when not set).',
+  fields: (t) => ({
+    logSearch: t.string({
+      nullable: true,
+      description: 'Log lines of one correlation id: replace {correlationId} (SYNCBRIDGE_LOG_SEARCH_URL).',
+      resolve: (links) => links.logSearch ?? null,
+    }),
+    trace: t.string({ nullable: true, description: "An attempt's trace: replace {traceId} (SYNCBRIDGE_TRACE_URL).", resolve: (links) => links.trace ?? null }),
+  }),
+});
+
+builder.queryField('operatorLinks', (t) =>
+  t.field({ type: OperatorLinksRef, description: 'Links out of the dashboard to logs and traces.', resolve: (_root, _args, context) => context.operatorLinks }),
+);

@@ -3,10 +3,15 @@ import type { JobFilter } from '../../db/jobFilter.js';
 import { InputError } from '../../queue/errors.js';
 import { builder } from '../builder.js';
 import { JobPhaseEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
+import { parseId } from '../ids.js';
+
+/** Most ids a filter lists (a page selection, not a table). */
+const maxFilterIds = 1_000;
 
 export const JobFilterInput = builder.inputType('JobFilter', {
   description: 'Which jobs: every field given must hold (AND); a list field matches any of its values.',
   fields: (t) => ({
+    ids: t.idList({ required: false, description: `Any of these jobs (at most ${maxFilterIds}): a selection of rows.` }),
     status: t.field({ type: [JobStatusEnum], required: false, description: 'Any of these statuses.' }),
     phase: t.field({ type: JobPhaseEnum, required: false, description: 'Only jobs in this phase now.' }),
     jobType: t.field({ type: [JobTypeEnum], required: false, description: 'Any of these job types.' }),
@@ -37,10 +42,18 @@ const text = (value: string | null | undefined, field: string, max = 256) => {
   return value;
 };
 
+const ids = (values: readonly (string | number)[] | null | undefined) => {
+  if (values === null || values === undefined) return undefined;
+  if (values.length > maxFilterIds) throw new InputError(`ids may list at most ${maxFilterIds} jobs.`, 'ids');
+  // An id that cannot exist matches nothing (as the job(id:) query answers null).
+  return values.map(parseId).filter((id): id is number => id !== undefined);
+};
+
 /** The filter as the queue and the database take it; bad values are InputErrors naming the field. */
 export function toJobFilter(input: FilterInput | null | undefined): JobFilter {
   if (!input) return {};
   return {
+    ids: ids(input.ids),
     statuses: input.status?.length ? [...input.status] : undefined,
     phase: input.phase ?? undefined,
     jobTypes: input.jobType?.length ? [...input.jobType] : undefined,
