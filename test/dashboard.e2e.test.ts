@@ -108,9 +108,16 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     const id = await enqueueThroughForm('c_later', { scheduledAt: local });
     await page.goto(`${app.url}/jobs/${id}`);
     await page.locator('h1').filter({ hasText: 'SCHEDULED' }).waitFor();
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    // It asks first: backing out changes nothing.
+    await page.getByRole('button', { name: 'Cancel…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Cancel job ${id}?` });
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect(page.locator('h1 [data-status="PENDING"]').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Cancel…' }).click();
+    await dialog.getByRole('button', { name: 'Cancel the job' }).click();
     await page.locator('h1 [data-status="CANCELED"]').waitFor();
-    await expect(page.getByRole('button', { name: 'Cancel' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Cancel…' }).count()).resolves.toBe(0);
   });
 
   it('filters are shareable URLs; the dead-letter view is one click away', async () => {
@@ -177,6 +184,10 @@ describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens and runs 
     await page.getByTestId('caller').filter({ hasText: 'alice · viewer' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await expect(page.getByRole('form', { name: 'Enqueue a job' }).count()).resolves.toBe(0);
+    // Nothing to act with: no row selection, no job type controls.
+    await page.getByRole('heading', { name: 'Job types' }).waitFor();
+    await expect(page.getByRole('checkbox').count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /^(Pause|Resume) / }).count()).resolves.toBe(0);
     // Live over the authenticated WebSocket: a job enqueued elsewhere appears.
     const enqueued = await gqlHttp(app, cliDocuments.enqueue, { input: { jobType: 'CUSTOMER_SYNC', entityId: 'c_tok_1' } }, { authorization: `Bearer ${operatorToken}` });
     expect(enqueued.data!.enqueueJob.__typename).toBe('EnqueueJobSuccess');

@@ -2,6 +2,8 @@ import { Provider } from 'urql';
 import { client } from './client';
 import { EnqueueForm } from './components/EnqueueForm';
 import { Header } from './components/Header';
+import { HistoryChart } from './components/HistoryChart';
+import { JobTypesPanel } from './components/JobTypesPanel';
 import { TokenGate } from './components/TokenGate';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
@@ -15,12 +17,20 @@ export interface Me {
 
 function Routes({ me }: { me: Me }) {
   const { path, params } = useLocation();
+  // A viewer sees everything and changes nothing: no action is offered (the server refuses them anyway).
+  const canAct = me.role !== 'viewer';
   const detail = /^\/jobs\/(\d+)\/?$/.exec(path);
-  if (detail) return <JobDetailPage id={detail[1]!} key={detail[1]} />;
+  if (detail) return <JobDetailPage id={detail[1]!} key={detail[1]} canAct={canAct} />;
   return (
     <div className="home">
-      <JobsPage params={params} />
-      {me.role !== 'viewer' && <EnqueueForm />}
+      <div className="home-main">
+        <HistoryChart />
+        <JobsPage params={params} canAct={canAct} />
+      </div>
+      <aside className="home-side" aria-label="Controls">
+        <JobTypesPanel canAct={canAct} />
+        {canAct && <EnqueueForm />}
+      </aside>
     </div>
   );
 }

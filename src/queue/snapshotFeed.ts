@@ -2,7 +2,8 @@
  * Live figures for dashboards (the queue's metrics, the job types' state): recomputed at most
  * once per interval, and only after something that may change them, then the same figures go to
  * every subscriber. Each subscriber holds only the newest figures, so a slow one never
- * accumulates a backlog; figures equal to the last sent are not sent again.
+ * accumulates a backlog; figures equal to the last ones sent to all are not sent again (unless
+ * someone was shown other figures meanwhile: a new subscriber's first ones).
  */
 import type { QueueContext } from './context.js';
 import { PushIterator } from '../live/pushIterator.js';
@@ -37,7 +38,8 @@ export class SnapshotFeed<T> {
   private lastRun = 0;
   /** The figures last computed, for a subscriber that joins a running stream. */
   private last: T | undefined;
-  private lastJson = '';
+  /** The figures last sent to every subscriber; '' once anyone may hold others. */
+  private sentJson = '';
   private readonly offs: (() => void)[];
   private readonly intervalMs: number;
 
@@ -82,9 +84,10 @@ export class SnapshotFeed<T> {
     return this.remember(await this.read(this.context));
   }
 
+  /** Figures computed for one reader (a new subscriber, a snapshot): the next round sends to all again. */
   private remember(figures: T): T {
     this.last = figures;
-    this.lastJson = JSON.stringify(figures);
+    this.sentJson = '';
     return figures;
   }
 
@@ -105,8 +108,9 @@ export class SnapshotFeed<T> {
     try {
       const figures = await this.read(this.context);
       const json = JSON.stringify(figures);
-      if (json !== this.lastJson) {
-        this.remember(figures);
+      this.last = figures;
+      if (json !== this.sentJson) {
+        this.sentJson = json;
         for (const subscriber of this.subscribers) subscriber.push(figures);
       }
     } catch (error) {

@@ -31,7 +31,8 @@ export function EnqueueForm() {
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
+    const element = event.currentTarget;
+    const form = new FormData(element);
     const scheduled = (form.get('scheduledAt') as string) || '';
     const maxRetries = (form.get('maxRetries') as string) || '';
     const { data, error } = await enqueue({
@@ -45,7 +46,11 @@ export function EnqueueForm() {
     });
     const outcome = data?.enqueueJob;
     if (!outcome) return setResult({ kind: 'error', text: error?.message ?? 'The request failed.' });
-    if (outcome.__typename === 'EnqueueJobSuccess') setResult({ kind: 'ok', text: `Enqueued job ${outcome.job.id} (${outcome.job.entityId}).`, jobId: outcome.job.id });
+    if (outcome.__typename === 'EnqueueJobSuccess') {
+      setResult({ kind: 'ok', text: `Enqueued job ${outcome.job.id} (${outcome.job.entityId}).`, jobId: outcome.job.id });
+      // Ready for the next one; a refused enqueue keeps what was typed, to correct it.
+      element.reset();
+    }
     else if (outcome.__typename === 'DuplicateActiveJobError') setResult({ kind: 'error', text: outcome.message, jobId: outcome.existingJobId });
     else setResult({ kind: 'error', text: outcome.message });
   };

@@ -1,11 +1,15 @@
 /**
- * One job: every field, the attempt timeline, replay lineage both ways, and the actions its state
- * allows. Kept live by `jobUpdated(id)`, whose payload Graphcache merges into this view.
+ * One job: every field, the attempt timeline with each attempt's upstream calls (what was sent,
+ * what came back) and, for a bug, its stack; replay lineage both ways; the actions its state
+ * allows (a cancel asks first). Kept live by `jobUpdated(id)`, whose payload Graphcache merges
+ * into this view.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import { Breakable } from '../components/Breakable';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { StatusBadge } from '../components/StatusBadge';
-import { useReconnectGeneration } from '../connection';
+import { useRefetchOnReconnect } from '../hooks';
 import { graphql, readFragment } from '../graphql';
 import { linkProps, navigate } from '../router';
 
@@ -17,12 +21,15 @@ const JobDetail = graphql(`
     replayOf { id status }
     replayOfAttempt { id attemptNumber errorType }
     replays { id status createdAt }
-    attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs }
+    attempts {
+      id attemptNumber startedAt finishedAt success errorType errorSummary durationMs traceId errorStack
+      upstreamCalls { method url status durationMs requestBody responseBody error }
+    }
     auditEvents { id at actor role action outcome detail requestId }
   }
 `);
 
-const JobQuery = graphql(`query JobDetailPage($id: ID!) { job(id: $id) { ...JobDetail } }`, [JobDetail]);
+const JobQuery = graphql(`query JobDetailPage($id: ID!) { job(id: $id) { ...JobDetail } operatorLinks { logSearch trace } }`, [JobDetail]);
 const JobLive = graphql(`subscription JobDetailLive($id: ID!) { jobUpdated(id: $id) { ...JobDetail } }`, [JobDetail]);
 
 const RetryMutation = graphql(`
@@ -43,13 +50,15 @@ const ReplayMutation = graphql(`
 
 const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { hour12: false }) : '—');
 
-export function JobDetailPage({ id }: { id: string }) {
+/** A link template with its placeholder filled, or undefined when the server has none. */
+const fill = (template: string | null | undefined, placeholder: string, value: string | null | undefined) =>
+  template && value ? template.replace(placeholder, encodeURIComponent(value)) : undefined;
+
+export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: JobQuery, variables: { id } });
   useSubscription({ query: JobLive, variables: { id } });
-  const generation = useReconnectGeneration();
-  useEffect(() => {
-    if (generation) refetch({ requestPolicy: 'network-only' });
-  }, [generation, refetch]);
+  useRefetchOnReconnect(refetch);
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
 
   const [retryState, retry] = useMutation(RetryMutation);
   const [cancelState, cancel] = useMutation(CancelMutation);
@@ -61,6 +70,7 @@ export function JobDetailPage({ id }: { id: string }) {
   if (!data) return <p>{fetching ? 'Loading…' : ''}</p>;
   if (!data.job) return <p className="message error" role="alert">Job {id} does not exist.</p>;
   const job = readFragment(JobDetail, data.job);
+  const logSearch = fill(data.operatorLinks.logSearch, '{correlationId}', job.correlationId);
   const failedAttempts = job.attempts.filter((attempt) => !attempt.success);
   const busy = retryState.fetching || cancelState.fetching || replayState.fetching;
 
@@ -77,7 +87,21 @@ export function JobDetailPage({ id }: { id: string }) {
     ['Priority', job.priority],
     ['Attempts', `${job.attemptCount} of at most ${job.maxRetries + 1}`],
     ['Payload version', job.payloadVersion],
-    ['Correlation id', <code key="c">{job.correlationId}</code>],
+    [
+      'Correlation id',
+      <span key="c">
+        <code>{job.correlationId}</code>{' '}
+        <a {...linkProps(`/?correlation=${encodeURIComponent(job.correlationId)}`)}>jobs with it</a>
+        {logSearch && (
+          <>
+            {' · '}
+            <a href={logSearch} target="_blank" rel="noreferrer">
+              its log lines
+            </a>
+          </>
+        )}
+      </span>,
+    ],
     ['Created', time(job.createdAt)],
     ['Updated', time(job.updatedAt)],
     ['Scheduled at', time(job.scheduledAt)],
@@ -86,9 +110,9 @@ export function JobDetailPage({ id }: { id: string }) {
     ['Last finished', time(job.lastFinishedAt)],
     ['Last duration', job.lastDurationMs === null ? '—' : `${job.lastDurationMs} ms`],
     ['Lease', job.leaseOwner ? `${job.leaseOwner} until ${time(job.leaseExpiresAt)}` : '—'],
-    ['Last error', job.lastError ? `${job.lastErrorType}: ${job.lastError}` : '—'],
+    ['Last error', job.lastError ? <Breakable key="e" text={`${job.lastErrorType}: ${job.lastError}`} /> : '—'],
     ['Canceled', time(job.canceledAt)],
-    ['Dead', job.deadAt ? `${time(job.deadAt)} — ${job.deadErrorType}: ${job.deadError}` : '—'],
+    ['Dead', job.deadAt ? <Breakable key="d" text={`${time(job.deadAt)} — ${job.deadErrorType}: ${job.deadError}`} /> : '—'],
   ];
 
   return (
@@ -115,6 +139,7 @@ export function JobDetailPage({ id }: { id: string }) {
         </p>
       )}
 
+      {canAct && (
       <div className="actions" role="group" aria-label="Actions">
         {job.status === 'FAILED' && (
           <button type="button" disabled={busy} onClick={async () => report((await retry({ id: job.id })).data?.retryJob, 'Queued again.')}>
@@ -122,8 +147,8 @@ export function JobDetailPage({ id }: { id: string }) {
           </button>
         )}
         {(job.status === 'PENDING' || job.status === 'RUNNING') && (
-          <button type="button" className="danger" disabled={busy} onClick={async () => report((await cancel({ id: job.id })).data?.cancelJob, 'Canceled.')}>
-            Cancel
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirmingCancel(true)}>
+            Cancel…
           </button>
         )}
         {failedAttempts.length > 0 && (
@@ -153,6 +178,24 @@ export function JobDetailPage({ id }: { id: string }) {
           </span>
         )}
       </div>
+      )}
+      {confirmingCancel && (
+        <ConfirmDialog
+          title={`Cancel job ${job.id}?`}
+          confirmLabel="Cancel the job"
+          danger
+          busy={busy}
+          onClose={() => setConfirmingCancel(false)}
+          onConfirm={async () => {
+            report((await cancel({ id: job.id })).data?.cancelJob, 'Canceled.');
+            setConfirmingCancel(false);
+          }}
+        >
+          <p>
+            {job.entityType} {job.entityId} will not be synced by this job{job.status === 'RUNNING' ? '; its running attempt is told to stop' : ''}. A canceled job can be replayed later.
+          </p>
+        </ConfirmDialog>
+      )}
       {message && (
         <p className={`message ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'}>
           {message.text}
@@ -177,7 +220,71 @@ export function JobDetailPage({ id }: { id: string }) {
             <li key={attempt.id} className={attempt.success ? 'ok' : 'failed'} data-attempt={attempt.attemptNumber}>
               <strong>#{attempt.attemptNumber}</strong> {attempt.success ? '✓ succeeded' : `✕ ${attempt.errorType ?? 'failed'}`}
               <span className="muted"> · {time(attempt.startedAt)} · {attempt.durationMs ?? '—'} ms</span>
-              {attempt.errorSummary && <div className="summary">{attempt.errorSummary}</div>}
+              {attempt.errorSummary && (
+                <div className="summary">
+                  <Breakable text={attempt.errorSummary} />
+                </div>
+              )}
+              {attempt.traceId && (
+                <div className="muted">
+                  trace <code>{attempt.traceId}</code>
+                  {data.operatorLinks.trace && (
+                    <>
+                      {' '}
+                      <a href={fill(data.operatorLinks.trace, '{traceId}', attempt.traceId)} target="_blank" rel="noreferrer">
+                        open
+                      </a>
+                    </>
+                  )}
+                </div>
+              )}
+              {attempt.upstreamCalls.length > 0 && (
+                <table className="calls" aria-label={`Upstream calls of attempt ${attempt.attemptNumber}`}>
+                  <thead>
+                    <tr>
+                      <th scope="col">call</th>
+                      <th scope="col">status</th>
+                      <th scope="col">time</th>
+                      <th scope="col">sent and received</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {attempt.upstreamCalls.map((call, index) => (
+                      <tr key={index} data-call-status={call.status ?? 'none'}>
+                        <td>
+                          <code>{call.method}</code>{' '}
+                          <span className="url">
+                            <Breakable text={call.url} />
+                          </span>
+                        </td>
+                        <td>{call.status ?? 'no answer'}</td>
+                        <td>{call.durationMs} ms</td>
+                        <td>
+                          {call.requestBody && (
+                            <details>
+                              <summary>sent</summary>
+                              <pre>{call.requestBody}</pre>
+                            </details>
+                          )}
+                          {call.responseBody && (
+                            <details open={call.status === null || call.status >= 400}>
+                              <summary>received</summary>
+                              <pre data-testid="response-body">{call.responseBody}</pre>
+                            </details>
+                          )}
+                          {call.error && !call.responseBody && <span className="muted">{call.error}</span>}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              {attempt.errorStack && (
+                <details className="stack">
+                  <summary>stack</summary>
+                  <pre>{attempt.errorStack}</pre>
+                </details>
+              )}
             </li>
           ))}
         </ol>

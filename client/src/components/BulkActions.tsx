@@ -1,0 +1,122 @@
+/**
+ * Retry, cancel or replay many jobs: the selected rows, or every job matching the view's filter.
+ * Each action first asks the server for a dry run and shows its counts; only a confirmation
+ * runs it. Affected rows then change live like any other.
+ */
+import { useState } from 'react';
+import { useMutation } from 'urql';
+import { graphql } from '../graphql';
+import type { JobFilter } from '../filters';
+import { ConfirmDialog } from './ConfirmDialog';
+
+const RetryJobs = graphql(`
+  mutation BulkRetry($filter: JobFilter!, $dryRun: Boolean) {
+    retryJobs(filter: $filter, dryRun: $dryRun) {
+      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+    }
+  }
+`);
+const CancelJobs = graphql(`
+  mutation BulkCancel($filter: JobFilter!, $dryRun: Boolean) {
+    cancelJobs(filter: $filter, dryRun: $dryRun) {
+      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+    }
+  }
+`);
+const ReplayJobs = graphql(`
+  mutation BulkReplay($filter: JobFilter!, $dryRun: Boolean) {
+    replayJobs(filter: $filter, dryRun: $dryRun) {
+      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+    }
+  }
+`);
+
+type Action = 'retry' | 'cancel' | 'replay';
+interface Counts {
+  matched: number;
+  affected: number;
+  skipped: number;
+  skippedBy: { reason: string; count: number }[];
+}
+type Outcome = { __typename: string; message?: string } & Partial<Counts>;
+
+const verbs: Record<Action, { label: string; done: string; would: string }> = {
+  retry: { label: 'Retry', done: 'retried', would: 'would be queued again' },
+  cancel: { label: 'Cancel', done: 'canceled', would: 'would be canceled' },
+  replay: { label: 'Replay', done: 'replayed by new jobs', would: 'would be replayed by new jobs' },
+};
+
+const skippedText = (counts: Counts) =>
+  counts.skipped ? `; ${counts.skipped} skipped (${counts.skippedBy.map((row) => `${row.count} ${row.reason}`).join(', ')})` : '';
+
+/** What an action did, for the page to show (the bar goes away with the selection it acted on). */
+export interface BulkMessage {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export function BulkActions({ filter, description, onDone }: { filter: JobFilter; description: string; onDone(message: BulkMessage): void }) {
+  const [, retryJobs] = useMutation(RetryJobs);
+  const [, cancelJobs] = useMutation(CancelJobs);
+  const [, replayJobs] = useMutation(ReplayJobs);
+  const [asking, setAsking] = useState<{ action: Action; preview?: Counts; problem?: string } | undefined>();
+  const [running, setRunning] = useState(false);
+
+  const send = async (action: Action, dryRun: boolean): Promise<Outcome | undefined> => {
+    const variables = { filter, dryRun };
+    const response = action === 'retry' ? await retryJobs(variables) : action === 'cancel' ? await cancelJobs(variables) : await replayJobs(variables);
+    const data = response.data as Record<string, Outcome> | undefined;
+    return data?.[`${action}Jobs`];
+  };
+
+  const ask = async (action: Action) => {
+    setAsking({ action });
+    const outcome = await send(action, true);
+    if (outcome?.__typename === 'BulkActionResult') setAsking({ action, preview: outcome as Counts });
+    else setAsking({ action, problem: outcome?.message ?? 'The dry run failed; try again.' });
+  };
+
+  const confirm = async () => {
+    if (!asking) return;
+    setRunning(true);
+    const outcome = await send(asking.action, false);
+    setRunning(false);
+    setAsking(undefined);
+    if (outcome?.__typename === 'BulkActionResult') {
+      const counts = outcome as Counts;
+      onDone({ kind: 'ok', text: `${counts.affected} of ${counts.matched} matching jobs ${verbs[asking.action].done}${skippedText(counts)}.` });
+    } else onDone({ kind: 'error', text: outcome?.message ?? 'The action failed; nothing was confirmed. Try again.' });
+  };
+
+  return (
+    <div className="bulk" role="group" aria-label="Act on many jobs">
+      <span className="bulk-target">{description}</span>
+      {(['retry', 'cancel', 'replay'] as const).map((action) => (
+        <button key={action} type="button" className={action === 'cancel' ? 'danger' : undefined} onClick={() => void ask(action)}>
+          {verbs[action].label}…
+        </button>
+      ))}
+      {asking && (
+        <ConfirmDialog
+          title={`${verbs[asking.action].label} ${description}?`}
+          confirmLabel={running ? 'Working…' : asking.preview ? `${verbs[asking.action].label} ${asking.preview.affected} jobs` : 'Checking…'}
+          danger={asking.action === 'cancel'}
+          busy={running || !asking.preview || asking.preview.affected === 0}
+          onConfirm={() => void confirm()}
+          onClose={() => !running && setAsking(undefined)}
+        >
+          {asking.problem ? (
+            <p className="message error" role="alert">{asking.problem}</p>
+          ) : asking.preview ? (
+            <p data-testid="dry-run">
+              Dry run: {asking.preview.affected} of {asking.preview.matched} matching jobs {verbs[asking.action].would}
+              {skippedText(asking.preview)}. Nothing has changed yet.
+            </p>
+          ) : (
+            <p>Counting what would change…</p>
+          )}
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * The jobs view's filter lives in the URL (shareable, survives a reload): its query parameters
+ * are read case-insensitively (`?status=dead` is DEAD) into the API's JobFilter, and written back
+ * from the filter form.
+ */
+
+export const statuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'] as const;
+export const phases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
+export const jobTypes = ['CUSTOMER_SYNC', 'INVOICE_SYNC'] as const;
+export const errorTypes = ['UpstreamTimeout', 'UpstreamRateLimited', 'NotFound', 'ValidationError', 'HandlerTimeout', 'LeaseExpired', 'LeaseLost', 'WorkerShutdown', 'Canceled'] as const;
+
+/** The part of the API's JobFilter input the view sets (the queries check it against the schema where they pass it). */
+export interface JobFilter {
+  ids?: string[];
+  status?: (typeof statuses)[number][];
+  phase?: (typeof phases)[number];
+  jobType?: (typeof jobTypes)[number][];
+  entityId?: string;
+  entityIdPrefix?: string;
+  correlationId?: string;
+  errorType?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  finishedAfter?: string;
+  finishedBefore?: string;
+}
+
+/** The URL's parameter names, as an operator would type them. */
+export const filterParams = ['status', 'phase', 'type', 'entity', 'correlation', 'error', 'createdAfter', 'createdBefore', 'finishedAfter', 'finishedBefore'] as const;
+export type FilterParam = (typeof filterParams)[number];
+
+const pick = <T extends string>(values: readonly T[], raw: string | null | undefined): T | undefined =>
+  raw ? values.find((value) => value.toLowerCase() === raw.trim().toLowerCase()) : undefined;
+
+const isoOrUndefined = (raw: string | null) => {
+  if (!raw) return undefined;
+  const date = new Date(raw);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+};
+
+/** The filter the URL describes; unknown values are left out (and the form shows what applies). */
+export function filterFromParams(params: URLSearchParams): JobFilter {
+  const status = (params.get('status') ?? '')
+    .split(',')
+    .map((value) => pick(statuses, value))
+    .filter((value): value is (typeof statuses)[number] => value !== undefined);
+  const type = pick(jobTypes, params.get('type'));
+  const entity = params.get('entity')?.trim();
+  // "c_10*" is a prefix; anything else an exact entity id.
+  const prefix = entity?.endsWith('*') ? entity.slice(0, -1) : undefined;
+  return {
+    status: status.length ? status : undefined,
+    phase: pick(phases, params.get('phase')),
+    jobType: type ? [type] : undefined,
+    entityId: entity && !prefix ? entity : undefined,
+    entityIdPrefix: prefix || undefined,
+    correlationId: params.get('correlation')?.trim() || undefined,
+    errorType: pick(errorTypes, params.get('error')) ?? (params.get('error')?.trim() || undefined),
+    createdAfter: isoOrUndefined(params.get('createdAfter')),
+    createdBefore: isoOrUndefined(params.get('createdBefore')),
+    finishedAfter: isoOrUndefined(params.get('finishedAfter')),
+    finishedBefore: isoOrUndefined(params.get('finishedBefore')),
+  };
+}
+
+/** Whether a filter holds any condition (the bulk actions refuse an empty one). */
+export function hasConditions(filter: JobFilter): boolean {
+  return Object.values(filter).some((value) => value !== undefined && value !== null);
+}
+
+/** The URL for these parameter values (empty ones left out), keeping nothing else. */
+export function jobsUrl(values: Partial<Record<FilterParam | 'after' | 'before', string | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value?.trim()) params.set(key, value.trim());
+  const query = params.toString();
+  return query ? `/?${query}` : '/';
+}
+
+/** The URL with some parameters changed (pages: the cursors). */
+export function withParams(params: URLSearchParams, changes: Record<string, string | undefined>): string {
+  const next = new URLSearchParams(params);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value) next.set(key, value);
+    else next.delete(key);
+  }
+  const query = next.toString();
+  return query ? `/?${query}` : '/';
+}
+
+/** Whether a job (as the live stream sends it) is one the filter matches. */
+export function matches(filter: JobFilter, job: { status: string; phase: string; jobType: string; entityId: string; correlationId?: string; lastErrorType?: string | null }): boolean {
+  if (filter.status && !filter.status.includes(job.status as never)) return false;
+  if (filter.phase && job.phase !== filter.phase) return false;
+  if (filter.jobType && !filter.jobType.includes(job.jobType as never)) return false;
+  if (filter.entityId && job.entityId !== filter.entityId) return false;
+  if (filter.entityIdPrefix && !job.entityId.startsWith(filter.entityIdPrefix)) return false;
+  if (filter.correlationId && job.correlationId !== filter.correlationId) return false;
+  if (filter.errorType && job.lastErrorType !== filter.errorType) return false;
+  return true;
+}
+
+/** A datetime-local input's value for an ISO time (local time, minutes). */
+export function localInputValue(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
