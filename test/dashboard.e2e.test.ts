@@ -51,6 +51,8 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     await form.getByRole('button', { name: 'Enqueue' }).click();
     const status = form.getByRole('status');
     await status.filter({ hasText: entityId }).waitFor();
+    // Ready for the next one.
+    await expect(form.getByLabel('Entity id').inputValue()).resolves.toBe('');
     return (await status.textContent())!.match(/Enqueued job (\d+)/)![1]!;
   };
 

@@ -15,7 +15,7 @@ import type { GraphQLContext } from '../graphql/builder.js';
 import { schema } from '../graphql/schema.js';
 import { Loaders } from '../graphql/loaders.js';
 import type { QueueContext } from '../queue/context.js';
-import { graphiqlTabs } from './graphiqlExamples.js';
+import { graphiqlExamples } from './graphiqlExamples.js';
 import { readBodyWithin, sendJson, type RouteHandler } from './http.js';
 import type { GraphQLLimits } from '../config/index.js';
 import { operationLimitPlugins } from './operationLimits.js';
@@ -109,7 +109,10 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
     maskedErrors: true,
     graphiql: {
       title: 'SyncBridge GraphiQL',
-      defaultTabs: graphiqlTabs,
+      defaultTabs: [graphiqlExamples],
+      defaultQuery: graphiqlExamples.query,
+      // What Yoga's page opens the editors with (read by its renderer, not in the option types).
+      ...({ query: graphiqlExamples.query, variables: graphiqlExamples.variables } as object),
       // With tokens, subscriptions go over SSE: a plain request, so the Headers tab's authorization applies.
       subscriptionsProtocol: options.tokens.enabled ? 'SSE' : 'WS',
     },
