@@ -13,6 +13,7 @@ import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import { createJobRunner } from './handlers/runner.js';
 import { createClients } from './integrations/clients.js';
+import type { ExchangeLog } from './integrations/exchanges.js';
 import { UpstreamPacer } from './integrations/pace.js';
 import { databasePaceStore, redisPaceStore } from './integrations/paceStores.js';
 import { MockUpstreams } from './integrations/mocks.js';
@@ -214,11 +215,12 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-  const clients = createClients({
+  const upstreamOptions = {
     crmBaseUrl: config.crmBaseUrl ?? `${url}/mock/crm`,
     billingBaseUrl: config.billingBaseUrl ?? `${url}/mock/billing`,
     timeoutMs: config.upstreamTimeoutSeconds * 1000,
-  }, upstreams);
+  };
+  const clientsFor = (log: ExchangeLog) => createClients(upstreamOptions, upstreams, log);
   if (!mocks && (!config.crmBaseUrl || !config.billingBaseUrl)) {
     logger.warn('SYNCBRIDGE_MOCKS is off but an upstream base URL is not set: jobs will fail to reach it');
   }
@@ -226,7 +228,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const worker = config.workerEnabled
     ? new Worker({
         context,
-        runner: createJobRunner(options.handlers ?? defaultHandlers(), clients),
+        runner: createJobRunner(options.handlers ?? defaultHandlers(), clientsFor),
         concurrency: config.workerConcurrency,
         prefetchMax: config.workerPrefetch,
         pollIntervalMs: config.workerPollSeconds * 1000,

@@ -7,7 +7,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Clients } from '../integrations/clients.js';
 import { coerceError, IntegrationError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
-import { attemptDetailsJson, attemptExchanges, type UpstreamExchange } from '../integrations/exchanges.js';
+import { attemptDetailsJson, ExchangeLog } from '../integrations/exchanges.js';
 import type { HandlerJob, HandlerRegistry } from './registry.js';
 
 /** What the queue gives a run: the attempt's abort signal and logger, and where its forensics go. */
@@ -17,35 +17,40 @@ interface AttemptContext {
   report(details: string): void;
 }
 
-export function createJobRunner(handlers: HandlerRegistry, clients: Clients) {
+/**
+ * `clientsFor` makes the upstream clients for one attempt, recording its exchanges in the log:
+ * made only when the handler first reads `clients`, so a handler that calls nothing pays nothing.
+ */
+export function createJobRunner(handlers: HandlerRegistry, clientsFor: (log: ExchangeLog) => Clients) {
   return {
     async run(job: HandlerJob, context: AttemptContext): Promise<unknown> {
       const handler = handlers.get(job.jobType, job.payloadVersion);
       if (!handler) throw new ValidationError(`No handler for job type "${job.jobType}" payload version ${job.payloadVersion}.`);
-      const exchanges: UpstreamExchange[] = [];
+      let log: ExchangeLog | undefined;
+      let clients: Clients | undefined;
       let unexpected: unknown;
       try {
-        return await attemptExchanges.run(exchanges, () =>
-          handler({
-            job,
-            correlationId: job.correlationId,
-            clients,
-            // Both made on first use (see the worker).
-            get signal() {
-              return context.signal;
-            },
-            get logger() {
-              return context.logger;
-            },
-          }),
-        );
+        return await handler({
+          job,
+          correlationId: job.correlationId,
+          // All made on first use (see the worker).
+          get clients() {
+            return (clients ??= clientsFor((log = new ExchangeLog())));
+          },
+          get signal() {
+            return context.signal;
+          },
+          get logger() {
+            return context.logger;
+          },
+        });
       } catch (error) {
         if (!(error instanceof IntegrationError)) unexpected = error; // an upstream's answer needs no stack; a bug does
         throw error;
       } finally {
         // The attempt's span is the active one while tracing is on (src/queue/worker.ts); invalid otherwise.
         const span = trace.getActiveSpan()?.spanContext();
-        const details = attemptDetailsJson(exchanges, unexpected, span && isSpanContextValid(span) ? span.traceId : undefined);
+        const details = attemptDetailsJson(log?.calls ?? [], unexpected, span && isSpanContextValid(span) ? span.traceId : undefined);
         if (details) context.report(details);
       }
     },

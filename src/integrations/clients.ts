@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { UpstreamRateLimitedError, ValidationError } from './errors.js';
 import { callUpstream } from './http.js';
 import type { UpstreamPacer, UpstreamTarget } from './pace.js';
+import type { ExchangeLog } from './exchanges.js';
 
 export interface UpstreamOptions {
   crmBaseUrl: string;
@@ -40,12 +41,16 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 const join = (base: string, path: string) => `${base.replace(/\/+$/, '')}${path}`;
 
-/** With a pacer, every call waits for its upstream's slot first, and a Retry-After pauses that upstream. */
-export function createClients(options: UpstreamOptions, pacer?: UpstreamPacer) {
+/**
+ * With a pacer, every call waits for its upstream's slot first, and a Retry-After pauses that
+ * upstream. With a log, every exchange is recorded there (one attempt's clients: cheap to make).
+ */
+export function createClients(options: UpstreamOptions, pacer?: UpstreamPacer, log?: ExchangeLog) {
+  const onExchange = log ? log.record.bind(log) : undefined;
   const call = async <T>(target: UpstreamTarget, method: 'GET' | 'POST', url: string, context: CallContext, body?: unknown) => {
     await pacer?.acquire(target, context.signal);
     try {
-      return await callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, ...context });
+      return await callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, onExchange, ...context });
     } catch (error) {
       if (pacer && error instanceof UpstreamRateLimitedError && error.retryAfterMs) await pacer.pause(target, error.retryAfterMs);
       throw error;

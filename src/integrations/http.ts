@@ -4,7 +4,7 @@
  */
 import { context, propagation } from '@opentelemetry/api';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
-import { recordExchange, redactedExcerpt, redactedUrl } from './exchanges.js';
+import { redactedExcerpt, redactedUrl, type UpstreamExchange } from './exchanges.js';
 import {
   NotFoundError,
   parseRetryAfter,
@@ -20,6 +20,8 @@ export interface UpstreamRequest {
   body?: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Told every exchange, as it ended (the attempt's forensics). */
+  onExchange?: (exchange: UpstreamExchange) => void;
 }
 
 /** Larger answers are refused: a CRM or Billing record is a few kilobytes. */
@@ -34,16 +36,16 @@ export async function callUpstream<T>(request: UpstreamRequest): Promise<T> {
   const started = performance.now();
   try {
     const { value, statusCode, text } = await exchange<T>(request);
-    recordExchange(exchangeRecord(request, started, statusCode, text, null));
+    request.onExchange?.(exchangeRecord(request, started, statusCode, text, null));
     return value;
   } catch (error) {
     const failure = error as Error & { statusCode?: number; responseText?: string };
-    recordExchange(exchangeRecord(request, started, failure.statusCode ?? null, failure.responseText ?? null, failure.message ?? String(error)));
+    request.onExchange?.(exchangeRecord(request, started, failure.statusCode ?? null, failure.responseText ?? null, failure.message ?? String(error)));
     throw error;
   }
 }
 
-function exchangeRecord(request: UpstreamRequest, started: number, status: number | null, text: string | null, error: string | null) {
+function exchangeRecord(request: UpstreamRequest, started: number, status: number | null, text: string | null, error: string | null): UpstreamExchange {
   return {
     method: request.method,
     url: redactedUrl(request.url),
