@@ -14,8 +14,6 @@ export const jobTypeNames = Object.keys(jobTypes) as JobType[];
 
 export const jobStatuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
-/** A job in one of these holds its (jobType, entityId) pair: at most one per pair. */
-export const activeStatuses = ['PENDING', 'RUNNING'] as const satisfies readonly JobStatus[];
 /** Nothing happens to a job in one of these unless an operator acts. */
 export const finalStatuses = ['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'] as const satisfies readonly JobStatus[];
 /** Counted as finished by the metrics (a canceled job never finished its work). */

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
+import { isFinalStatus } from '../src/domain.js';
 import type { Job } from '../src/db/client.js';
 import type { EventBus } from '../src/live/bus.js';
 import type { JobTransition } from '../src/live/events.js';
@@ -182,7 +183,7 @@ export function waitForJob(
   });
 }
 
-export const isFinal = (job: Job) => ['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'].includes(job.status);
+export const isFinal = (job: Job) => isFinalStatus(job.status);
 
 /** Records every transition published on a bus. */
 export function recordTransitions(bus: EventBus): { transitions: JobTransition[]; stop(): void } {

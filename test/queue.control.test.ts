@@ -1,7 +1,7 @@
 /** retry, cancel and replay: the SPEC's state rules and typed errors, on each database. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerRegistry } from '../src/handlers/registry.js';
-import { NotFoundError as UpstreamNotFound } from '../src/integrations/errors.js';
+import { UpstreamNotFoundError } from '../src/integrations/errors.js';
 import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../src/queue/errors.js';
 import { jobCancel } from '../src/queue/jobCancel.js';
 import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
@@ -14,7 +14,7 @@ import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type T
 function steeredHandlers(seen: { aborted: number[] }) {
   const outcomes = new Map<string, () => unknown>([
     ['ok', () => ({ id: 'ok' })],
-    ['missing', () => { throw new UpstreamNotFound('not there', { statusCode: 404 }); }],
+    ['missing', () => { throw new UpstreamNotFoundError('not there', { statusCode: 404 }); }],
   ]);
   const handler = async ({ job, signal }: { job: { id: number; entityId: string }; signal: AbortSignal }) => {
     if (job.entityId.startsWith('block')) {

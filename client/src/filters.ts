@@ -4,10 +4,13 @@
  * from the filter form.
  */
 
-export const statuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'] as const;
-export const phases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
-export const jobTypes = ['CUSTOMER_SYNC', 'INVOICE_SYNC'] as const;
-export const errorTypes = ['UpstreamTimeout', 'UpstreamRateLimited', 'NotFound', 'ValidationError', 'HandlerTimeout', 'LeaseExpired', 'LeaseLost', 'WorkerShutdown', 'Canceled'] as const;
+import { jobPhases, jobStatuses, jobTypeNames, systemErrorTypes, upstreamErrorTypes, type JobType } from '../../src/domain';
+
+// The domain's words (src/domain.ts, a module without imports), as the API's enums spell them.
+export const statuses = jobStatuses;
+export const phases = jobPhases;
+export const jobTypes = jobTypeNames.map((name) => name.toUpperCase() as Uppercase<JobType>);
+export const errorTypes = [...upstreamErrorTypes, ...Object.values(systemErrorTypes)];
 
 /** The part of the API's JobFilter input the view sets (the queries check it against the schema where they pass it). */
 export interface JobFilter {

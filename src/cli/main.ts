@@ -13,7 +13,7 @@ import { ApiError, request, subscribe, type ApiOptions } from './api.js';
 import { table, time, type Output } from './output.js';
 import { createToken, roles, type Role } from '../auth/tokens.js';
 import { cliDocuments } from './documents.js';
-import { parseDurationSeconds } from '../domain.js';
+import { isFinalStatus, parseDurationSeconds } from '../domain.js';
 
 export const exitCodes = {
   ok: 0,
@@ -33,7 +33,6 @@ export const exitCodes = {
 type Job = Record<string, any> & { id: string; status: string; entityId: string };
 type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
 
-const final = new Set(['SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED']);
 
 function jobType(value: string): string {
   const normalized = value.trim().toUpperCase();
@@ -482,9 +481,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
                     ? JSON.stringify(job)
                     : `${time(job.updatedAt)}  job ${job.id}  ${job.jobType.toLowerCase()} ${job.entityId}  ${job.status}${job.phase !== 'FINISHED' ? ` (${job.phase})` : ''}  attempt ${job.attemptCount}${job.lastErrorType ? `  ${job.lastErrorType}` : ''}`,
                 );
-                const done = (id && final.has(job.status)) || (options.count !== undefined && seen >= options.count);
+                const done = (id && isFinalStatus(job.status)) || (options.count !== undefined && seen >= options.count);
                 if (done) {
-                  if (id && final.has(job.status) && job.status !== 'SUCCEEDED') code = exitCodes.jobNotSucceeded;
+                  if (id && isFinalStatus(job.status) && job.status !== 'SUCCEEDED') code = exitCodes.jobNotSucceeded;
                   stop();
                   resolve();
                 }

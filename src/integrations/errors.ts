@@ -41,7 +41,7 @@ export class UpstreamRateLimitedError extends IntegrationError {
 }
 
 /** 404: the record does not exist upstream; retrying cannot help. */
-export class NotFoundError extends IntegrationError {
+export class UpstreamNotFoundError extends IntegrationError {
   override name = 'UpstreamNotFoundError';
   readonly errorType = 'NotFound' as const;
   readonly retryable = false;

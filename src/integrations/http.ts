@@ -6,7 +6,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { redactedExcerpt, redactedUrl, type UpstreamExchange } from './exchanges.js';
 import {
-  NotFoundError,
+  UpstreamNotFoundError,
   parseRetryAfter,
   UpstreamRateLimitedError,
   UpstreamTimeoutError,
@@ -107,7 +107,7 @@ async function exchange<T>({ method, url, correlationId, body, timeoutMs, signal
   const answered = { statusCode, responseText: text };
   if (statusCode >= 500) throw new UpstreamTimeoutError(detail, answered);
   if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), answered);
-  if (statusCode === 404) throw new NotFoundError(detail, answered);
+  if (statusCode === 404) throw new UpstreamNotFoundError(detail, answered);
   if (statusCode < 200 || statusCode >= 300) throw new ValidationError(detail, answered);
   try {
     return { value: JSON.parse(text) as T, statusCode, text };

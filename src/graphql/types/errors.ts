@@ -81,8 +81,6 @@ builder.objectType(InputError, {
   }),
 });
 
-export const mutationErrorTypes = { DuplicateActiveJobError, NotFoundError, InvalidStateError, InputError };
-
 builder.objectType(UnauthorizedError, {
   name: 'UnauthorizedError',
   description: 'No valid API token was sent, and this server needs one: send Authorization: Bearer <token>.',
