@@ -23,6 +23,7 @@ import { Worker } from './queue/worker.js';
 import { Retention } from './queue/retention.js';
 import { Scheduler } from './queue/schedules.js';
 import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
+import { readinessCheck } from './server/readiness.js';
 import { createGraphQLServer } from './server/graphql.js';
 import { LiveWebSocketServer } from './server/live/websocket.js';
 import { LiveEngine } from './server/live/engine.js';
@@ -40,7 +41,6 @@ import { SnapshotFeed } from './queue/snapshotFeed.js';
 import { AttemptHistory } from './queue/attemptHistory.js';
 import { metricsRead, type QueueMetrics } from './queue/metricsRead.js';
 import { jobTypesRead, type JobTypeStatus } from './queue/jobTypesRead.js';
-import { pendingMigrations } from './db/migrations.js';
 import { SubscriptionBudget } from './server/subscriptionBudget.js';
 
 
@@ -177,17 +177,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const server = createHttpServer({
     logger,
     routes: [
-      healthRoutes(async () => {
-        try {
-          await database.db.job.count({ take: 1 });
-          const pending = await pendingMigrations(database.dialect.provider, database.db);
-          const connections = { ...database.dialect.health(), ...(transport ? { liveEvents: transport.healthy() } : {}) };
-          const healthy = Object.values(connections).every(Boolean);
-          return { ready: pending.length === 0 && healthy, detail: { database: 'ok', pendingMigrations: pending, connections } };
-        } catch (error) {
-          return { ready: false, detail: { database: (error as Error).message } };
-        }
-      }),
+      healthRoutes(readinessCheck(database, transport)),
       graphql.route,
       prometheus.route,
       ...(mocks ? [mockRoutes(mocks)] : []),

@@ -38,8 +38,8 @@ const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').im
       resolve: (pace) => pace.pausedUntil,
     }),
     waiting: t.exposeInt('waiting', { description: 'Calls of this process waiting for their slot now.' }),
-    waited: t.exposeInt('waited', { description: 'Calls of this process that waited for a slot since it started.' }),
-    waitedMs: t.exposeFloat('waitedMs', { description: 'Their waits added up, in ms.' }),
+    waited: t.exposeInt('waited', { description: 'Waits for a slot in this process since it started (a call that woke too late for its slot waits for a new one).' }),
+    waitedMs: t.exposeFloat('waitedMs', { description: 'Those waits added up, in ms.' }),
     pausesRequested: t.exposeInt('pausesRequested', { description: '429 answers with Retry-After this process received.' }),
   }),
 });

@@ -1,0 +1,52 @@
+/**
+ * Gauges read at scrape time: jobs by status and type, the backlog, subscriptions and sockets,
+ * and the upstreams' pacing (its running totals exported as counters that grow by the difference).
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { QueueStats } from '../../queue/queueStatsRead.js';
+import type { UpstreamPaceStatus } from '../../integrations/pace.js';
+
+export interface ScrapeSources {
+  readQueueStats(): Promise<QueueStats>;
+  subscriptions(): number;
+  webSockets(): number;
+  readUpstreams(): Promise<UpstreamPaceStatus[]>;
+}
+
+/** Registers the gauges; the returned function brings them up to date before a scrape. */
+export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () => Promise<void> {
+  const jobs = new Gauge({ name: 'syncbridge_jobs', help: 'Jobs by status and job type.', labelNames: ['status', 'job_type'] as const, registers: [registry] });
+  const due = new Gauge({ name: 'syncbridge_queue_due_jobs', help: 'PENDING jobs that are due now (queue depth).', registers: [registry] });
+  const oldest = new Gauge({ name: 'syncbridge_queue_oldest_due_age_seconds', help: 'How long the longest-waiting due job has waited.', registers: [registry] });
+  const subscriptions = new Gauge({ name: 'syncbridge_subscriptions', help: 'Active subscriptions in this process (WebSocket and SSE).', registers: [registry], collect() { this.set(sources.subscriptions()); } });
+  const sockets = new Gauge({ name: 'syncbridge_websocket_connections', help: 'Open WebSocket connections in this process.', registers: [registry], collect() { this.set(sources.webSockets()); } });
+  void subscriptions;
+  void sockets;
+  const upstream = { labelNames: ['target'] as const, registers: [registry] };
+  const upstreamLimit = new Gauge({ name: 'syncbridge_upstream_rate_limit_per_second', help: 'Requests per second an upstream may get from all processes (paced upstreams only).', ...upstream });
+  const upstreamPaused = new Gauge({ name: 'syncbridge_upstream_paused_seconds', help: 'Seconds left of a pause an upstream asked for with Retry-After (0: not paused).', ...upstream });
+  const upstreamWaiting = new Gauge({ name: 'syncbridge_upstream_waiting_calls', help: 'Calls of this process waiting for their upstream slot.', ...upstream });
+  const upstreamWaits = new Counter({ name: 'syncbridge_upstream_waits_total', help: 'Calls of this process that waited for their upstream slot.', ...upstream });
+  const upstreamWaitSeconds = new Counter({ name: 'syncbridge_upstream_wait_seconds_total', help: 'Time calls of this process waited for upstream slots.', ...upstream });
+  /** The pacer's running totals as last exported: the counters grow by the difference. */
+  const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
+
+  return async () => {
+    const stats = await sources.readQueueStats();
+    jobs.reset();
+    for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
+    due.set(stats.dueCount);
+    oldest.set(stats.oldestDueAgeSeconds);
+    const now = Date.now();
+    for (const pace of await sources.readUpstreams()) {
+      const target = { target: pace.target };
+      if (pace.limitPerSecond !== null) upstreamLimit.set(target, pace.limitPerSecond);
+      upstreamPaused.set(target, pace.pausedUntil ? Math.max(0, (pace.pausedUntil.getTime() - now) / 1000) : 0);
+      upstreamWaiting.set(target, pace.waiting);
+      const exported = upstreamExported.get(pace.target) ?? { waited: 0, waitedMs: 0 };
+      upstreamWaits.inc(target, pace.waited - exported.waited);
+      upstreamWaitSeconds.inc(target, (pace.waitedMs - exported.waitedMs) / 1000);
+      upstreamExported.set(pace.target, { waited: pace.waited, waitedMs: pace.waitedMs });
+    }
+  };
+}
