@@ -1,0 +1,119 @@
+/**
+ * What every command shares: how to reach the server, how to answer (a table for people, JSON
+ * with --json), typed refusals with their exit codes, and the argument parsers.
+ */
+import { InvalidArgumentError } from 'commander';
+import type { ApiOptions } from './api.js';
+import { table, time, type Output } from './output.js';
+import { parseDurationSeconds } from '../domain.js';
+
+/** Exit codes scripts can rely on (README → Command-line client). */
+export const exitCodes = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  NotFoundError: 3,
+  InvalidStateError: 4,
+  DuplicateActiveJobError: 5,
+  InputError: 6,
+  batchFailures: 7,
+  jobNotSucceeded: 8,
+  UnauthorizedError: 9,
+  ForbiddenError: 10,
+  RateLimitedError: 11,
+} as const;
+
+export type Job = Record<string, any> & { id: string; status: string; entityId: string };
+export type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
+
+/** Ends the command with this exit code and message (on stderr). */
+export class ExitError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CliIo extends Output {
+  stdin?: NodeJS.ReadableStream;
+  env?: Record<string, string | undefined>;
+}
+
+/** One run of the CLI: its output, its options as parsed, and the exit code so far. */
+export class Cli {
+  code: number = exitCodes.ok;
+
+  constructor(
+    readonly io: CliIo,
+    private readonly options: () => { url: string; token?: string; json: boolean },
+  ) {}
+
+  /** Where and as whom; commander reads .env() from process.env, so an injected env (tests) is honoured here too. */
+  api(): ApiOptions {
+    const env = this.io.env ?? process.env;
+    const { url, token } = this.options();
+    return { url: env.SYNCBRIDGE_URL && url === defaultUrl ? env.SYNCBRIDGE_URL : url, token: token ?? env.SYNCBRIDGE_TOKEN };
+  }
+
+  get json(): boolean {
+    return this.options().json;
+  }
+
+  print(value: unknown, human: () => string): void {
+    this.io.out(this.json ? JSON.stringify(value, null, 2) : human());
+  }
+
+  /** A typed error result: its exit code, and the result on stdout (--json) or its message on stderr. */
+  refuse(result: { __typename: string; message?: string; [field: string]: unknown }): void {
+    this.code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
+    if (this.json) this.io.out(JSON.stringify(result, null, 2));
+    else this.io.err(`${result.__typename}: ${result.message}`);
+  }
+
+  /** A mutation's result: the job it answered with, or the refusal. */
+  settle(result: MutationResult, ok: (job: Job) => string): void {
+    if (result.job) this.print(result, () => ok(result.job!));
+    else this.refuse(result);
+  }
+}
+
+export const defaultUrl = 'http://127.0.0.1:4000/graphql';
+
+export const jobHeader = ['id', 'type', 'entity', 'status', 'phase', 'attempts', 'created', 'last error'];
+export const jobCells = (job: Job) => [job.id, job.jobType?.toLowerCase(), job.entityId, job.status, job.phase, `${job.attemptCount}/${job.maxRetries + 1}`, time(job.createdAt), job.lastErrorType ?? ''];
+export const jobLine = (job: Job) => table(jobHeader, [jobCells(job)]);
+
+// ---- argument parsers (a bad value is a usage error, exit 2) ----
+
+export function jobType(value: string): string {
+  const normalized = value.trim().toUpperCase();
+  if (normalized !== 'CUSTOMER_SYNC' && normalized !== 'INVOICE_SYNC') throw new InvalidArgumentError('use customer_sync or invoice_sync');
+  return normalized;
+}
+
+/** `--since 90m` → the ISO time that long ago. */
+export function sinceDuration(value: string): string {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined) throw new InvalidArgumentError('expected a duration like 30m, 1h or 2d');
+  return new Date(Date.now() - seconds * 1000).toISOString();
+}
+
+export function positiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+  return parsed;
+}
+
+export function isoTime(value: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date-time, e.g. 2030-01-01T09:00:00Z');
+  return date.toISOString();
+}
+
+export const statusList = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((status) => status.trim().toUpperCase())
+    .filter(Boolean);

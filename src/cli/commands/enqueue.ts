@@ -1,0 +1,64 @@
+/** `enqueue <type> <entityId>`, or many from an NDJSON file (`--file`, `-` for stdin). */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Option, type Command } from 'commander';
+import { request } from '../api.js';
+import { exitCodes, ExitError, isoTime, jobLine, jobType, positiveInt, type Cli, type MutationResult } from '../cli.js';
+import { cliDocuments } from '../documents.js';
+import { table } from '../output.js';
+
+export function register(program: Command, cli: Cli): void {
+  program
+    .command('enqueue')
+    .description('Enqueue one job, or many from an NDJSON file (one {"jobType","entityId",...} per line; - for stdin).')
+    .argument('[type]', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('[entityId]', 'the source record id, e.g. c_1001')
+    .addOption(new Option('--priority <priority>', 'claim priority').choices(['LOW', 'NORMAL', 'HIGH']))
+    .option('--max-retries <n>', 'retries after the first attempt (0-25)', positiveInt)
+    .option('--at <time>', 'do not run before this ISO-8601 time', isoTime)
+    .option('--file <path>', 'NDJSON file of jobs to enqueue in batches (- reads stdin)')
+    .option('--batch-size <n>', 'jobs per request with --file', positiveInt, 1000)
+    .action(async (type: string | undefined, entityId: string | undefined, options: { priority?: string; maxRetries?: number; at?: string; file?: string; batchSize: number }) => {
+      if (options.file) return enqueueFile(cli, options.file, options.batchSize);
+      if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
+      const data = await request<{ enqueueJob: MutationResult }>(cli.api(), cliDocuments.enqueue, {
+        input: { jobType: type, entityId, priority: options.priority, maxRetries: options.maxRetries, scheduledAt: options.at },
+      });
+      cli.settle(data.enqueueJob, (job) => `Enqueued job ${job.id}\n${jobLine(job)}`);
+    });
+}
+
+async function enqueueFile(cli: Cli, path: string, batchSize: number): Promise<void> {
+  const stream = path === '-' ? (cli.io.stdin ?? process.stdin) : undefined;
+  const lines: string[] = [];
+  if (stream) for await (const line of createInterface({ input: stream })) lines.push(line);
+  else lines.push(...readFileSync(path, 'utf8').split('\n'));
+  const inputs = lines
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line)
+    .map(({ line, number }) => {
+      try {
+        const item = JSON.parse(line) as Record<string, unknown>;
+        return { ...item, jobType: jobType(String(item.jobType ?? '')) };
+      } catch (error) {
+        throw new ExitError(exitCodes.usage, `line ${number}: ${(error as Error).message}`);
+      }
+    });
+  const results: MutationResult[] = [];
+  const size = Math.max(1, batchSize);
+  for (let start = 0; start < inputs.length; start += size) {
+    const data = await request<{ enqueueJobs: MutationResult[] }>(cli.api(), cliDocuments.enqueueBatch, { inputs: inputs.slice(start, start + size) });
+    results.push(...data.enqueueJobs);
+    if (inputs.length > size && !cli.json) cli.io.err(`enqueued ${Math.min(start + size, inputs.length)}/${inputs.length}`);
+  }
+  const created = results.filter((result) => result.job).length;
+  const failed = results.length - created;
+  if (failed) cli.code = exitCodes.batchFailures;
+  cli.print(results, () => {
+    const failures = results
+      .map((result, index) => ({ result, index }))
+      .filter(({ result }) => !result.job)
+      .map(({ result, index }) => [index + 1, (inputs[index] as { entityId?: string }).entityId, result.__typename, result.message]);
+    return `${created} enqueued, ${failed} failed` + (failures.length ? `\n${table(['line', 'entity', 'error', 'message'], failures)}` : '');
+  });
+}
