@@ -44,6 +44,21 @@ const fromLocalInput = (value: FormDataEntryValue | null) => {
   return text ? new Date(text).toISOString() : undefined;
 };
 
+/** A from–to pair of local date-times, named `<name>After` and `<name>Before`. */
+function TimeRange({ legend, name, from, to }: { legend: string; name: string; from?: string; to?: string }) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <label>
+        from <input type="datetime-local" name={`${name}After`} defaultValue={localInputValue(from)} />
+      </label>
+      <label>
+        to <input type="datetime-local" name={`${name}Before`} defaultValue={localInputValue(to)} />
+      </label>
+    </fieldset>
+  );
+}
+
 /** Keys for moving through the table without a mouse (not while typing in a field). */
 function useTableKeys(rowCount: number, searchRef: React.RefObject<HTMLInputElement | null>, tableRef: React.RefObject<HTMLTableElement | null>) {
   const [current, setCurrent] = useState(-1);
@@ -228,24 +243,8 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
             ))}
           </select>
         </label>
-        <fieldset>
-          <legend>Created</legend>
-          <label>
-            from <input type="datetime-local" name="createdAfter" defaultValue={localInputValue(filter.createdAfter)} />
-          </label>
-          <label>
-            to <input type="datetime-local" name="createdBefore" defaultValue={localInputValue(filter.createdBefore)} />
-          </label>
-        </fieldset>
-        <fieldset>
-          <legend>Finished</legend>
-          <label>
-            from <input type="datetime-local" name="finishedAfter" defaultValue={localInputValue(filter.finishedAfter)} />
-          </label>
-          <label>
-            to <input type="datetime-local" name="finishedBefore" defaultValue={localInputValue(filter.finishedBefore)} />
-          </label>
-        </fieldset>
+        <TimeRange legend="Created" name="created" from={filter.createdAfter} to={filter.createdBefore} />
+        <TimeRange legend="Finished" name="finished" from={filter.finishedAfter} to={filter.finishedBefore} />
         <div className="filter-buttons">
           <button type="submit">Search</button>
           <button type="button" className="secondary" onClick={() => navigate('/')}>

@@ -79,6 +79,15 @@ const auditedInsert = (insert: string) =>
     ), woke AS (`,
   );
 
+/** Leases the rows of the `due` CTE: $1 now, $3 the worker, $4 the lease in ms (both claims). */
+const leaseDue = `
+    UPDATE "Job" AS j
+       SET "status" = 'RUNNING', "leaseOwner" = $3, "leaseAcquiredAt" = $1::timestamp,
+           "leaseExpiresAt" = $1::timestamp + $4 * interval '1 millisecond', "attemptCount" = j."attemptCount" + 1,
+           "updatedAt" = $1::timestamp
+      FROM due WHERE j."id" = due."id"
+    RETURNING ${rowAsArray} AS r`;
+
 const sql = {
   insert: `
     WITH inserted AS (
@@ -112,12 +121,7 @@ const sql = {
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
-    UPDATE "Job" AS j
-       SET "status" = 'RUNNING', "leaseOwner" = $3, "leaseAcquiredAt" = $1::timestamp,
-           "leaseExpiresAt" = $1::timestamp + $4 * interval '1 millisecond', "attemptCount" = j."attemptCount" + 1,
-           "updatedAt" = $1::timestamp
-      FROM due WHERE j."id" = due."id"
-    RETURNING ${rowAsArray} AS r`,
+    ${leaseDue}`,
 
   // Holds the type's row until commit: claims of one limited type take turns across processes.
   typeLock: `SELECT "concurrency" FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "concurrency" IS NOT NULL FOR UPDATE`,
@@ -130,12 +134,7 @@ const sql = {
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT greatest(0, least($2, $6 - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5)))
        FOR UPDATE SKIP LOCKED)
-    UPDATE "Job" AS j
-       SET "status" = 'RUNNING', "leaseOwner" = $3, "leaseAcquiredAt" = $1::timestamp,
-           "leaseExpiresAt" = $1::timestamp + $4 * interval '1 millisecond', "attemptCount" = j."attemptCount" + 1,
-           "updatedAt" = $1::timestamp
-      FROM due WHERE j."id" = due."id"
-    RETURNING ${rowAsArray} AS r`,
+    ${leaseDue}`,
 
   // One request slot every $2 ms after the last one and any pause, by the server's clock.
   paceReserve: `

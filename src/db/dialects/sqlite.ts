@@ -62,6 +62,12 @@ async function retryWhileBusy<T>(run: () => T): Promise<T> {
   }
 }
 
+/** Leases the rows the subquery that follows picks (both claims): @now, @workerId, @expires. */
+const leaseWhere = `UPDATE "Job"
+            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
+                "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
+          WHERE "id" IN`;
+
 function open(url: string): Promise<Dialect> {
   const connection = new Database(sqliteFile(url));
   connection.pragma('journal_mode = WAL');
@@ -82,10 +88,7 @@ function open(url: string): Promise<Dialect> {
       VALUES (?, ?, ?, ?, ?, ?, 'OK', ?)`),
     claim: connection
       .prepare(
-        `UPDATE "Job"
-            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
-                "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
-          WHERE "id" IN (
+        `${leaseWhere} (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
                    AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
@@ -98,10 +101,7 @@ function open(url: string): Promise<Dialect> {
     // One writer at a time: the RUNNING count read here is the count this statement leaves.
     claimOfType: connection
       .prepare(
-        `UPDATE "Job"
-            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
-                "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
-          WHERE "id" IN (
+        `${leaseWhere} (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
                  ORDER BY "priority" DESC, "nextRunAt", "id"
