@@ -11,7 +11,7 @@ import { BulkActions, type BulkMessage } from '../components/BulkActions';
 import { StatusBadge } from '../components/StatusBadge';
 import { errorTypes, filterFromParams, hasConditions, jobTypes, jobsUrl, localInputValue, matches, phases, statuses, withParams, type JobFilter } from '../filters';
 import { graphql, readFragment, type FragmentOf } from '../graphql';
-import { useRefetchOnReconnect } from '../hooks';
+import { useMembershipRefetch, useRefetchOnReconnect } from '../hooks';
 import { linkProps, navigate } from '../router';
 
 export const JobRow = graphql(`
@@ -99,21 +99,16 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
   const shownIds = useRef(new Set<string>());
   shownIds.current = new Set(rows.map((row) => row.id));
 
-  // Membership changes: refetch, at most every 300 ms, only on the first page (later pages are
-  // a stable window the operator is reading).
-  const refetchTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Membership changes only on the first page: later pages are a stable window the operator is reading.
   const [{ data: live }] = useSubscription({ query: JobsLive, variables: { jobType: filter.jobType?.length === 1 ? filter.jobType[0] : undefined } });
-  useEffect(() => {
-    if (!live) return;
-    const job = readFragment(JobRow, live.jobUpdated as FragmentOf<typeof JobRow>);
-    if (matches(filter, job) !== shownIds.current.has(job.id) && !after && !before && !refetchTimer.current) {
-      refetchTimer.current = setTimeout(() => {
-        refetchTimer.current = undefined;
-        refetch({ requestPolicy: 'network-only' });
-      }, 300);
-    }
-  }, [live]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => () => clearTimeout(refetchTimer.current), []);
+  useMembershipRefetch(
+    live,
+    (update) => {
+      const job = readFragment(JobRow, update.jobUpdated as FragmentOf<typeof JobRow>);
+      return !after && !before && matches(filter, job) !== shownIds.current.has(job.id);
+    },
+    refetch,
+  );
 
   // Selection: rows by id, or every job the filter matches.
   const [selected, setSelected] = useState<Set<string>>(new Set());
