@@ -142,16 +142,16 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     expect(replays.data!.jobs.totalCount).toBe(50);
   }, 60_000);
 
-  it('pauses and resumes a job type from its panel, live', async () => {
+  // Once in about ten runs one step of it missed its 10 s (not reproduced since; the log says
+  // which): tried again once rather than failing a whole CI run on it.
+  it('pauses and resumes a job type from its panel, live', { retry: 1 }, async () => {
     // What the panel showed, when a step does not happen (for the CI log).
     const onFailure = async (error: unknown) => {
       console.error('job types panel at failure:', await page.locator('.job-types').innerText().catch(() => '(none)'), page.url());
       throw error;
     };
     await panelSteps().catch(onFailure);
-    // Once in about ten runs one step of it missed its 10 s (not reproduced since; the log above
-    // says which): tried again once rather than failing a whole CI run on it.
-  }, { retry: 1 });
+  });
 
   const panelSteps = async () => {
     await open('/');
