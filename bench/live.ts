@@ -336,11 +336,13 @@ async function measureRun(setup: Setup, subscribers: number, rate: number, optio
       await until(async () => (await unfinishedJobs()) === 0, 'the warm-up jobs');
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await Promise.all(clients.map(async (client) => {
-      const done = client.waitFor('RESET');
-      client.send('RESET');
-      await done;
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        const done = client.waitFor('RESET');
+        client.send('RESET');
+        await done;
+      }),
+    );
 
     const serverBefore = processFigures(running.server.process.pid!);
     const workerBefore = running.worker && processFigures(running.worker.process.pid!);
@@ -408,7 +410,10 @@ function row(name: string, runs: RunResult[]): Record<string, string> {
     lost: figure(of('lostFinals')),
     'server CPU': figure(of('serverCpu'), 2),
     'server RSS MB': figure(of('serverRssMb')),
-    'worker CPU': figure(runs.map((run) => run.workerCpu ?? NaN), 2),
+    'worker CPU': figure(
+      runs.map((run) => run.workerCpu ?? NaN),
+      2,
+    ),
     'clients CPU': figure(of('clientCpu'), 2),
   };
 }
@@ -448,11 +453,15 @@ async function loads(title: string, list: { subscribers: number; rate: number }[
 }
 
 async function fanoutSection(systems: Setup[]) {
-  const results = await loads('Live fan-out', [
-    { subscribers: 1_000, rate: 100 },
-    { subscribers: 100, rate: 100 },
-    { subscribers: 100, rate: 500 },
-  ], systems);
+  const results = await loads(
+    'Live fan-out',
+    [
+      { subscribers: 1_000, rate: 100 },
+      { subscribers: 100, rate: 100 },
+      { subscribers: 100, rate: 500 },
+    ],
+    systems,
+  );
   // The worker in another process, against the same setup with the worker in the server.
   const p99 = (name: string, load: string) => {
     const runs = results.get(`${load}\u0000${name}`);
@@ -463,14 +472,19 @@ async function fanoutSection(systems: Setup[]) {
     for (const other of setups.filter((setup) => setup.worker === 'notify' || setup.worker === 'redis')) {
       const ours = p99(other.name, load);
       const base = p99(inProcess, load);
-      if (ours !== undefined && base !== undefined) console.log(`${load}: p99 with ${other.worker === 'notify' ? 'NOTIFY' : 'Redis'} ÷ worker in-process = ${(ours / Math.max(1, base)).toFixed(2)}×`);
+      if (ours !== undefined && base !== undefined)
+        console.log(`${load}: p99 with ${other.worker === 'notify' ? 'NOTIFY' : 'Redis'} ÷ worker in-process = ${(ours / Math.max(1, base)).toFixed(2)}×`);
     }
   }
 }
 
 async function sweepSection(systems: Setup[]) {
   const rates = [100, 250, 500, 1_000];
-  const results = await loads(`Highest rate at 1,000 subscribers (p99 ≤ ${latencyTarget} ms, nothing lost)`, rates.map((rate) => ({ subscribers: 1_000, rate })), systems);
+  const results = await loads(
+    `Highest rate at 1,000 subscribers (p99 ≤ ${latencyTarget} ms, nothing lost)`,
+    rates.map((rate) => ({ subscribers: 1_000, rate })),
+    systems,
+  );
   for (const setup of systems) {
     const meeting = rates.filter((rate) => {
       const runs = results.get(`1000×${rate}\u0000${setup.name}`);
@@ -506,7 +520,12 @@ async function slowSection(systems: Setup[]) {
 }
 
 async function jobReadLatency(): Promise<{ requestsPerSecond: number; p99: number }> {
-  const request = { url: `${url}/graphql`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query ($id: ID!) { job(id: $id) { id status attemptCount updatedAt } }', variables: { id: '50' } }) };
+  const request = {
+    url: `${url}/graphql`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query ($id: ID!) { job(id: $id) { id status attemptCount updatedAt } }', variables: { id: '50' } }),
+  };
   await autocannon({ ...request, connections: 50, duration: 1 });
   const result = await autocannon({ ...request, connections: 50, duration: 5 });
   if (result.non2xx || result.errors) throw new Error(`job(id): ${result.non2xx} non-2xx, ${result.errors} errors`);

@@ -113,7 +113,9 @@ async function queueSection(havePg: boolean) {
     }
   }
   const of = (name: string, key: keyof QueueResult) => (results.get(name) ?? []).map((r) => r[key]);
-  console.log(`\nQueues: ${settings.jobs} no-op jobs, concurrency ${settings.concurrency}, ${rounds} round(s) (median, min–max); node ${process.version}, ${cpus().length} cores\n`);
+  console.log(
+    `\nQueues: ${settings.jobs} no-op jobs, concurrency ${settings.concurrency}, ${rounds} round(s) (median, min–max); node ${process.version}, ${cpus().length} cores\n`,
+  );
   console.table(
     [...results.keys()].map((name) => ({
       system: name,
@@ -162,7 +164,8 @@ async function multiSection() {
       }
     }
   }
-  for (const [processes, values] of rates) rows.push({ 'worker processes': String(processes), 'drain jobs/s': figure(values), 'vs one process': `${(median(values) / median(rates.get(1)!)).toFixed(2)}×` });
+  for (const [processes, values] of rates)
+    rows.push({ 'worker processes': String(processes), 'drain jobs/s': figure(values), 'vs one process': `${(median(values) / median(rates.get(1)!)).toFixed(2)}×` });
   console.log(`\nSyncBridge on one PostgreSQL database, ${settings.jobs} jobs enqueued while the workers run\n`);
   console.table(rows);
 }
@@ -173,14 +176,21 @@ async function readsSection() {
   const table = Object.entries(result).map(([name, runs]) => ({
     'server · query': name,
     'req/s': figure(runs.map((r) => r.requestsPerSecond)),
-    'p50 ms': figure(runs.map((r) => r.p50), 1),
-    'p99 ms': figure(runs.map((r) => r.p99), 1),
+    'p50 ms': figure(
+      runs.map((r) => r.p50),
+      1,
+    ),
+    'p99 ms': figure(
+      runs.map((r) => r.p99),
+      1,
+    ),
   }));
   console.table(table);
   for (const query of ['job(id)', 'jobs(first: 50) with attempts']) {
     const ours = result[`SyncBridge · ${query}`];
     const stock = result[`stock Yoga (in-memory) · ${query}`];
-    if (ours && stock) console.log(`${query}: SyncBridge ÷ stock Yoga = ${(median(ours.map((r) => r.requestsPerSecond)) / median(stock.map((r) => r.requestsPerSecond))).toFixed(2)}×`);
+    if (ours && stock)
+      console.log(`${query}: SyncBridge ÷ stock Yoga = ${(median(ours.map((r) => r.requestsPerSecond)) / median(stock.map((r) => r.requestsPerSecond))).toFixed(2)}×`);
   }
 }
 

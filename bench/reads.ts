@@ -23,9 +23,21 @@ const now = new Date();
 for (let i = 0; i < 1_000; i++) {
   await seeder.database.db.job.create({
     data: {
-      jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', entityId: `read_${i}`, status: 'SUCCEEDED',
-      priority: 1, maxRetries: 3, attemptCount: 3, correlationId: `c-${i}`, nextRunAt: now, createdAt: now,
-      attempts: { create: [1, 2, 3].map((n) => ({ attemptNumber: n, startedAt: now, finishedAt: now, success: n === 3, errorType: n === 3 ? null : 'UpstreamTimeout', durationMs: 12 })) },
+      jobType: 'customer_sync',
+      sourceSystem: 'crm',
+      targetSystem: 'billing',
+      entityType: 'customer',
+      entityId: `read_${i}`,
+      status: 'SUCCEEDED',
+      priority: 1,
+      maxRetries: 3,
+      attemptCount: 3,
+      correlationId: `c-${i}`,
+      nextRunAt: now,
+      createdAt: now,
+      attempts: {
+        create: [1, 2, 3].map((n) => ({ attemptNumber: n, startedAt: now, finishedAt: now, success: n === 3, errorType: n === 3 ? null : 'UpstreamTimeout', durationMs: 12 })),
+      },
     },
   });
 }
@@ -50,7 +62,9 @@ function server(args: string[], env: Record<string, string>): Promise<ChildProce
 
 const queries = {
   'job(id)': { query: 'query ($id: ID!) { job(id: $id) { id status attemptCount updatedAt } }', variables: { id: '500' } },
-  'jobs(first: 50) with attempts': { query: '{ jobs(first: 50) { edges { node { id status attemptCount updatedAt attempts { id attemptNumber success errorType durationMs } } } } }' },
+  'jobs(first: 50) with attempts': {
+    query: '{ jobs(first: 50) { edges { node { id status attemptCount updatedAt attempts { id attemptNumber success errorType durationMs } } } } }',
+  },
 };
 
 const servers = [

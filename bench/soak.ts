@@ -59,7 +59,10 @@ async function soak(url: string): Promise<Sample[]> {
       continue;
     }
     const count = batch;
-    await jobsEnqueue(app.context, Array.from({ length: count }, (_, i) => ({ jobType: 'customer_sync', entityId: `soak_${enqueued + i}` })));
+    await jobsEnqueue(
+      app.context,
+      Array.from({ length: count }, (_, i) => ({ jobType: 'customer_sync', entityId: `soak_${enqueued + i}` })),
+    );
     enqueued += count;
   }
   await allDone;
@@ -80,7 +83,14 @@ for (const database of databases) {
 }
 for (const [database, samples] of Object.entries(results)) {
   console.log(`\nSoak: ${total.toLocaleString('en-US')} jobs on ${database}, one worker process, concurrency 10\n`);
-  console.table(samples.map((sample) => ({ 'jobs done': sample.done.toLocaleString('en-US'), 'jobs/s (this tenth)': Math.round(sample.jobsPerSecond), 'RSS MB': Math.round(sample.rssMb), 'heap after GC MB': Math.round(sample.heapMb) })));
+  console.table(
+    samples.map((sample) => ({
+      'jobs done': sample.done.toLocaleString('en-US'),
+      'jobs/s (this tenth)': Math.round(sample.jobsPerSecond),
+      'RSS MB': Math.round(sample.rssMb),
+      'heap after GC MB': Math.round(sample.heapMb),
+    })),
+  );
   const first = samples[0]!;
   const lastSample = samples.at(-1)!;
   console.log(

@@ -23,18 +23,20 @@ const replayed = new Set<string>();
 const stop = client.subscribe<{ jobUpdated: { id: string; entityId: string; status: string; lastErrorType: string | null; isReplay: boolean } }>(
   { query: 'subscription { jobUpdated(status: [FAILED, DEAD]) { id entityId status lastErrorType isReplay } }' },
   {
-    next: async ({ data }) => {
-      const job = data!.jobUpdated;
-      console.log(`job ${job.id} (${job.entityId}) ${job.status}: ${job.lastErrorType}`);
-      if (job.status === 'DEAD' && !job.isReplay && !replayed.has(job.id)) {
-        replayed.add(job.id);
-        const { replayJob } = await gql<{ replayJob: { __typename: string; job?: { id: string }; message?: string } }>(
-          'mutation ($id: ID!) { replayJob(id: $id) { __typename ... on ReplayJobSuccess { job { id } } ... on Error { message } } }',
-          { id: job.id },
-        );
-        console.log(replayJob.job ? `  replayed as job ${replayJob.job.id}` : `  could not replay: ${replayJob.message}`);
-      }
-    },
+    // Each update handled on its own; a failed replay is reported, never lost as an unhandled rejection.
+    next: ({ data }) =>
+      void (async () => {
+        const job = data!.jobUpdated;
+        console.log(`job ${job.id} (${job.entityId}) ${job.status}: ${job.lastErrorType}`);
+        if (job.status === 'DEAD' && !job.isReplay && !replayed.has(job.id)) {
+          replayed.add(job.id);
+          const { replayJob } = await gql<{ replayJob: { __typename: string; job?: { id: string }; message?: string } }>(
+            'mutation ($id: ID!) { replayJob(id: $id) { __typename ... on ReplayJobSuccess { job { id } } ... on Error { message } } }',
+            { id: job.id },
+          );
+          console.log(replayJob.job ? `  replayed as job ${replayJob.job.id}` : `  could not replay: ${replayJob.message}`);
+        }
+      })().catch((error: unknown) => console.error('replay failed', error)),
     error: (error) => console.error('subscription failed', error),
     complete: () => {},
   },

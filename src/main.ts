@@ -43,7 +43,6 @@ import { metricsRead, type QueueMetrics } from './queue/metricsRead.js';
 import { jobTypesRead, type JobTypeStatus } from './queue/jobTypesRead.js';
 import { SubscriptionBudget } from './server/subscriptionBudget.js';
 
-
 /** Secrets never logged: tokens in headers, connection payloads and configuration. */
 export const logRedactPaths = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'token', '*.token', 'apiTokens'];
 
@@ -53,7 +52,15 @@ export interface SyncBridge {
   database: Database;
   context: QueueContext;
   bus: EventBus;
-  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]>; channel: LiveChannel; engine: LiveEngine; websocket: LiveWebSocketServer; sse: SseSubscriptions };
+  live: {
+    jobs: JobUpdateHub;
+    metrics: SnapshotFeed<QueueMetrics>;
+    jobTypes: SnapshotFeed<JobTypeStatus[]>;
+    channel: LiveChannel;
+    engine: LiveEngine;
+    websocket: LiveWebSocketServer;
+    sse: SseSubscriptions;
+  };
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
@@ -116,9 +123,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   // process's transitions to the others (Redis if REDIS_URL is set, else the database's own
   // LISTEN/NOTIFY where it has one; SQLite deployments are one process).
   const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
-  const transport = config.redisUrl
-    ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
-    : await database.dialect.eventTransport?.(onTransportError);
+  const transport = config.redisUrl ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError) : await database.dialect.eventTransport?.(onTransportError);
   const live = {
     jobs: new JobUpdateHub(bus),
     metrics: new SnapshotFeed(context, metricsRead, { kind: 'metricsUpdated' }),
@@ -176,13 +181,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
 
   const server = createHttpServer({
     logger,
-    routes: [
-      healthRoutes(readinessCheck(database, transport)),
-      graphql.route,
-      prometheus.route,
-      ...(mocks ? [mockRoutes(mocks)] : []),
-      staticRoutes(),
-    ],
+    routes: [healthRoutes(readinessCheck(database, transport)), graphql.route, prometheus.route, ...(mocks ? [mockRoutes(mocks)] : []), staticRoutes()],
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -230,7 +229,11 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   await worker?.start();
   // Pruning runs where jobs are worked (API-only processes leave it to them).
   const retention = worker
-    ? new Retention(context, { succeededSeconds: config.retentionSucceededSeconds, failedSeconds: config.retentionFailedSeconds, intervalMs: config.retentionIntervalSeconds * 1000 })
+    ? new Retention(context, {
+        succeededSeconds: config.retentionSucceededSeconds,
+        failedSeconds: config.retentionFailedSeconds,
+        intervalMs: config.retentionIntervalSeconds * 1000,
+      })
     : undefined;
   retention?.start();
   const scheduler = worker ? new Scheduler(context) : undefined;

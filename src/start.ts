@@ -39,7 +39,7 @@ async function main() {
   process.on('uncaughtException', (error) => {
     app.logger.fatal({ err: error }, 'uncaught exception; stopping');
     setTimeout(() => process.exit(1), 15_000).unref();
-    app.stop().finally(() => process.exit(1));
+    void app.stop().finally(() => process.exit(1));
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -16,8 +16,7 @@ export interface Tracing {
 
 export function startTracing(options: { otlpEndpoint?: string; processor?: SpanProcessor; exporter?: SpanExporter }): Tracing {
   process.env.OTEL_SERVICE_NAME ??= 'syncbridge';
-  const exporter =
-    options.exporter ?? new OTLPTraceExporter({ url: `${(options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/+$/, '')}/v1/traces` });
+  const exporter = options.exporter ?? new OTLPTraceExporter({ url: `${(options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/+$/, '')}/v1/traces` });
   const provider = new NodeTracerProvider({ spanProcessors: [options.processor ?? new BatchSpanProcessor(exporter)] });
   // Global registration: the W3C propagator and an AsyncLocalStorage context manager.
   provider.register();

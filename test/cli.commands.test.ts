@@ -194,9 +194,9 @@ describe('syncbridge CLI', () => {
       env: { ...process.env, SYNCBRIDGE_TOKEN: operatorToken },
     });
     expect(JSON.parse(metrics.stdout).totalJobs).toBeGreaterThan(0);
-    const failing = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--url', `${app.url}/graphql`, '--token', operatorToken, 'get', '31337'], { timeout: 20_000 }).catch(
-      (error: { code: number }) => error,
-    );
+    const failing = await execFileAsync(process.execPath, ['bin/syncbridge.js', '--url', `${app.url}/graphql`, '--token', operatorToken, 'get', '31337'], {
+      timeout: 20_000,
+    }).catch((error: { code: number }) => error);
     expect((failing as { code: number }).code).toBe(exitCodes.NotFoundError);
   });
 });

@@ -75,7 +75,10 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
   });
 
   it('a duplicate enqueue shows the typed error as a message', async () => {
-    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_busy", scheduledAt: "${new Date(Date.now() + 3_600_000).toISOString()}" }) { __typename } }`);
+    await gqlHttp(
+      app,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_busy", scheduledAt: "${new Date(Date.now() + 3_600_000).toISOString()}" }) { __typename } }`,
+    );
     const form = page.getByRole('form', { name: 'Enqueue a job' });
     await form.getByLabel('Entity id').fill('c_busy');
     await form.getByLabel('Not before').fill('');
@@ -143,7 +146,10 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     await app.stop();
     await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
     app = await startTestApp('sqlite', { ...env, PORT: port }, { database });
-    await page.getByRole('status').filter({ hasText: /^● Live$/ }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^● Live$/ })
+      .waitFor({ timeout: 20_000 });
     await gqlHttp(app, `mutation { enqueueJob(input: { jobType: INVOICE_SYNC, entityId: "i_2001" }) { __typename } }`);
     await row('i_2001').locator('[data-status="SUCCEEDED"]').waitFor();
   });

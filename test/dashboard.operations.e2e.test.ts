@@ -48,7 +48,11 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     });
     app = await startTestApp('sqlite', {}, { database, handlers });
     // Finished before any page is open: the history must show them.
-    const early = await enqueue([{ jobType: 'CUSTOMER_SYNC', entityId: 'c_1001' }, { jobType: 'CUSTOMER_SYNC', entityId: 'c_1002' }, { jobType: 'INVOICE_SYNC', entityId: 'i_2001' }]);
+    const early = await enqueue([
+      { jobType: 'CUSTOMER_SYNC', entityId: 'c_1001' },
+      { jobType: 'CUSTOMER_SYNC', entityId: 'c_1002' },
+      { jobType: 'INVOICE_SYNC', entityId: 'i_2001' },
+    ]);
     await Promise.all(early.map((job: { id: number }) => waitForJob(app, job.id, isFinal)));
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -87,7 +91,10 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     await filters.getByLabel('Correlation id').fill(jobs[1].correlationId);
     await filters.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(`**/?correlation=${jobs[1].correlationId}`);
-    await page.getByTestId('job-count').filter({ hasText: /^1 job$/ }).waitFor();
+    await page
+      .getByTestId('job-count')
+      .filter({ hasText: /^1 job$/ })
+      .waitFor();
     await row('c_search_b').waitFor();
 
     await open('/?status=dead&type=customer_sync');
@@ -117,7 +124,10 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     await Promise.all(dead.map((job: { id: number }) => waitForJob(app, job.id, (current) => current.status === 'DEAD')));
     billingDown = false;
     await open('/?status=DEAD&entity=bulk_*');
-    await page.getByTestId('job-count').filter({ hasText: /^50 jobs$/ }).waitFor();
+    await page
+      .getByTestId('job-count')
+      .filter({ hasText: /^50 jobs$/ })
+      .waitFor();
     await page.getByRole('checkbox', { name: 'Select every job on this page' }).check();
     await page.getByRole('button', { name: 'Select all 50 matching this filter' }).click();
 
@@ -132,10 +142,16 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     // Watch the whole class from a second tab while the first one confirms.
     const watcher = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await open('/?entity=bulk_*', watcher);
-    await watcher.getByTestId('job-count').filter({ hasText: /^50 jobs$/ }).waitFor();
+    await watcher
+      .getByTestId('job-count')
+      .filter({ hasText: /^50 jobs$/ })
+      .waitFor();
     await dialog.getByRole('button', { name: 'Replay 50 jobs' }).click();
     await page.getByTestId('bulk-result').filter({ hasText: '50 of 50 matching jobs replayed by new jobs.' }).waitFor();
-    await watcher.getByTestId('job-count').filter({ hasText: /^100 jobs$/ }).waitFor();
+    await watcher
+      .getByTestId('job-count')
+      .filter({ hasText: /^100 jobs$/ })
+      .waitFor();
     await watcher.locator('tbody tr [data-status="SUCCEEDED"]').first().waitFor();
     await watcher.close();
     const replays = await gqlHttp(app, `{ jobs(filter: { entityIdPrefix: "bulk_", isReplay: true }) { totalCount } }`);
@@ -147,7 +163,14 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
   it('pauses and resumes a job type from its panel, live', { retry: 1 }, async () => {
     // What the panel showed, when a step does not happen (for the CI log).
     const onFailure = async (error: unknown) => {
-      console.error('job types panel at failure:', await page.locator('.job-types').innerText().catch(() => '(none)'), page.url());
+      console.error(
+        'job types panel at failure:',
+        await page
+          .locator('.job-types')
+          .innerText()
+          .catch(() => '(none)'),
+        page.url(),
+      );
       throw error;
     };
     await panelSteps().catch(onFailure);
@@ -170,7 +193,10 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
 
   it('moves with the keyboard: / searches, j and k move between rows, Enter opens one', async () => {
     await open('/?entity=c_search_*');
-    await page.getByTestId('job-count').filter({ hasText: /^3 jobs$/ }).waitFor();
+    await page
+      .getByTestId('job-count')
+      .filter({ hasText: /^3 jobs$/ })
+      .waitFor();
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('/');
     await expect(page.evaluate(() => document.activeElement?.getAttribute('name'))).resolves.toBe('entity');
@@ -196,7 +222,9 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
         const violations = await page.evaluate(async () => {
           const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
           const results = await axe.run(document);
-          return results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')) }));
+          return results.violations
+            .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+            .map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')) }));
         });
         expect({ colorScheme, path, violations }).toEqual({ colorScheme, path, violations: [] });
       }
@@ -205,7 +233,11 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
   });
 
   it('lays out at 1024, 1400 and 390 px wide without cutting a column', async () => {
-    for (const [width, height] of [[1024, 768], [1400, 900], [390, 844]] as const) {
+    for (const [width, height] of [
+      [1024, 768],
+      [1400, 900],
+      [390, 844],
+    ] as const) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const view = await browser.newPage({ viewport: { width, height }, colorScheme });
         await open('/', view);
@@ -217,7 +249,9 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
         });
         expect({ width, overflow }).toEqual({ width, overflow: [] });
         // Nor does any panel hide a part of itself.
-        const clipped = await view.evaluate(() => [...document.querySelectorAll('.panel, .filters, .header')].filter((box) => box.scrollWidth > box.clientWidth + 1).map((box) => box.className));
+        const clipped = await view.evaluate(() =>
+          [...document.querySelectorAll('.panel, .filters, .header')].filter((box) => box.scrollWidth > box.clientWidth + 1).map((box) => box.className),
+        );
         expect({ width, clipped }).toEqual({ width, clipped: [] });
         await view.screenshot({ path: `${artifacts}/dashboard-${width}-${colorScheme}.png` });
         await view.close();

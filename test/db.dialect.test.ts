@@ -45,12 +45,31 @@ describe.each(providers)('dialect %s', (provider) => {
   };
   const row = (id: number) => db().job.findUniqueOrThrow({ where: { id } });
   const enqueueMany = async (...entityIds: string[]) =>
-    (await jobsEnqueue(app.context, entityIds.map((entityId) => ({ jobType: 'customer_sync', entityId })))).map((result) => (result.ok ? result.job : undefined)!);
+    (
+      await jobsEnqueue(
+        app.context,
+        entityIds.map((entityId) => ({ jobType: 'customer_sync', entityId })),
+      )
+    ).map((result) => (result.ok ? result.job : undefined)!);
 
   it('insert skips a pair that is already active, in the database and within the batch', async () => {
     await drain();
     const now = new Date();
-    const base = { jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', priority: 1, scheduledAt: null, maxRetries: 3, payloadVersion: 1, createdAt: now, nextRunAt: now, isReplay: false, replayOfId: null, replayOfAttemptId: null };
+    const base = {
+      jobType: 'customer_sync',
+      sourceSystem: 'crm',
+      targetSystem: 'billing',
+      entityType: 'customer',
+      priority: 1,
+      scheduledAt: null,
+      maxRetries: 3,
+      payloadVersion: 1,
+      createdAt: now,
+      nextRunAt: now,
+      isReplay: false,
+      replayOfId: null,
+      replayOfAttemptId: null,
+    };
     const held = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_ins_held' });
     const inserted = await dialect().jobsInsert([
       { ...base, entityId: 'd_ins_a', correlationId: 'c1', activeKey: 'customer_sync:d_ins_a' },
@@ -112,7 +131,12 @@ describe.each(providers)('dialect %s', (provider) => {
         outcome(claimed.get(c!.id)!, { claimedAt: new Date(0) }), // not this lease: not written
       ],
     });
-    expect(written.map((job) => [job.id, job.status]).sort()).toEqual([[a!.id, 'SUCCEEDED'], [b!.id, 'PENDING']].sort());
+    expect(written.map((job) => [job.id, job.status]).sort()).toEqual(
+      [
+        [a!.id, 'SUCCEEDED'],
+        [b!.id, 'PENDING'],
+      ].sort(),
+    );
     expect(await row(a!.id)).toMatchObject({ status: 'SUCCEEDED', activeKey: null, leaseOwner: null, lastDurationMs: 3, attemptCount: 1 });
     const rowB = await row(b!.id);
     expect(rowB).toMatchObject({ status: 'PENDING', activeKey: 'customer_sync:d_f2', lastError: 'boom', lastErrorType: 'UpstreamTimeout', leaseOwner: null });
@@ -136,7 +160,14 @@ describe.each(providers)('dialect %s', (provider) => {
     const finishedAt = new Date();
     const rows: FinishRow[] = [
       outcome(byEntity.get('d_eq_ok')!, { finishedAt }),
-      outcome(byEntity.get('d_eq_retry')!, { status: 'PENDING', success: false, nextRunAt: new Date(Date.now() + 5_000), lastError: 'slow', lastErrorType: 'UpstreamTimeout', finishedAt }),
+      outcome(byEntity.get('d_eq_retry')!, {
+        status: 'PENDING',
+        success: false,
+        nextRunAt: new Date(Date.now() + 5_000),
+        lastError: 'slow',
+        lastErrorType: 'UpstreamTimeout',
+        finishedAt,
+      }),
       outcome(byEntity.get('d_eq_dead')!, { status: 'DEAD', success: false, deadAt: finishedAt, lastError: '429', lastErrorType: 'UpstreamRateLimited', finishedAt }),
       outcome(byEntity.get('d_eq_failed')!, { status: 'FAILED', success: false, lastError: 'gone', lastErrorType: 'NotFound', finishedAt }),
       outcome(byEntity.get('d_eq_canceled')!, { status: 'FAILED', success: false, lastError: 'canceled', lastErrorType: 'Canceled', finishedAt }),
@@ -155,7 +186,10 @@ describe.each(providers)('dialect %s', (provider) => {
     await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_dead' });
     const [claimed] = await claim('owner');
     const deadAt = new Date();
-    await dialect().jobsFinish({ leaseOwner: 'owner', rows: [outcome(claimed!, { status: 'DEAD', success: false, lastError: '429 again', lastErrorType: 'UpstreamRateLimited', deadAt, finishedAt: deadAt })] });
+    await dialect().jobsFinish({
+      leaseOwner: 'owner',
+      rows: [outcome(claimed!, { status: 'DEAD', success: false, lastError: '429 again', lastErrorType: 'UpstreamRateLimited', deadAt, finishedAt: deadAt })],
+    });
     const dead = await row(claimed!.id);
     expect(dead).toMatchObject({ status: 'DEAD', deadError: '429 again', deadErrorType: 'UpstreamRateLimited', activeKey: null });
     expect(dead.deadAt).toEqual(deadAt);
@@ -178,7 +212,12 @@ describe.each(providers)('dialect %s', (provider) => {
     await jobCancel(app.context, cancel!.id);
     const now = new Date();
     const written = await dialect().jobsRelease({ leaseOwner: 'releaser', jobs: claimed.map((job) => ({ id: job.id, claimedAt: job.leaseAcquiredAt! })), now });
-    expect(written.map((job) => [job.id, job.status]).sort()).toEqual([[keep!.id, 'PENDING'], [cancel!.id, 'CANCELED']].sort());
+    expect(written.map((job) => [job.id, job.status]).sort()).toEqual(
+      [
+        [keep!.id, 'PENDING'],
+        [cancel!.id, 'CANCELED'],
+      ].sort(),
+    );
     expect(await row(keep!.id)).toMatchObject({ status: 'PENDING', attemptCount: 0, leaseOwner: null, nextRunAt: now, activeKey: 'customer_sync:d_rel_1' });
     expect(await db().attempt.count({ where: { jobId: { in: [keep!.id, cancel!.id] } } })).toBe(0);
   });
@@ -202,7 +241,12 @@ describe.each(providers)('dialect %s', (provider) => {
     await dialect().jobsStart({ leaseOwner: 'ghost', rows: [{ id: started!.id, claimedAt: claimed.get(started!.id)!.leaseAcquiredAt!, startedAt }] });
     const now = new Date(Date.now() + 1_000);
     const expired = await dialect().leasesExpired({ now, limit: 10 });
-    expect(expired.map((lease) => [lease.id, lease.startedAt?.getTime() ?? null]).sort()).toEqual([[started!.id, startedAt.getTime()], [waiting!.id, null]].sort());
+    expect(expired.map((lease) => [lease.id, lease.startedAt?.getTime() ?? null]).sort()).toEqual(
+      [
+        [started!.id, startedAt.getTime()],
+        [waiting!.id, null],
+      ].sort(),
+    );
     // The owner renews before recovery writes: recovery must leave the job alone.
     const renewed = claimed.get(waiting!.id)!;
     await dialect().leasesRenew({ workerId: 'ghost', jobs: [{ id: renewed.id, claimedAt: renewed.leaseAcquiredAt! }], leaseExpiresAt: new Date(Date.now() + 60_000) });

@@ -4,7 +4,15 @@ import { jobColumns, jobDateColumns, jobFromValues, jobToValues } from '../src/d
 
 describe('job rows as values', () => {
   // A row with a distinct, non-null value in every column.
-  const values = jobColumns.map((column, index) => (jobDateColumns.has(column) ? 1_700_000_000_000 + index : column === 'isReplay' ? true : typeof index === 'number' && ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId'].includes(column) ? 100 + index : `v${index}`));
+  const values = jobColumns.map((column, index) =>
+    jobDateColumns.has(column)
+      ? 1_700_000_000_000 + index
+      : column === 'isReplay'
+        ? true
+        : typeof index === 'number' && ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId'].includes(column)
+          ? 100 + index
+          : `v${index}`,
+  );
 
   it('reads each value into its own column, and writes it back in the same place', () => {
     const job = jobFromValues(values);

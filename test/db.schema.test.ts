@@ -24,12 +24,20 @@ describe('prisma schema', () => {
     const sqlite = await import('../src/db/generated/sqlite/internal/prismaNamespace.js');
     const postgres = await import('../src/db/generated/postgresql/internal/prismaNamespace.js');
     expect(Object.keys(sqlite.ModelName)).toEqual(Object.keys(postgres.ModelName));
-    for (const model of ['JobScalarFieldEnum', 'AttemptScalarFieldEnum', 'AttemptMinuteScalarFieldEnum', 'AuditEventScalarFieldEnum', 'JobTypeStateScalarFieldEnum', 'UpstreamPaceScalarFieldEnum', 'ScheduleScalarFieldEnum', 'ScheduleTickScalarFieldEnum'] as const) {
+    for (const model of [
+      'JobScalarFieldEnum',
+      'AttemptScalarFieldEnum',
+      'AttemptMinuteScalarFieldEnum',
+      'AuditEventScalarFieldEnum',
+      'JobTypeStateScalarFieldEnum',
+      'UpstreamPaceScalarFieldEnum',
+      'ScheduleScalarFieldEnum',
+      'ScheduleTickScalarFieldEnum',
+    ] as const) {
       expect(sqlite[model]).toEqual(postgres[model]);
     }
     // The runtime data model (fields, kinds, types, relations) that each client embeds.
-    const runtimeModel = (provider: string) =>
-      /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(readFileSync(`src/db/generated/${provider}/internal/class.ts`, 'utf8'))![1]!;
+    const runtimeModel = (provider: string) => /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(readFileSync(`src/db/generated/${provider}/internal/class.ts`, 'utf8'))![1]!;
     const sqliteModel = JSON.parse(JSON.parse(runtimeModel('sqlite')));
     expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AttemptMinute', 'AuditEvent', 'JobTypeState', 'UpstreamPace', 'Schedule', 'ScheduleTick']);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
@@ -89,7 +97,17 @@ describe('prisma schema', () => {
 async function schemaDdl(provider: 'sqlite' | 'postgresql', adapter: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
   const { engine, close } = await openSchemaEngine(adapter, schemaFor(provider));
   try {
-    return (await engine.diff({ from: { tag: 'empty' }, to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schemaFor(provider) }] }, script: true, exitCode: null, filters: noFilters })).stdout ?? '';
+    return (
+      (
+        await engine.diff({
+          from: { tag: 'empty' },
+          to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schemaFor(provider) }] },
+          script: true,
+          exitCode: null,
+          filters: noFilters,
+        })
+      ).stdout ?? ''
+    );
   } finally {
     await close();
   }
@@ -98,11 +116,21 @@ async function schemaDdl(provider: 'sqlite' | 'postgresql', adapter: SqlMigratio
 function sqliteCatalog(url: string) {
   const db = new Database(url.replace(/^file:/, ''), { readonly: true });
   try {
-    const objects = db
-      .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '_prisma%' AND name NOT LIKE 'sqlite_%' ORDER BY type, name`)
-      .all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
+    const objects = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE '_prisma%' AND name NOT LIKE 'sqlite_%' ORDER BY type, name`).all() as {
+      type: string;
+      name: string;
+      tbl_name: string;
+      sql: string | null;
+    }[];
     // SQLite keeps each statement's text; ADD COLUMN splices its own into it: compare without layout.
-    return objects.map((object) => ({ ...object, sql: object.sql?.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim() ?? null }));
+    return objects.map((object) => ({
+      ...object,
+      sql:
+        object.sql
+          ?.replace(/\s+/g, ' ')
+          .replace(/\s*([(),])\s*/g, '$1')
+          .trim() ?? null,
+    }));
   } finally {
     db.close();
   }
@@ -117,9 +145,7 @@ async function catalog(url: string) {
         WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`,
     );
     const indexes = await client.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY indexname`);
-    const constraints = await client.query(
-      `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
-    );
+    const constraints = await client.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`);
     return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows.filter((row) => !String(row.conname).startsWith('_prisma')) };
   } finally {
     await client.end();

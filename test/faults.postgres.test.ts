@@ -50,7 +50,13 @@ async function startRig(options: { leaseSeconds: number; stubDelayMs: number; su
   const subscribers = [...clients.map((client) => wsSubscribe(client, finalStates)), sseSubscribe(api.url, finalStates)];
   await expect.poll(() => api.live.engine.stats.members).toBe(2); // the WebSocket and the SSE one here
   return {
-    database, proxy, stub, api, child, observer, subscribers,
+    database,
+    proxy,
+    stub,
+    api,
+    child,
+    observer,
+    subscribers,
     close: async () => {
       for (const subscriber of subscribers) subscriber.dispose();
       await Promise.all(clients.map((client) => client.dispose()));
@@ -157,18 +163,22 @@ describe.skipIf(!providers.includes('postgresql'))('faults: two processes on Pos
       `SELECT "id", "entityId", "lastStartedAt" IS NOT NULL AS "started" FROM "Job" WHERE "leaseOwner" LIKE '%:${pid}:%' AND "status" = 'RUNNING'`,
     );
     expect(held.length).toBeGreaterThan(0);
-    await until(async () => (await countWhere(rig!.observer, ownedByChild)) === 0, 30_000, 'the dead worker\'s jobs to be recovered');
+    await until(async () => (await countWhere(rig!.observer, ownedByChild)) === 0, 30_000, "the dead worker's jobs to be recovered");
     const recoveredInMs = Date.now() - killedAt;
     // About one lease (they were renewed up to a third of it before the kill), plus a sweep.
     expect(recoveredInMs).toBeLessThan(leaseSeconds * 1000 + 3_000);
     await until(async () => (await countWhere(rig!.observer, `"status" = 'SUCCEEDED'`)) === ids.length, 60_000, 'every job done');
     // What it was running may have reached Billing before it died: those may run again (at least once).
     await expectIntact(rig, ids, { allowedRerun: new Set(held.filter((job) => job.started).map((job) => job.entityId)) });
-    const { rows: attempts } = await rig.observer.query<{ jobId: number; errorType: string | null }>(
-      `SELECT "jobId", "errorType" FROM "Attempt" WHERE "jobId" = ANY($1::int[])`,
-      [held.map((job) => job.id)],
-    );
-    report(rig, 'kill -9', { jobsHeldByTheDeadWorker: held.length, started: held.filter((job) => job.started).length, recoveredSecondsAfterKill: recoveredInMs / 1000, leaseSeconds });
+    const { rows: attempts } = await rig.observer.query<{ jobId: number; errorType: string | null }>(`SELECT "jobId", "errorType" FROM "Attempt" WHERE "jobId" = ANY($1::int[])`, [
+      held.map((job) => job.id),
+    ]);
+    report(rig, 'kill -9', {
+      jobsHeldByTheDeadWorker: held.length,
+      started: held.filter((job) => job.started).length,
+      recoveredSecondsAfterKill: recoveredInMs / 1000,
+      leaseSeconds,
+    });
     for (const job of held) {
       const lost = attempts.filter((attempt) => attempt.jobId === job.id && attempt.errorType === 'LeaseExpired');
       // A started job's attempt is recorded as lost; one it never started is not charged at all.

@@ -22,9 +22,7 @@ describe('faults: upstreams and handlers that never finish', () => {
   beforeAll(async () => {
     stub = await new StubUpstream().start();
     // invoice_sync stands in for a handler that ignores its abort signal entirely.
-    const handlers = new HandlerRegistry()
-      .register('customer_sync', 1, customerSyncV1)
-      .register('invoice_sync', 1, () => new Promise(() => {}));
+    const handlers = new HandlerRegistry().register('customer_sync', 1, customerSyncV1).register('invoice_sync', 1, () => new Promise(() => {}));
     app = await startTestApp(
       'sqlite',
       {
@@ -44,9 +42,17 @@ describe('faults: upstreams and handlers that never finish', () => {
 
   it('a dripping upstream times out at the request deadline; the jobs behind it run', async () => {
     // Ten drips take every slot at once; the healthy jobs queue behind them.
-    const drips = await enqueue(app, Array.from({ length: 10 }, (_, i) => `drip_${i}`));
+    const drips = await enqueue(
+      app,
+      Array.from({ length: 10 }, (_, i) => `drip_${i}`),
+    );
     // Retries for the healthy ones: on a loaded machine one of their answers may itself miss the 300 ms deadline.
-    const healthy = await enqueue(app, Array.from({ length: 20 }, (_, i) => `healthy_${i}`), 'CUSTOMER_SYNC', 3);
+    const healthy = await enqueue(
+      app,
+      Array.from({ length: 20 }, (_, i) => `healthy_${i}`),
+      'CUSTOMER_SYNC',
+      3,
+    );
     const started = Date.now();
     const finals = await Promise.all([...drips, ...healthy].map((id) => waitForJob(app, id, isFinal, 15_000)));
     // Not the 60-odd seconds the drip would take: the deadline plus a little.
@@ -62,7 +68,11 @@ describe('faults: upstreams and handlers that never finish', () => {
   });
 
   it('a handler that ignores its abort is abandoned after its time limit and a grace period; its slot is freed', async () => {
-    const stuck = await enqueue(app, Array.from({ length: 10 }, (_, i) => `i_stuck_${i}`), 'INVOICE_SYNC');
+    const stuck = await enqueue(
+      app,
+      Array.from({ length: 10 }, (_, i) => `i_stuck_${i}`),
+      'INVOICE_SYNC',
+    );
     const started = Date.now();
     const finals = await Promise.all(stuck.map((id) => waitForJob(app, id, isFinal, 15_000)));
     expect(finals.every((job) => job.status === 'DEAD' && job.lastErrorType === 'HandlerTimeout')).toBe(true);

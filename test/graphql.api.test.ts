@@ -29,9 +29,19 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     expect(data!.enqueueJob).toMatchObject({
       __typename: 'EnqueueJobSuccess',
       job: {
-        status: 'PENDING', phase: 'QUEUED', jobType: 'CUSTOMER_SYNC', entityId: 'c_api_1', entityType: 'customer',
-        sourceSystem: 'crm', targetSystem: 'billing', priority: 'HIGH', maxRetries: 5, payloadVersion: 1,
-        scheduledAt: null, attemptCount: 0, isReplay: false,
+        status: 'PENDING',
+        phase: 'QUEUED',
+        jobType: 'CUSTOMER_SYNC',
+        entityId: 'c_api_1',
+        entityType: 'customer',
+        sourceSystem: 'crm',
+        targetSystem: 'billing',
+        priority: 'HIGH',
+        maxRetries: 5,
+        payloadVersion: 1,
+        scheduledAt: null,
+        attemptCount: 0,
+        isReplay: false,
       },
     });
     expect(data!.enqueueJob.job.id).toMatch(/^\d+$/);
@@ -78,21 +88,25 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
   });
 
   it('enqueueJobs: each item succeeds or fails on its own, in order', async () => {
-    const { data } = await gql(app, `mutation ($inputs: [EnqueueJobInput!]!) {
+    const { data } = await gql(
+      app,
+      `mutation ($inputs: [EnqueueJobInput!]!) {
       enqueueJobs(inputs: $inputs) {
         __typename
         ... on EnqueueJobSuccess { job { id entityId } }
         ... on DuplicateActiveJobError { existingJobId }
         ... on InputError { field }
       }
-    }`, {
-      inputs: [
-        { jobType: 'CUSTOMER_SYNC', entityId: 'c_b1' },
-        { jobType: 'CUSTOMER_SYNC', entityId: 'c_b1' },
-        { jobType: 'CUSTOMER_SYNC', entityId: '' },
-        { jobType: 'INVOICE_SYNC', entityId: 'i_b1' },
-      ],
-    });
+    }`,
+      {
+        inputs: [
+          { jobType: 'CUSTOMER_SYNC', entityId: 'c_b1' },
+          { jobType: 'CUSTOMER_SYNC', entityId: 'c_b1' },
+          { jobType: 'CUSTOMER_SYNC', entityId: '' },
+          { jobType: 'INVOICE_SYNC', entityId: 'i_b1' },
+        ],
+      },
+    );
     const items = data!.enqueueJobs;
     expect(items.map((item: { __typename: string }) => item.__typename)).toEqual(['EnqueueJobSuccess', 'DuplicateActiveJobError', 'InputError', 'EnqueueJobSuccess']);
     expect(items[1].existingJobId).toBe(items[0].job.id);
@@ -102,14 +116,20 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
   it('job(id) returns the job, or null for an unknown or malformed id', async () => {
     const { data: created } = await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_get' });
     const id = created!.enqueueJob.job.id;
-    const { data } = await gql(app, `query ($a: ID!, $b: ID!, $c: ID!) { a: job(id: $a) { id entityId } b: job(id: $b) { id } c: job(id: $c) { id } }`, { a: id, b: '9999999', c: 'not-a-number' });
+    const { data } = await gql(app, `query ($a: ID!, $b: ID!, $c: ID!) { a: job(id: $a) { id entityId } b: job(id: $b) { id } c: job(id: $c) { id } }`, {
+      a: id,
+      b: '9999999',
+      c: 'not-a-number',
+    });
     expect(data).toEqual({ a: { id, entityId: 'c_get' }, b: null, c: null });
   });
 
   it('retry / cancel / replay answer NotFoundError and InvalidStateError as typed results', async () => {
     const { data: created } = await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_states' });
     const id = created!.enqueueJob.job.id;
-    const { data } = await gql(app, `mutation ($id: ID!) {
+    const { data } = await gql(
+      app,
+      `mutation ($id: ID!) {
       retry: retryJob(id: $id) { __typename ... on InvalidStateError { currentStatus jobId message } }
       missing: retryJob(id: "424242") { __typename ... on NotFoundError { id entity message } }
       cancelMissing: cancelJob(id: "x1") { __typename ... on NotFoundError { id } }
@@ -117,7 +137,9 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
       replayBadAttempt: replayJob(id: $id, attemptId: "777777") { __typename ... on Error { message } }
       cancel: cancelJob(id: $id) { __typename ... on CancelJobSuccess { job { id status phase canceledAt } } }
       cancelAgain: cancelJob(id: $id) { __typename ... on InvalidStateError { currentStatus } }
-    }`, { id });
+    }`,
+      { id },
+    );
     expect(data!.retry).toMatchObject({ __typename: 'InvalidStateError', currentStatus: 'PENDING', jobId: id });
     expect(data!.missing).toMatchObject({ __typename: 'NotFoundError', id: '424242', entity: 'Job' });
     expect(data!.cancelMissing).toMatchObject({ __typename: 'NotFoundError', id: 'x1' });
@@ -177,8 +199,18 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     for (let i = 0; i < 60; i++) {
       const job = await db.job.create({
         data: {
-          jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', entityId: `n1_${i}`,
-          status: 'FAILED', priority: 1, maxRetries: 3, attemptCount: 2, correlationId: `corr-${i}`, nextRunAt: now, createdAt: now,
+          jobType: 'customer_sync',
+          sourceSystem: 'crm',
+          targetSystem: 'billing',
+          entityType: 'customer',
+          entityId: `n1_${i}`,
+          status: 'FAILED',
+          priority: 1,
+          maxRetries: 3,
+          attemptCount: 2,
+          correlationId: `corr-${i}`,
+          nextRunAt: now,
+          createdAt: now,
           attempts: { create: [1, 2].map((attemptNumber) => ({ attemptNumber, startedAt: now, finishedAt: now, success: false, errorType: 'NotFound', durationMs: 1 })) },
         },
         include: { attempts: true },
@@ -186,9 +218,20 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
       if (i % 2 === 0) {
         await db.job.create({
           data: {
-            jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', entityId: `n1_${i}`,
-            status: 'SUCCEEDED', priority: 1, maxRetries: 3, correlationId: `corr-r-${i}`, nextRunAt: now, createdAt: now,
-            isReplay: true, replayOfId: job.id, replayOfAttemptId: job.attempts[1]!.id,
+            jobType: 'customer_sync',
+            sourceSystem: 'crm',
+            targetSystem: 'billing',
+            entityType: 'customer',
+            entityId: `n1_${i}`,
+            status: 'SUCCEEDED',
+            priority: 1,
+            maxRetries: 3,
+            correlationId: `corr-r-${i}`,
+            nextRunAt: now,
+            createdAt: now,
+            isReplay: true,
+            replayOfId: job.id,
+            replayOfAttemptId: job.attempts[1]!.id,
           },
         });
       }
@@ -199,9 +242,12 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     app.context.dialect.onStatement((name) => statements.push(name));
     const countFor = async (first: number) => {
       statements.length = 0;
-      const { data, errors } = await gql(app, `{ jobs(first: ${first}, status: [FAILED, SUCCEEDED]) { totalCount edges { node {
+      const { data, errors } = await gql(
+        app,
+        `{ jobs(first: ${first}, status: [FAILED, SUCCEEDED]) { totalCount edges { node {
         id status attempts(first: 5) { id attemptNumber errorType replays(first: 5) { id } } replays { id status } replayOf { id attempts { id } } replayOfAttempt { id attemptNumber job { id } }
-      } } } }`);
+      } } } }`,
+      );
       expect(errors).toBeUndefined();
       expect(data!.jobs.edges).toHaveLength(first);
       return statements.length;
@@ -223,17 +269,32 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
       const row = (entityId: string, status: string, durations: number[]) =>
         db.job.create({
           data: {
-            jobType: entityId.startsWith('i') ? 'invoice_sync' : 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', entityId,
-            status, priority: 1, maxRetries: 3, attemptCount: durations.length, correlationId: `m-${entityId}`, nextRunAt: now, createdAt: now,
+            jobType: entityId.startsWith('i') ? 'invoice_sync' : 'customer_sync',
+            sourceSystem: 'crm',
+            targetSystem: 'billing',
+            entityType: 'customer',
+            entityId,
+            status,
+            priority: 1,
+            maxRetries: 3,
+            attemptCount: durations.length,
+            correlationId: `m-${entityId}`,
+            nextRunAt: now,
+            createdAt: now,
             activeKey: status === 'PENDING' ? `customer_sync:${entityId}` : null,
-            attempts: { create: durations.map((durationMs, index) => ({ attemptNumber: index + 1, startedAt: now, finishedAt: now, success: status === 'SUCCEEDED', durationMs })) },
+            attempts: {
+              create: durations.map((durationMs, index) => ({ attemptNumber: index + 1, startedAt: now, finishedAt: now, success: status === 'SUCCEEDED', durationMs })),
+            },
           },
         });
       for (const entityId of ['f1', 'f2', 'i3']) await row(entityId, 'FAILED', [1, 3]);
       for (const entityId of ['s1', 's2']) await row(entityId, 'SUCCEEDED', [2]);
       await row('p1', 'PENDING', []);
       await row('x1', 'CANCELED', []);
-      const { data } = await gql(own, `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byStatus { status count } byJobType { jobType count } } }`);
+      const { data } = await gql(
+        own,
+        `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byStatus { status count } byJobType { jobType count } } }`,
+      );
       expect(data!.metrics).toEqual({
         totalJobs: 7,
         finishedJobs: 5,
@@ -247,7 +308,10 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
         failed: 3,
         dead: 0,
         canceled: 1,
-        byStatus: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'].map((status) => ({ status, count: { PENDING: 1, SUCCEEDED: 2, FAILED: 3, CANCELED: 1 }[status] ?? 0 })),
+        byStatus: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'].map((status) => ({
+          status,
+          count: { PENDING: 1, SUCCEEDED: 2, FAILED: 3, CANCELED: 1 }[status] ?? 0,
+        })),
         byJobType: [
           { jobType: 'CUSTOMER_SYNC', count: 6 },
           { jobType: 'INVOICE_SYNC', count: 1 },
@@ -287,10 +351,9 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     expect(get.status).toBe(200);
     expect(get.headers.get('content-type')).toContain('application/graphql-response+json');
     expect((await get.json()).data.metrics.totalJobs).toBeGreaterThan(0);
-    const mutation = await app.yoga.fetch(
-      `http://localhost/graphql?query=${encodeURIComponent('mutation { cancelJob(id: "1") { __typename } }')}`,
-      { headers: { accept: 'application/graphql-response+json' } },
-    );
+    const mutation = await app.yoga.fetch(`http://localhost/graphql?query=${encodeURIComponent('mutation { cancelJob(id: "1") { __typename } }')}`, {
+      headers: { accept: 'application/graphql-response+json' },
+    });
     expect(mutation.status).toBe(405);
   });
 });

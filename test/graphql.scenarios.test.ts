@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlHttp, isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
-const JOB = 'id status attemptCount lastErrorType deadErrorType isReplay replayOf { id } replayOfAttempt { id attemptNumber errorType } replays { id } attempts { id attemptNumber success errorType }';
+const JOB =
+  'id status attemptCount lastErrorType deadErrorType isReplay replayOf { id } replayOfAttempt { id attemptNumber errorType } replays { id } attempts { id attemptNumber success errorType }';
 
 describe.each(providers)('seed scenarios over HTTP (%s)', (provider) => {
   let app: TestApp;
@@ -17,7 +18,11 @@ describe.each(providers)('seed scenarios over HTTP (%s)', (provider) => {
   });
 
   const enqueue = async (entityId: string) => {
-    const { data } = await gqlHttp(app, `mutation ($e: String!) { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $e }) { __typename ... on EnqueueJobSuccess { job { id } } } }`, { e: entityId });
+    const { data } = await gqlHttp(
+      app,
+      `mutation ($e: String!) { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $e }) { __typename ... on EnqueueJobSuccess { job { id } } } }`,
+      { e: entityId },
+    );
     expect(data!.enqueueJob.__typename).toBe('EnqueueJobSuccess');
     return data!.enqueueJob.job.id as string;
   };
@@ -25,7 +30,10 @@ describe.each(providers)('seed scenarios over HTTP (%s)', (provider) => {
 
   it('c_1001, c_flaky, c_1002, c_missing reach SUCCEEDED, SUCCEEDED, DEAD, FAILED; then retry, replay, duplicate', async () => {
     const ids = await Promise.all(['c_1001', 'c_flaky', 'c_1002', 'c_missing'].map(enqueue));
-    const duplicate = await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1002" }) { __typename ... on DuplicateActiveJobError { existingJobId } } }`);
+    const duplicate = await gqlHttp(
+      app,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1002" }) { __typename ... on DuplicateActiveJobError { existingJobId } } }`,
+    );
     await Promise.all(ids.map((id) => waitForJob(app, Number(id), isFinal)));
     const [ok, flaky, dead, missing] = await Promise.all(ids.map(job));
     expect(ok).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
@@ -49,7 +57,10 @@ describe.each(providers)('seed scenarios over HTTP (%s)', (provider) => {
     const original = await job(ids[2]!);
     expect(original).toMatchObject({ status: 'DEAD', attemptCount: 4 });
 
-    const dup = await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1002" }) { __typename ... on DuplicateActiveJobError { existingJobId existingJob { id isReplay } } } }`);
+    const dup = await gqlHttp(
+      app,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1002" }) { __typename ... on DuplicateActiveJobError { existingJobId existingJob { id isReplay } } } }`,
+    );
     expect(dup.data!.enqueueJob).toMatchObject({ __typename: 'DuplicateActiveJobError', existingJobId: replay.id, existingJob: { id: replay.id, isReplay: true } });
     expect(await waitForJob(app, Number(replay.id), isFinal)).toMatchObject({ status: 'DEAD', attemptCount: 4 });
   });

@@ -124,11 +124,7 @@ export const testEnv = {
   SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '15',
 };
 
-export async function startTestApp(
-  provider: DatabaseProvider,
-  env: Record<string, string> = {},
-  options: StartOptions & { database?: TestDatabase } = {},
-): Promise<TestApp> {
+export async function startTestApp(provider: DatabaseProvider, env: Record<string, string> = {}, options: StartOptions & { database?: TestDatabase } = {}): Promise<TestApp> {
   const testDatabase = options.database ?? (await createTestDatabase(provider));
   const config = loadConfig({ ...testEnv, DATABASE_URL: testDatabase.url, ...env });
   const logs = new LogCapture();

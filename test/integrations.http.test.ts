@@ -29,7 +29,14 @@ describe('callUpstream', () => {
   });
 
   const call = (path: string, log?: ExchangeLog) =>
-    callUpstream({ method: 'POST', url: `${base}${path}`, correlationId: 'c-1', body: { external_id: 'x', password: 'p' }, timeoutMs: 5_000, onExchange: log && ((exchange) => log.record(exchange)) });
+    callUpstream({
+      method: 'POST',
+      url: `${base}${path}`,
+      correlationId: 'c-1',
+      body: { external_id: 'x', password: 'p' },
+      timeoutMs: 5_000,
+      onExchange: log && ((exchange) => log.record(exchange)),
+    });
 
   it.each([
     ['/400', ValidationError, 400],

@@ -4,7 +4,18 @@
  * transition. Once through PostgreSQL LISTEN/NOTIFY (the default) and once through Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, gqlHttp, providers, redisReachable, redisUrl, startServerProcess, startTestApp, type ServerProcess, type TestApp, type TestDatabase } from './helpers.js';
+import {
+  createTestDatabase,
+  gqlHttp,
+  providers,
+  redisReachable,
+  redisUrl,
+  startServerProcess,
+  startTestApp,
+  type ServerProcess,
+  type TestApp,
+  type TestDatabase,
+} from './helpers.js';
 import { sseSubscribe, wsClient, wsSubscribe } from './live.helpers.js';
 
 const transports = [['postgres-notify', {}] as const, ['redis', { REDIS_URL: redisUrl }] as const];
@@ -41,9 +52,10 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
       const id = data!.enqueueJob.job.id;
       const mine = (items: any[]) => items.filter((item) => item.id === id);
       await stream.until((items) => mine(items).some((item) => item.status === 'SUCCEEDED'), 20_000);
-      expect(mine(stream.items).map((item) => `${item.status}/${item.attemptCount}`), JSON.stringify(stream.items)).toEqual([
-        'PENDING/0', 'RUNNING/1', 'PENDING/1', 'RUNNING/2', 'SUCCEEDED/2',
-      ]);
+      expect(
+        mine(stream.items).map((item) => `${item.status}/${item.attemptCount}`),
+        JSON.stringify(stream.items),
+      ).toEqual(['PENDING/0', 'RUNNING/1', 'PENDING/1', 'RUNNING/2', 'SUCCEEDED/2']);
       // The worker that ran it is the other process.
       expect(mine(stream.items)[1].leaseOwner).toContain(`:${worker.child.pid}:`);
     } finally {
@@ -87,13 +99,19 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
   it('a job canceled through the API process is never run by the worker process', async (context) => {
     if (skip) return context.skip();
     // Due in 600 ms: the worker process would take it then, had the cancel not committed first.
-    const { data } = await gqlHttp(apiOnly, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1001", scheduledAt: "${new Date(Date.now() + 600).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`);
+    const { data } = await gqlHttp(
+      apiOnly,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1001", scheduledAt: "${new Date(Date.now() + 600).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
+    );
     const id = data!.enqueueJob.job.id;
     const canceled = await gqlHttp(apiOnly, `mutation ($id: ID!) { cancelJob(id: $id) { __typename ... on CancelJobSuccess { job { status } } } }`, { id });
     expect(canceled.data!.cancelJob).toMatchObject({ __typename: 'CancelJobSuccess', job: { status: 'CANCELED' } });
     // A job due just after it: claims go in due order, so once the worker process has run this
     // one, it has passed the canceled job's due time.
-    const { data: later } = await gqlHttp(apiOnly, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky_after", scheduledAt: "${new Date(Date.now() + 700).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`);
+    const { data: later } = await gqlHttp(
+      apiOnly,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky_after", scheduledAt: "${new Date(Date.now() + 700).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
+    );
     const status = async () => (await gqlHttp(apiOnly, `query ($id: ID!) { job(id: $id) { status } }`, { id: later!.enqueueJob.job.id })).data!.job.status;
     await expect.poll(status, { timeout: 15_000 }).toMatch(/SUCCEEDED|FAILED/);
     const { data: after } = await gqlHttp(apiOnly, `query ($id: ID!) { job(id: $id) { status attemptCount } }`, { id });

@@ -7,7 +7,9 @@ describe('shareKey', () => {
   const key = (query: string, variableValues?: Record<string, unknown>, operationName?: string) => shareKey({ document: parse(query), variableValues, operationName });
 
   it('is the same for the same operation written differently', () => {
-    expect(key('subscription { jobUpdated(jobType: CUSTOMER_SYNC) { id status } }')).toBe(key(`subscription {\n  jobUpdated(jobType: CUSTOMER_SYNC) {\n    id\n    status\n  }\n}`));
+    expect(key('subscription { jobUpdated(jobType: CUSTOMER_SYNC) { id status } }')).toBe(
+      key(`subscription {\n  jobUpdated(jobType: CUSTOMER_SYNC) {\n    id\n    status\n  }\n}`),
+    );
   });
 
   it('differs with the variables, the fields, the arguments or the operation chosen', () => {

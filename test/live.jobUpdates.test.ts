@@ -11,7 +11,8 @@ describe('job update fan-out', () => {
     const bus = new EventBus();
     const hub = new JobUpdateHub(bus, 4);
     const subscription = hub.subscribe({});
-    const emit = (row: Job) => bus.emit('job:transitions', [{ jobId: row.id, from: null, to: row.status as 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: row }]);
+    const emit = (row: Job) =>
+      bus.emit('job:transitions', [{ jobId: row.id, from: null, to: row.status as 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: row }]);
     emit(job(1, 'PENDING', 0));
     emit(job(1, 'RUNNING', 1));
     emit(job(2, 'PENDING', 0));
@@ -32,7 +33,8 @@ describe('job update fan-out', () => {
     const bus = new EventBus();
     const hub = new JobUpdateHub(bus, 3);
     const subscription = hub.subscribe({ jobType: 'customer_sync' });
-    for (let id = 1; id <= 4; id++) bus.emit('job:transitions', [{ jobId: id, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(id, 'PENDING', 0) }]);
+    for (let id = 1; id <= 4; id++)
+      bus.emit('job:transitions', [{ jobId: id, from: null, to: 'PENDING', kind: 'enqueued', attemptNumber: 0, at: new Date(), job: job(id, 'PENDING', 0) }]);
     await expect(subscription.next()).rejects.toBeInstanceOf(SubscriberTooSlowError);
     await expect(subscription.next()).resolves.toEqual({ value: undefined, done: true });
     expect(hub.size).toBe(0);

@@ -9,7 +9,10 @@ const UPDATES = `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType
 }`;
 
 const enqueue = async (app: TestApp, entityId: string, jobType = 'CUSTOMER_SYNC') => {
-  const { data } = await gqlHttp(app, `mutation ($e: String!, $t: JobType!) { enqueueJob(input: { jobType: $t, entityId: $e }) { ... on EnqueueJobSuccess { job { id } } } }`, { e: entityId, t: jobType });
+  const { data } = await gqlHttp(app, `mutation ($e: String!, $t: JobType!) { enqueueJob(input: { jobType: $t, entityId: $e }) { ... on EnqueueJobSuccess { job { id } } } }`, {
+    e: entityId,
+    t: jobType,
+  });
   return data!.enqueueJob.job.id as string;
 };
 

@@ -22,7 +22,8 @@ async function initialised(app: TestApp, options?: WebSocket.ClientOptions): Pro
   return socket;
 }
 
-const closeOf = (socket: WebSocket) => new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+const closeOf = (socket: WebSocket) =>
+  new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 
 describe('WebSocket transport', () => {
   let app: TestApp;

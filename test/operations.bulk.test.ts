@@ -13,14 +13,37 @@ const BULK_FIELDS = `... on BulkActionResult { dryRun matched affected skipped s
 async function seedDeadPairs(app: TestApp, prefix: string, pairs: number): Promise<number[]> {
   const now = new Date(Date.now() - 60_000);
   const rows = Array.from({ length: pairs * 2 }, (_, i) => ({
-    jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', entityId: `${prefix}_${i % pairs}`,
-    status: 'DEAD', priority: 1, maxRetries: 0, attemptCount: 1, correlationId: `${prefix}-${i}`, nextRunAt: now, createdAt: now, updatedAt: now,
-    lastFinishedAt: now, lastError: 'rate limited', lastErrorType: 'UpstreamRateLimited', deadAt: now,
+    jobType: 'customer_sync',
+    sourceSystem: 'crm',
+    targetSystem: 'billing',
+    entityType: 'customer',
+    entityId: `${prefix}_${i % pairs}`,
+    status: 'DEAD',
+    priority: 1,
+    maxRetries: 0,
+    attemptCount: 1,
+    correlationId: `${prefix}-${i}`,
+    nextRunAt: now,
+    createdAt: now,
+    updatedAt: now,
+    lastFinishedAt: now,
+    lastError: 'rate limited',
+    lastErrorType: 'UpstreamRateLimited',
+    deadAt: now,
   }));
   await app.database.db.job.createMany({ data: rows });
   const jobs = await app.database.db.job.findMany({ where: { entityId: { startsWith: `${prefix}_` } }, select: { id: true }, orderBy: { id: 'asc' } });
   await app.database.db.attempt.createMany({
-    data: jobs.map((job) => ({ jobId: job.id, attemptNumber: 1, startedAt: now, finishedAt: now, success: false, errorType: 'UpstreamRateLimited', errorSummary: 'rate limited', durationMs: 5 })),
+    data: jobs.map((job) => ({
+      jobId: job.id,
+      attemptNumber: 1,
+      startedAt: now,
+      finishedAt: now,
+      success: false,
+      errorType: 'UpstreamRateLimited',
+      errorSummary: 'rate limited',
+      durationMs: 5,
+    })),
   });
   return jobs.map((job) => job.id);
 }
@@ -40,7 +63,14 @@ describe.each(providers)('bulk actions and retention (%s)', (provider) => {
     const filter = { status: ['DEAD'], entityIdPrefix: 'bulk_' };
     const before = await counts();
     const dry = await gqlHttp(app, `mutation ($filter: JobFilter!) { replayJobs(filter: $filter, dryRun: true) { ${BULK_FIELDS} } }`, { filter });
-    expect(dry.data!.replayJobs).toMatchObject({ dryRun: true, matched: pairs * 2, affected: pairs, skipped: pairs, skippedBy: [{ reason: 'DuplicateActiveJobError', count: pairs }], jobs: [] });
+    expect(dry.data!.replayJobs).toMatchObject({
+      dryRun: true,
+      matched: pairs * 2,
+      affected: pairs,
+      skipped: pairs,
+      skippedBy: [{ reason: 'DuplicateActiveJobError', count: pairs }],
+      jobs: [],
+    });
     expect(await counts()).toEqual(before);
 
     const recorder = recordTransitions(app.bus);
@@ -48,7 +78,13 @@ describe.each(providers)('bulk actions and retention (%s)', (provider) => {
     const real = await gqlHttp(app, `mutation ($filter: JobFilter!) { replayJobs(filter: $filter) { ${BULK_FIELDS} } }`, { filter });
     const seconds = (performance.now() - started) / 1000;
     recorder.stop();
-    expect(real.data!.replayJobs).toMatchObject({ dryRun: false, matched: pairs * 2, affected: pairs, skipped: pairs, skippedBy: [{ reason: 'DuplicateActiveJobError', count: pairs }] });
+    expect(real.data!.replayJobs).toMatchObject({
+      dryRun: false,
+      matched: pairs * 2,
+      affected: pairs,
+      skipped: pairs,
+      skippedBy: [{ reason: 'DuplicateActiveJobError', count: pairs }],
+    });
     expect(real.data!.replayJobs.jobs).toHaveLength(3);
     expect(real.data!.replayJobs.jobs[0]).toMatchObject({ status: 'PENDING', replayOf: { id: expect.any(String) } });
     // Exactly one active job per pair, every one published live.
@@ -90,19 +126,23 @@ describe.each(providers)('bulk actions and retention (%s)', (provider) => {
     const refused = await gqlHttp(app, `mutation ($at: DateTime!) { pruneJobs(olderThan: $at, statuses: [PENDING]) { __typename ... on Error { message } } }`, { at: olderThan });
     expect(refused.data!.pruneJobs).toMatchObject({ __typename: 'InputError', message: expect.stringContaining('PENDING is not a final status') });
 
-    const pruned = await gqlHttp(app, `mutation ($at: DateTime!) { pruneJobs(olderThan: $at, statuses: [DEAD, FAILED]) { __typename ... on PruneJobsSuccess { deleted } } }`, { at: olderThan });
+    const pruned = await gqlHttp(app, `mutation ($at: DateTime!) { pruneJobs(olderThan: $at, statuses: [DEAD, FAILED]) { __typename ... on PruneJobsSuccess { deleted } } }`, {
+      at: olderThan,
+    });
     expect(pruned.data!.pruneJobs).toEqual({ __typename: 'PruneJobsSuccess', deleted: originals });
     expect(await app.database.db.job.count({ where: { status: 'DEAD' } })).toBe(0);
     expect(await app.database.db.job.count({ where: { NOT: { status: 'DEAD' } } })).toBe(keptBefore);
     // Attempts went with their jobs; replays stay, their links to what was pruned cleared.
     expect(await app.database.db.attempt.count({ where: { job: { entityId: { startsWith: 'bulk_' } } } })).toBe(0);
     expect(await app.database.db.job.count({ where: { isReplay: true, entityId: { startsWith: 'bulk_' } } })).toBe(replays);
-    expect(await app.database.db.job.count({ where: { isReplay: true, entityId: { startsWith: 'bulk_' }, OR: [{ replayOfId: { not: null } }, { replayOfAttemptId: { not: null } }] } })).toBe(0);
+    expect(
+      await app.database.db.job.count({ where: { isReplay: true, entityId: { startsWith: 'bulk_' }, OR: [{ replayOfId: { not: null } }, { replayOfAttemptId: { not: null } }] } }),
+    ).toBe(0);
     const { data } = await gqlHttp(app, `{ jobs(filter: { isReplay: true, entityIdPrefix: "bulk_" }, first: 1) { edges { node { replayOf { id } replayOfAttempt { id } } } } }`);
     expect(data!.jobs.edges[0].node).toEqual({ replayOf: null, replayOfAttempt: null });
 
     // The background rule prunes by age: nothing here is old enough for the defaults.
-    expect(app.retention, "worker off: this process does not prune").toBeUndefined();
+    expect(app.retention, 'worker off: this process does not prune').toBeUndefined();
   });
 });
 
@@ -115,7 +155,18 @@ describe('retention in a worker process', () => {
 
   it('prunes SUCCEEDED and CANCELED jobs past their age and keeps FAILED and DEAD when their rule is off', async () => {
     const old = new Date(Date.now() - 10_000);
-    const base = { jobType: 'customer_sync', sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer', priority: 1, maxRetries: 0, correlationId: 'r', nextRunAt: old, createdAt: old, updatedAt: old };
+    const base = {
+      jobType: 'customer_sync',
+      sourceSystem: 'crm',
+      targetSystem: 'billing',
+      entityType: 'customer',
+      priority: 1,
+      maxRetries: 0,
+      correlationId: 'r',
+      nextRunAt: old,
+      createdAt: old,
+      updatedAt: old,
+    };
     await app.database.db.job.createMany({
       data: [
         { ...base, entityId: 'ret_ok', status: 'SUCCEEDED' },
@@ -125,7 +176,9 @@ describe('retention in a worker process', () => {
       ],
     });
     expect(await app.retention!.runOnce()).toBe(2);
-    const left = (await app.database.db.job.findMany({ where: { entityId: { startsWith: 'ret_' } }, select: { entityId: true }, orderBy: { entityId: 'asc' } })).map((job) => job.entityId);
+    const left = (await app.database.db.job.findMany({ where: { entityId: { startsWith: 'ret_' } }, select: { entityId: true }, orderBy: { entityId: 'asc' } })).map(
+      (job) => job.entityId,
+    );
     expect(left).toEqual(['ret_dead', 'ret_fresh']);
   });
 });

@@ -206,7 +206,9 @@ describe.each(paceStores)('upstream rate limit shared by two processes ($name)',
     // more than 10.
     const windowMs = 1000 - 1000 / limitPerSecond / 2;
     const busiest = upstream.busiestWindow(windowMs);
-    console.log(`rate limit (${provider}${env.REDIS_URL ? ', redis' : ''}): ${arrivals.length} requests over ${spanMs.toFixed(0)} ms; busiest ${windowMs} ms: ${busiest} (limit ${limitPerSecond}/s)`);
+    console.log(
+      `rate limit (${provider}${env.REDIS_URL ? ', redis' : ''}): ${arrivals.length} requests over ${spanMs.toFixed(0)} ms; busiest ${windowMs} ms: ${busiest} (limit ${limitPerSecond}/s)`,
+    );
     expect(arrivals).toHaveLength(40);
     expect(busiest).toBeLessThanOrEqual(limitPerSecond);
     expect(spanMs).toBeGreaterThanOrEqual(((40 - 1) * 1000) / limitPerSecond - 1000 / limitPerSecond / 2);

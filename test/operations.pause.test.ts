@@ -47,12 +47,18 @@ describe.each(providers)('pause and resume a job type (%s)', (provider) => {
     const resumed = await gqlHttp(b!, `mutation { resumeJobType(jobType: CUSTOMER_SYNC) { ... on JobTypeStatus { paused } } }`);
     expect(resumed.data!.resumeJobType).toEqual({ paused: false });
     for (const id of heldIds) await waitForJob(apps, id, isFinal);
-    const firstClaim = Math.min(...recorders.flatMap((recorder) => recorder.transitions.filter((t) => t.kind === 'claimed' && heldIds.includes(t.jobId)).map((t) => t.at.getTime())));
+    const firstClaim = Math.min(
+      ...recorders.flatMap((recorder) => recorder.transitions.filter((t) => t.kind === 'claimed' && heldIds.includes(t.jobId)).map((t) => t.at.getTime())),
+    );
     recorders.forEach((recorder) => recorder.stop());
     expect(firstClaim - resumedAt).toBeLessThan(1_000);
     console.log(`pause (${provider}, ${apps.length} process(es)): first claim ${firstClaim - resumedAt} ms after resume`);
 
-    const audit = await a.database.db.auditEvent.findMany({ where: { action: { in: ['PAUSE', 'RESUME'] } }, orderBy: { id: 'asc' }, select: { action: true, detail: true, actor: true } });
+    const audit = await a.database.db.auditEvent.findMany({
+      where: { action: { in: ['PAUSE', 'RESUME'] } },
+      orderBy: { id: 'asc' },
+      select: { action: true, detail: true, actor: true },
+    });
     expect(audit).toEqual([
       { action: 'PAUSE', detail: 'customer_sync', actor: 'anonymous' },
       { action: 'RESUME', detail: 'customer_sync', actor: 'anonymous' },

@@ -35,7 +35,9 @@ describe.each(providers)('recurring schedules (%s)', (provider) => {
     const jobs = await app.database.db.job.findMany({ where: { entityId: 'c_1001' }, select: { id: true } });
     expect(jobs.map((job) => job.id).sort()).toEqual(enqueued.map((tick) => tick.jobId).sort());
     expect(ticks.every((tick) => tick.outcome === 'ENQUEUED' || tick.outcome === 'SKIPPED_ACTIVE')).toBe(true);
-    console.log(`schedules (${provider}, ${apps.length} process(es)): ${ticks.length} ticks in 6 s, ${enqueued.length} enqueued, ${ticks.length - enqueued.length} skipped (pair active)`);
+    console.log(
+      `schedules (${provider}, ${apps.length} process(es)): ${ticks.length} ticks in 6 s, ${enqueued.length} enqueued, ${ticks.length - enqueued.length} skipped (pair active)`,
+    );
 
     // Paused: no more ticks.
     const count = ticks.length;
@@ -45,14 +47,19 @@ describe.each(providers)('recurring schedules (%s)', (provider) => {
 
   it('after a stop, SKIP drops the missed ticks and ONCE makes up for them with one job', async () => {
     const [app] = apps as [TestApp];
-    for (const [name, entityId, catchUp] of [['late-skip', 'i_skip', 'SKIP'], ['late-once', 'i_once', 'ONCE']] as const) {
+    for (const [name, entityId, catchUp] of [
+      ['late-skip', 'i_skip', 'SKIP'],
+      ['late-once', 'i_once', 'ONCE'],
+    ] as const) {
       const created = await gqlHttp(app, CREATE, { input: { name, cron: '* * * * *', jobType: 'INVOICE_SYNC', entityId, catchUp } });
       expect(created.data!.createSchedule.__typename).toBe('Schedule');
     }
     // As if no worker ran for ten minutes: ten ticks missed.
     const tenMinutesAgo = new Date(Date.now() - 600_000);
     await app.database.db.schedule.updateMany({ where: { name: { in: ['late-skip', 'late-once'] } }, data: { nextRunAt: tenMinutesAgo } });
-    await expect.poll(async () => (await app.database.db.schedule.count({ where: { name: { in: ['late-skip', 'late-once'] }, nextRunAt: { gt: new Date() } } })), { timeout: 5_000 }).toBe(2);
+    await expect
+      .poll(async () => await app.database.db.schedule.count({ where: { name: { in: ['late-skip', 'late-once'] }, nextRunAt: { gt: new Date() } } }), { timeout: 5_000 })
+      .toBe(2);
     const ticksOf = async (name: string) => {
       const schedule = (await app.database.db.schedule.findUnique({ where: { name } }))!;
       return app.database.db.scheduleTick.findMany({ where: { scheduleId: schedule.id } });
@@ -75,7 +82,9 @@ describe.each(providers)('recurring schedules (%s)', (provider) => {
     const badEntity = await gqlHttp(app, CREATE, { input: { name: 'bad', cron: '0 9 * * *', jobType: 'CUSTOMER_SYNC', entityId: 'no spaces' } });
     expect(badEntity.data!.createSchedule).toMatchObject({ __typename: 'InputError', field: 'entityId' });
 
-    const weekly = await gqlHttp(app, CREATE, { input: { name: 'weekly', cron: '0 9 * * 1', timezone: 'Europe/Paris', jobType: 'INVOICE_SYNC', entityId: 'i_2001', catchUp: 'ONCE' } });
+    const weekly = await gqlHttp(app, CREATE, {
+      input: { name: 'weekly', cron: '0 9 * * 1', timezone: 'Europe/Paris', jobType: 'INVOICE_SYNC', entityId: 'i_2001', catchUp: 'ONCE' },
+    });
     // Mondays 09:00 in Paris is 08:00 or 07:00 UTC, depending on the season.
     const next = new Date(weekly.data!.createSchedule.nextRunAt);
     expect(next.getUTCDay()).toBe(1);

@@ -14,14 +14,21 @@ import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type T
 function steeredHandlers(seen: { aborted: number[] }) {
   const outcomes = new Map<string, () => unknown>([
     ['ok', () => ({ id: 'ok' })],
-    ['missing', () => { throw new UpstreamNotFoundError('not there', { statusCode: 404 }); }],
+    [
+      'missing',
+      () => {
+        throw new UpstreamNotFoundError('not there', { statusCode: 404 });
+      },
+    ],
   ]);
   const handler = async ({ job, signal }: { job: { id: number; entityId: string }; signal: AbortSignal }) => {
     if (job.entityId.startsWith('block')) {
-      await new Promise((_, reject) => signal.addEventListener('abort', () => {
-        seen.aborted.push(job.id);
-        reject(signal.reason);
-      }));
+      await new Promise((_, reject) =>
+        signal.addEventListener('abort', () => {
+          seen.aborted.push(job.id);
+          reject(signal.reason);
+        }),
+      );
     }
     const outcome = outcomes.get(job.entityId.split('_')[0]!) ?? outcomes.get('ok')!;
     return outcome();
@@ -54,7 +61,9 @@ describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
     const retried = await jobRetry(app.context, failed.id);
     expect(retried).toMatchObject({ status: 'PENDING', lastError: null, lastErrorType: null, attemptCount: 1 });
     // The failure's own transition may still be on its way to the bus: look for the retry's.
-    expect(recorder.transitions.filter((transition) => transition.jobId === failed.id && transition.to === 'PENDING')).toMatchObject([{ from: 'FAILED', to: 'PENDING', kind: 'retried' }]);
+    expect(recorder.transitions.filter((transition) => transition.jobId === failed.id && transition.to === 'PENDING')).toMatchObject([
+      { from: 'FAILED', to: 'PENDING', kind: 'retried' },
+    ]);
     recorder.stop();
     const again = await waitForJob(app, failed.id, isFinal);
     expect(again).toMatchObject({ status: 'FAILED', attemptCount: 2 });
@@ -99,7 +108,12 @@ describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
     });
     await jobCancel(app.context, job.id);
     // The handler's late result is written as an attempt; the job stays CANCELED.
-    expect(await attemptEnded).toMatchObject({ from: 'CANCELED', to: 'CANCELED', attempt: { success: false, errorType: 'Canceled' }, job: { status: 'CANCELED', attemptCount: 1 } });
+    expect(await attemptEnded).toMatchObject({
+      from: 'CANCELED',
+      to: 'CANCELED',
+      attempt: { success: false, errorType: 'Canceled' },
+      job: { status: 'CANCELED', attemptCount: 1 },
+    });
     recorder.stop();
     expect(seen.aborted).toContain(job.id);
     const row = await app.database.db.job.findUnique({ where: { id: job.id }, include: { attempts: true } });

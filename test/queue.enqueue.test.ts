@@ -43,9 +43,7 @@ describe.each(providers)('enqueue (%s)', (provider) => {
   });
 
   it('exactly one of 50 concurrent enqueues of the same pair creates a job; the rest name it', async () => {
-    const attempts = await Promise.allSettled(
-      Array.from({ length: 50 }, () => jobEnqueue(app.context, { jobType: 'invoice_sync', entityId: 'i_race' })),
-    );
+    const attempts = await Promise.allSettled(Array.from({ length: 50 }, () => jobEnqueue(app.context, { jobType: 'invoice_sync', entityId: 'i_race' })));
     const created = attempts.filter((attempt) => attempt.status === 'fulfilled');
     expect(created).toHaveLength(1);
     const winner = (created[0] as PromiseFulfilledResult<{ id: number }>).value.id;

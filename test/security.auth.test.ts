@@ -81,11 +81,19 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
   });
 
   it('refuses a bad token outright with 401, and reads without a token with UNAUTHENTICATED', async () => {
-    const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer('not-a-real-token-at-all') }, body: JSON.stringify({ query: '{ me { name } }' }) });
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer('not-a-real-token-at-all') },
+      body: JSON.stringify({ query: '{ me { name } }' }),
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect((await response.json()).errors[0].message).toBe('The token is not valid.');
-    const malformed = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic abc' }, body: '{"query":"{ me { name } }"}' });
+    const malformed = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic abc' },
+      body: '{"query":"{ me { name } }"}',
+    });
     expect(malformed.status).toBe(401);
 
     const anonymous = await gqlHttp(app, '{ jobs(first: 1) { totalCount } }');
@@ -93,10 +101,13 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
     expect((await gqlHttp(app, '{ jobs(first: 1) { totalCount } }', undefined, bearer(viewerToken))).errors).toBeUndefined();
     // Only `me` and introspection are open; a query that also reads jobs is refused whole.
     expect((await gqlHttp(app, '{ me { name } jobs(first: 1) { totalCount } }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect((await gqlHttp(app, 'query { ...Open } fragment Open on Query { me { name } __schema { queryType { name } } }')).data).toEqual({ me: { name: 'anonymous' }, __schema: { queryType: { name: 'Query' } } });
+    expect((await gqlHttp(app, 'query { ...Open } fragment Open on Query { me { name } __schema { queryType { name } } }')).data).toEqual({
+      me: { name: 'anonymous' },
+      __schema: { queryType: { name: 'Query' } },
+    });
   });
 
-  it('answers a viewer\'s and an anonymous mutation with typed refusals, changing nothing and auditing nothing', async () => {
+  it("answers a viewer's and an anonymous mutation with typed refusals, changing nothing and auditing nothing", async () => {
     const before = await counts();
     const asViewer = await gqlHttp(app, ENQUEUE, { entityId: 'sec_viewer' }, bearer(viewerToken));
     expect(asViewer.data!.enqueueJob).toMatchObject({ __typename: 'ForbiddenError', requiredRole: 'operator', role: 'viewer' });
@@ -126,7 +137,11 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
     let tried = 0;
     for (const mutation of mutations) {
       for (const [who, headers, refusal] of callers) {
-        const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: mutation }) });
+        const response = await fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query: mutation }),
+        });
         expect(`${response.status} ${await response.text()}`, `${who}: ${mutation}`).toMatch(refusal);
         tried += 1;
       }
@@ -145,11 +160,16 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
     console.log(`auth bad-input (${provider}): tried ${tried} refused mutations, rows unchanged`);
   });
 
-  it('records an operator\'s actions with the effect, and refusals by the queue with their error', async () => {
+  it("records an operator's actions with the effect, and refusals by the queue with their error", async () => {
     const requestId = `sec-${provider}-enqueue`;
     // Due in an hour: it stays PENDING until canceled.
     const later = `mutation ($entityId: String!, $at: DateTime!) { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $entityId, scheduledAt: $at }) { ... on EnqueueJobSuccess { job { id } } } }`;
-    const enqueued = await gqlHttp(app, later, { entityId: `sec_op_${provider}`, at: new Date(Date.now() + 3_600_000).toISOString() }, { ...bearer(operatorToken), 'x-request-id': requestId });
+    const enqueued = await gqlHttp(
+      app,
+      later,
+      { entityId: `sec_op_${provider}`, at: new Date(Date.now() + 3_600_000).toISOString() },
+      { ...bearer(operatorToken), 'x-request-id': requestId },
+    );
     const id = enqueued.data!.enqueueJob.job.id as string;
     await gqlHttp(app, CANCEL, { id }, bearer(operatorToken));
     const again = await gqlHttp(app, CANCEL, { id }, bearer(operatorToken));
@@ -161,7 +181,12 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
       { actor: 'ops', role: 'operator', action: 'CANCEL', outcome: 'OK', requestId: expect.any(String), detail: 'was PENDING' },
       { actor: 'ops', role: 'operator', action: 'CANCEL', outcome: 'InvalidStateError', requestId: expect.any(String), detail: expect.stringContaining('CANCELED') },
     ]);
-    const page = await gqlHttp(app, `query ($id: ID!) { auditEvents(jobId: $id, action: CANCEL, first: 1) { edges { node { outcome } } pageInfo { hasNextPage } } }`, { id }, bearer(viewerToken));
+    const page = await gqlHttp(
+      app,
+      `query ($id: ID!) { auditEvents(jobId: $id, action: CANCEL, first: 1) { edges { node { outcome } } pageInfo { hasNextPage } } }`,
+      { id },
+      bearer(viewerToken),
+    );
     expect(page.data!.auditEvents).toEqual({ edges: [{ node: { outcome: 'InvalidStateError' } }], pageInfo: { hasNextPage: true } });
     expect(app.logs.lines.some((line) => line.msg === 'operator action' && (line.audit as { action?: string })?.action === 'CANCEL' && line.jobId === Number(id))).toBe(true);
   });
@@ -170,7 +195,12 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
     const enqueued = await gqlHttp(app, ENQUEUE, { entityId: `c_missing_${provider}` }, bearer(operatorToken));
     const id = Number(enqueued.data!.enqueueJob.job.id);
     await waitForJob(app, id, (job) => job.status === 'FAILED');
-    const retried = await gqlHttp(app, `mutation ($id: ID!) { retryJob(id: $id) { __typename } }`, { id: String(id) }, { ...bearer(operatorToken), 'x-request-id': `retry-${provider}` });
+    const retried = await gqlHttp(
+      app,
+      `mutation ($id: ID!) { retryJob(id: $id) { __typename } }`,
+      { id: String(id) },
+      { ...bearer(operatorToken), 'x-request-id': `retry-${provider}` },
+    );
     expect(retried.data!.retryJob.__typename).toBe('RetryJobSuccess');
     expect(await app.database.db.auditEvent.findMany({ where: { jobId: id, action: 'RETRY' }, select: { actor: true, outcome: true, requestId: true } })).toEqual([
       { actor: 'ops', outcome: 'OK', requestId: `retry-${provider}` },
@@ -205,7 +235,9 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
       await jobs.until((items) => items.some((item: { entityId: string }) => item.entityId === 'sec_ws'));
       jobs.dispose();
       // Mutations over the socket obey the role too.
-      const refused = await new Promise<any>((resolve) => client.subscribe({ query: ENQUEUE, variables: { entityId: 'sec_ws_mutation' } }, { next: resolve, error: resolve, complete: () => undefined }));
+      const refused = await new Promise<any>((resolve) =>
+        client.subscribe({ query: ENQUEUE, variables: { entityId: 'sec_ws_mutation' } }, { next: resolve, error: resolve, complete: () => undefined }),
+      );
       expect(refused.data.enqueueJob.__typename).toBe('ForbiddenError');
     } finally {
       await client.dispose();
@@ -246,8 +278,12 @@ describe('rate limits and cross-site requests', () => {
     expect(await app.database.db.job.count()).toBe(jobs);
   });
 
-  it('refuses form and text bodies (no preflight cross-site) and WebSockets from another site\'s pages', async () => {
-    const form = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=mutation{cancelJob(id:1){__typename}}' });
+  it("refuses form and text bodies (no preflight cross-site) and WebSockets from another site's pages", async () => {
+    const form = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=mutation{cancelJob(id:1){__typename}}',
+    });
     expect(form.status).toBe(415);
     const text = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { name } }"}' });
     expect(text.status).toBe(415);

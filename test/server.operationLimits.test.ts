@@ -47,19 +47,23 @@ const wsError = (app: TestApp, document: string) =>
   new Promise<string>((resolve) => {
     const client = wsClient(app.url);
     const sub = wsSubscribe(client, document);
-    void sub.until(() => false, 2_000).catch(() => {
-      void client.dispose();
-      resolve(JSON.stringify(sub.error ?? 'no error'));
-    });
+    void sub
+      .until(() => false, 2_000)
+      .catch(() => {
+        void client.dispose();
+        resolve(JSON.stringify(sub.error ?? 'no error'));
+      });
   });
 
 const sseError = (app: TestApp, document: string) =>
   new Promise<string>((resolve) => {
     const sub = sseSubscribe(app.url, document);
-    void sub.until(() => false, 2_000).catch(() => {
-      sub.dispose();
-      resolve(JSON.stringify(sub.error ?? 'no error'));
-    });
+    void sub
+      .until(() => false, 2_000)
+      .catch(() => {
+        sub.dispose();
+        resolve(JSON.stringify(sub.error ?? 'no error'));
+      });
   });
 
 const badInputs: BadInput[] = [
@@ -124,9 +128,21 @@ const badInputs: BadInput[] = [
     send: (app) => post(app, `{"query":"query ($id: ID!) { job(id: $id) { id } }","variables":{"id":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`),
     expect: /Variable \\"\$id\\" got invalid value/,
   },
-  { name: 'a deep query over WebSocket', send: (app) => wsError(app, `subscription { jobUpdated { ${nest(15, 'attempts { job { ', 'id')} } }`), expect: /SYNCBRIDGE_GRAPHQL_MAX_DEPTH/ },
-  { name: 'chained fragments over WebSocket', send: (app) => wsError(app, chainedFragments(3_000).replace('{ job(id: "1")', 'subscription { jobUpdated')), expect: /SYNCBRIDGE_GRAPHQL_MAX_TOKENS/ },
-  { name: 'a costly subscription over SSE', send: (app) => sseError(app, `subscription { jobUpdated { attempts(first: 1000) { replays(first: 1000) { id } } } }`), expect: /SYNCBRIDGE_GRAPHQL_MAX_COST/ },
+  {
+    name: 'a deep query over WebSocket',
+    send: (app) => wsError(app, `subscription { jobUpdated { ${nest(15, 'attempts { job { ', 'id')} } }`),
+    expect: /SYNCBRIDGE_GRAPHQL_MAX_DEPTH/,
+  },
+  {
+    name: 'chained fragments over WebSocket',
+    send: (app) => wsError(app, chainedFragments(3_000).replace('{ job(id: "1")', 'subscription { jobUpdated')),
+    expect: /SYNCBRIDGE_GRAPHQL_MAX_TOKENS/,
+  },
+  {
+    name: 'a costly subscription over SSE',
+    send: (app) => sseError(app, `subscription { jobUpdated { attempts(first: 1000) { replays(first: 1000) { id } } } }`),
+    expect: /SYNCBRIDGE_GRAPHQL_MAX_COST/,
+  },
   {
     name: '500 subscriptions on one WebSocket',
     send: (app) =>

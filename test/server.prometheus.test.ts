@@ -25,10 +25,15 @@ describe.each(providers)('Prometheus exposition (%s)', (provider) => {
   it('exposes jobs by status and type, attempts by outcome, durations and the backlog, matching the metrics query', async () => {
     const ids: number[] = [];
     for (const entityId of ['c_1001', 'c_flaky', 'c_missing', 'c_1002']) {
-      const { data } = await gqlHttp(app, `mutation ($e: String!) { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $e }) { ... on EnqueueJobSuccess { job { id } } } }`, { e: entityId });
+      const { data } = await gqlHttp(app, `mutation ($e: String!) { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $e }) { ... on EnqueueJobSuccess { job { id } } } }`, {
+        e: entityId,
+      });
       ids.push(Number(data!.enqueueJob.job.id));
     }
-    await gqlHttp(app, `mutation { enqueueJob(input: { jobType: INVOICE_SYNC, entityId: "i_2001", scheduledAt: "${new Date(Date.now() + 86_400_000).toISOString()}" }) { __typename } }`);
+    await gqlHttp(
+      app,
+      `mutation { enqueueJob(input: { jobType: INVOICE_SYNC, entityId: "i_2001", scheduledAt: "${new Date(Date.now() + 86_400_000).toISOString()}" }) { __typename } }`,
+    );
     await Promise.all(ids.map((id) => waitForJob(app, id, isFinal)));
     const metrics = await scrape();
     const { data } = await gqlHttp(app, `{ metrics { totalJobs succeeded failed dead pending attemptCount byStatus { status count } } }`);
@@ -38,7 +43,14 @@ describe.each(providers)('Prometheus exposition (%s)', (provider) => {
     const count = (status: string) => jobs.metrics.filter((metric) => metric.labels?.status === status).reduce((sum, metric) => sum + Number(metric.value), 0);
     expect(jobs.metrics.reduce((sum, metric) => sum + Number(metric.value), 0)).toBe(m.totalJobs);
     for (const status of ['SUCCEEDED', 'FAILED', 'DEAD', 'PENDING']) expect(count(status)).toBe(m.byStatus.find((row: { status: string }) => row.status === status).count);
-    expect(jobs.metrics.every((metric) => Object.keys(metric.labels ?? {}).sort().join() === 'job_type,status')).toBe(true);
+    expect(
+      jobs.metrics.every(
+        (metric) =>
+          Object.keys(metric.labels ?? {})
+            .sort()
+            .join() === 'job_type,status',
+      ),
+    ).toBe(true);
 
     const attempts = metrics.get('syncbridge_attempts_total')!;
     expect(attempts.metrics.reduce((sum, metric) => sum + Number(metric.value), 0)).toBe(m.attemptCount);

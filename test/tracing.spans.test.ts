@@ -14,7 +14,10 @@ describe('tracing', () => {
   });
 
   it('spans the enqueue mutation and each attempt, and propagates traceparent upstream', async () => {
-    const { data } = await gql(app, `mutation Enqueue { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky" }) { ... on EnqueueJobSuccess { job { id correlationId } } } }`);
+    const { data } = await gql(
+      app,
+      `mutation Enqueue { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky" }) { ... on EnqueueJobSuccess { job { id correlationId } } } }`,
+    );
     const job = data!.enqueueJob.job;
     await waitForJob(app, Number(job.id), isFinal);
     const spans = exporter.getFinishedSpans();

@@ -23,17 +23,22 @@ describe.each(providers)('graceful shutdown (%s)', (provider) => {
     let startedCount = 0;
     let onStart!: () => void;
     const started = new Promise<void>((resolve) => (onStart = resolve));
-    const app = await startTestApp(provider, { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '5' }, {
-      handlers: gatedHandlers(300, () => {
-        startedCount += 1;
-        onStart();
-      }),
-    });
+    const app = await startTestApp(
+      provider,
+      { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '5' },
+      {
+        handlers: gatedHandlers(300, () => {
+          startedCount += 1;
+          onStart();
+        }),
+      },
+    );
     const db = app.database.db;
     const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'g_1' });
     await started;
     await app.stop();
-    const { PrismaClient } = app.database.dialect.provider === 'sqlite' ? await import('../src/db/generated/sqlite/client.js') : await import('../src/db/generated/postgresql/client.js');
+    const { PrismaClient } =
+      app.database.dialect.provider === 'sqlite' ? await import('../src/db/generated/sqlite/client.js') : await import('../src/db/generated/postgresql/client.js');
     void PrismaClient;
     // Reopen to read: the app closed its connection.
     const reopened = await (await import('../src/db/client.js')).openDatabase({ databaseUrl: app.testDatabase.url, databaseProvider: provider });

@@ -15,16 +15,38 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ExecutionArgs } from 'graphql';
 
-interface JobEvent { id: string; status: string; phase: string; entityId: string; jobType: string; attemptCount: number; lastErrorType: string | null; updatedAt: string }
+interface JobEvent {
+  id: string;
+  status: string;
+  phase: string;
+  entityId: string;
+  jobType: string;
+  attemptCount: number;
+  lastErrorType: string | null;
+  updatedAt: string;
+}
 
 const pubsub = createPubSub<{ jobUpdated: [JobEvent] }>();
 let subscriptionsStarted = 0;
 
 const schema = createSchema({
   typeDefs: /* GraphQL */ `
-    type Job { id: ID! status: String! phase: String! entityId: String! jobType: String! attemptCount: Int! lastErrorType: String updatedAt: String! }
-    type Query { ok: Boolean }
-    type Subscription { jobUpdated: Job! }
+    type Job {
+      id: ID!
+      status: String!
+      phase: String!
+      entityId: String!
+      jobType: String!
+      attemptCount: Int!
+      lastErrorType: String
+      updatedAt: String!
+    }
+    type Query {
+      ok: Boolean
+    }
+    type Subscription {
+      jobUpdated: Job!
+    }
   `,
   resolvers: {
     Subscription: {
@@ -50,8 +72,14 @@ async function publish(rate: number, seconds: number): Promise<[number, string][
   let carry = 0;
   const started = Date.now();
   const event = (id: number, status: string, phase: string): JobEvent => ({
-    id: String(id), status, phase, entityId: `c_${id}`, jobType: 'CUSTOMER_SYNC', attemptCount: status === 'PENDING' ? 0 : 1,
-    lastErrorType: status === 'FAILED' ? 'NotFound' : null, updatedAt: new Date().toISOString(),
+    id: String(id),
+    status,
+    phase,
+    entityId: `c_${id}`,
+    jobType: 'CUSTOMER_SYNC',
+    attemptCount: status === 'PENDING' ? 0 : 1,
+    lastErrorType: status === 'FAILED' ? 'NotFound' : null,
+    updatedAt: new Date().toISOString(),
   });
   for (let tick = 0; Date.now() - started < seconds * 1000; tick++) {
     // Last tick's jobs finish, this tick's start: the same three transitions a real job makes.

@@ -17,12 +17,14 @@ const counter = new pg.Client({ connectionString });
 await counter.connect();
 let onStart = () => {};
 
-const completedCount = async () =>
-  Number((await counter.query(`SELECT count(*) FROM pgboss.job WHERE name = 'noop' AND state = 'completed'`)).rows[0].count);
+const completedCount = async () => Number((await counter.query(`SELECT count(*) FROM pgboss.job WHERE name = 'noop' AND state = 'completed'`)).rows[0].count);
 
 const result = await measure({
   enqueueBatch: async (_offset, count) => {
-    await boss.insert('noop', Array.from({ length: count }, () => ({ data: {} })));
+    await boss.insert(
+      'noop',
+      Array.from({ length: count }, () => ({ data: {} })),
+    );
   },
   startWorker: async (concurrency, started) => {
     onStart = started;

@@ -5,8 +5,20 @@
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 
-interface Attempt { id: string; attemptNumber: number; success: boolean; errorType: string | null; durationMs: number }
-interface Job { id: string; status: string; attemptCount: number; updatedAt: string; attempts: Attempt[] }
+interface Attempt {
+  id: string;
+  attemptNumber: number;
+  success: boolean;
+  errorType: string | null;
+  durationMs: number;
+}
+interface Job {
+  id: string;
+  status: string;
+  attemptCount: number;
+  updatedAt: string;
+  attempts: Attempt[];
+}
 
 const jobs = new Map<string, Job>();
 let attemptId = 0;
@@ -18,11 +30,31 @@ const ordered = [...jobs.values()].reverse();
 
 const schema = createSchema({
   typeDefs: /* GraphQL */ `
-    type Attempt { id: ID! attemptNumber: Int! success: Boolean! errorType: String durationMs: Int }
-    type Job { id: ID! status: String! attemptCount: Int! updatedAt: String! attempts: [Attempt!]! }
-    type JobEdge { cursor: String! node: Job! }
-    type JobConnection { edges: [JobEdge!]! }
-    type Query { job(id: ID!): Job jobs(first: Int): JobConnection! }
+    type Attempt {
+      id: ID!
+      attemptNumber: Int!
+      success: Boolean!
+      errorType: String
+      durationMs: Int
+    }
+    type Job {
+      id: ID!
+      status: String!
+      attemptCount: Int!
+      updatedAt: String!
+      attempts: [Attempt!]!
+    }
+    type JobEdge {
+      cursor: String!
+      node: Job!
+    }
+    type JobConnection {
+      edges: [JobEdge!]!
+    }
+    type Query {
+      job(id: ID!): Job
+      jobs(first: Int): JobConnection!
+    }
   `,
   resolvers: {
     Query: {

@@ -13,7 +13,13 @@ import { jobsEnqueue } from '../../src/queue/jobsEnqueue.js';
 import { Worker } from '../../src/queue/worker.js';
 import { measure, report } from '../lib/measure.js';
 
-const config = loadConfig({ DATABASE_URL: process.env.BENCH_DB_URL, PORT: '0', SYNCBRIDGE_WORKER: 'off', LOG_LEVEL: 'silent', ...process.env.BENCH_SYNCBRIDGE_ENV ? JSON.parse(process.env.BENCH_SYNCBRIDGE_ENV) : {} });
+const config = loadConfig({
+  DATABASE_URL: process.env.BENCH_DB_URL,
+  PORT: '0',
+  SYNCBRIDGE_WORKER: 'off',
+  LOG_LEVEL: 'silent',
+  ...(process.env.BENCH_SYNCBRIDGE_ENV ? JSON.parse(process.env.BENCH_SYNCBRIDGE_ENV) : {}),
+});
 const app = await startSyncBridge(config, { logger: pino({ level: 'silent' }) });
 let worker: Worker | undefined;
 let onStart = () => {};
@@ -21,7 +27,10 @@ const handlers = new HandlerRegistry().register('customer_sync', 1, async () => 
 
 const result = await measure({
   enqueueBatch: async (offset, count) => {
-    await jobsEnqueue(app.context, Array.from({ length: count }, (_, i) => ({ jobType: 'customer_sync', entityId: `bench_${offset + i}` })));
+    await jobsEnqueue(
+      app.context,
+      Array.from({ length: count }, (_, i) => ({ jobType: 'customer_sync', entityId: `bench_${offset + i}` })),
+    );
   },
   startWorker: async (concurrency, started) => {
     onStart = started;

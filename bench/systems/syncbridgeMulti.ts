@@ -28,7 +28,10 @@ const counter = new pg.Client({ connectionString: url });
 await counter.connect();
 const began = performance.now();
 for (let i = 0; i < settings.jobs; i += settings.batch) {
-  await jobsEnqueue(producer.context, Array.from({ length: Math.min(settings.batch, settings.jobs - i) }, (_, k) => ({ jobType: 'customer_sync', entityId: `multi_${i + k}` })));
+  await jobsEnqueue(
+    producer.context,
+    Array.from({ length: Math.min(settings.batch, settings.jobs - i) }, (_, k) => ({ jobType: 'customer_sync', entityId: `multi_${i + k}` })),
+  );
 }
 for (;;) {
   const { rows } = await counter.query(`SELECT count(*)::int AS n FROM "Job" WHERE "status" = 'SUCCEEDED'`);

@@ -91,7 +91,10 @@ export function withParams(params: URLSearchParams, changes: Record<string, stri
 }
 
 /** Whether a job (as the live stream sends it) is one the filter matches. */
-export function matches(filter: JobFilter, job: { status: string; phase: string; jobType: string; entityId: string; correlationId?: string; lastErrorType?: string | null }): boolean {
+export function matches(
+  filter: JobFilter,
+  job: { status: string; phase: string; jobType: string; entityId: string; correlationId?: string; lastErrorType?: string | null },
+): boolean {
   if (filter.status && !filter.status.includes(job.status as never)) return false;
   if (filter.phase && job.phase !== filter.phase) return false;
   if (filter.jobType && !filter.jobType.includes(job.jobType as never)) return false;

@@ -40,15 +40,19 @@ export function createToken(name: string, role: Role): { token: string; fileLine
 export function parseTokenList(raw: string): { entries: TokenEntry[]; problems: string[] } {
   const entries: TokenEntry[] = [];
   const problems: string[] = [];
-  raw.split(',').map((part) => part.trim()).filter(Boolean).forEach((part, index) => {
-    const [name = '', role = '', ...rest] = part.split(':');
-    const token = rest.join(':');
-    const where = `entry ${index + 1} ("${name || '?'}")`;
-    if (!namePattern.test(name)) problems.push(`${where}: the name must be 1-64 letters, digits or . _ @ -`);
-    else if (!(roles as readonly string[]).includes(role)) problems.push(`${where}: the role must be one of ${roles.join(', ')}`);
-    else if (!tokenPattern.test(token)) problems.push(`${where}: the token must be 16-256 characters of A-Z a-z 0-9 _ - . ~ + / = (make one with \`syncbridge token create\`)`);
-    else entries.push({ name, role: role as Role, digest: digestOf(token) });
-  });
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .forEach((part, index) => {
+      const [name = '', role = '', ...rest] = part.split(':');
+      const token = rest.join(':');
+      const where = `entry ${index + 1} ("${name || '?'}")`;
+      if (!namePattern.test(name)) problems.push(`${where}: the name must be 1-64 letters, digits or . _ @ -`);
+      else if (!(roles as readonly string[]).includes(role)) problems.push(`${where}: the role must be one of ${roles.join(', ')}`);
+      else if (!tokenPattern.test(token)) problems.push(`${where}: the token must be 16-256 characters of A-Z a-z 0-9 _ - . ~ + / = (make one with \`syncbridge token create\`)`);
+      else entries.push({ name, role: role as Role, digest: digestOf(token) });
+    });
   return { entries, problems };
 }
 

@@ -19,7 +19,9 @@ const nameOf = (definition: DefinitionNode) => ('name' in definition && definiti
 
 export function documentHash(document: DocumentNode): string {
   const definitions = [...document.definitions].sort((a, b) => rank(a) - rank(b) || nameOf(a).localeCompare(nameOf(b)));
-  return createHash('sha256').update(print({ ...document, definitions })).digest('hex');
+  return createHash('sha256')
+    .update(print({ ...document, definitions }))
+    .digest('hex');
 }
 
 /** The hashes of a manifest file, or an error that says how to make one. */

@@ -47,12 +47,7 @@ export async function request<T>(options: ApiOptions, query: string, variables?:
   return body.data;
 }
 
-export function subscribe<T>(
-  options: ApiOptions,
-  query: string,
-  variables: Record<string, unknown>,
-  sink: { next(value: T): void; error(error: Error): void },
-): () => void {
+export function subscribe<T>(options: ApiOptions, query: string, variables: Record<string, unknown>, sink: { next(value: T): void; error(error: Error): void }): () => void {
   const client = createClient({
     url: options.url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -82,6 +77,7 @@ export function subscribe<T>(
 }
 
 function describeClose(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error) return `connection closed (${(error as { code: number; reason?: string }).code} ${(error as { reason?: string }).reason ?? ''})`;
+  if (error && typeof error === 'object' && 'code' in error)
+    return `connection closed (${(error as { code: number; reason?: string }).code} ${(error as { reason?: string }).reason ?? ''})`;
   return Array.isArray(error) ? error.map((e: { message?: string }) => e.message).join('; ') : String(error);
 }

@@ -82,7 +82,16 @@ export class Cli {
 export const defaultUrl = 'http://127.0.0.1:4000/graphql';
 
 export const jobHeader = ['id', 'type', 'entity', 'status', 'phase', 'attempts', 'created', 'last error'];
-export const jobCells = (job: Job) => [job.id, job.jobType?.toLowerCase(), job.entityId, job.status, job.phase, `${job.attemptCount}/${job.maxRetries + 1}`, time(job.createdAt), job.lastErrorType ?? ''];
+export const jobCells = (job: Job) => [
+  job.id,
+  job.jobType?.toLowerCase(),
+  job.entityId,
+  job.status,
+  job.phase,
+  `${job.attemptCount}/${job.maxRetries + 1}`,
+  time(job.createdAt),
+  job.lastErrorType ?? '',
+];
 export const jobLine = (job: Job) => table(jobHeader, [jobCells(job)]);
 
 // ---- argument parsers (a bad value is a usage error, exit 2) ----

@@ -129,7 +129,10 @@ const envSchema = z.object({
     .optional()
     .transform((raw, ctx) => {
       const limits: Partial<Record<UpstreamTarget, number>> = {};
-      for (const part of (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
+      for (const part of (raw ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)) {
         const match = /^(crm|billing)\s*=\s*(\d+(?:\.\d+)?)$/i.exec(part);
         const perSecond = match ? Number(match[2]) : NaN;
         if (!match || !(perSecond > 0 && perSecond <= 100_000)) {
@@ -310,7 +313,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionSucceededSeconds: e.SYNCBRIDGE_RETENTION_SUCCEEDED,
     retentionFailedSeconds: e.SYNCBRIDGE_RETENTION_FAILED,
     retentionIntervalSeconds: e.SYNCBRIDGE_RETENTION_INTERVAL_SECONDS,
-    allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
+    allowedOrigins: (e.SYNCBRIDGE_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
     operatorLinks: { logSearch: e.SYNCBRIDGE_LOG_SEARCH_URL || undefined, trace: e.SYNCBRIDGE_TRACE_URL || undefined },
     tracing: e.SYNCBRIDGE_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,

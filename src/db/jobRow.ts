@@ -7,10 +7,37 @@
 import type { Attempt, Job } from './types.js';
 
 export const jobColumns = [
-  'id', 'jobType', 'sourceSystem', 'targetSystem', 'entityType', 'entityId', 'status', 'priority', 'scheduledAt',
-  'maxRetries', 'attemptCount', 'payloadVersion', 'correlationId', 'activeKey', 'leaseOwner', 'leaseAcquiredAt',
-  'leaseExpiresAt', 'createdAt', 'updatedAt', 'nextRunAt', 'lastStartedAt', 'lastFinishedAt', 'lastError',
-  'lastErrorType', 'lastDurationMs', 'canceledAt', 'deadAt', 'deadError', 'deadErrorType', 'isReplay', 'replayOfId',
+  'id',
+  'jobType',
+  'sourceSystem',
+  'targetSystem',
+  'entityType',
+  'entityId',
+  'status',
+  'priority',
+  'scheduledAt',
+  'maxRetries',
+  'attemptCount',
+  'payloadVersion',
+  'correlationId',
+  'activeKey',
+  'leaseOwner',
+  'leaseAcquiredAt',
+  'leaseExpiresAt',
+  'createdAt',
+  'updatedAt',
+  'nextRunAt',
+  'lastStartedAt',
+  'lastFinishedAt',
+  'lastError',
+  'lastErrorType',
+  'lastDurationMs',
+  'canceledAt',
+  'deadAt',
+  'deadError',
+  'deadErrorType',
+  'isReplay',
+  'replayOfId',
   'replayOfAttemptId',
 ] as const satisfies readonly (keyof Job)[];
 
@@ -20,8 +47,16 @@ const everyColumn: Missing extends never ? true : Missing = true;
 void everyColumn;
 
 export const jobDateColumns = new Set<string>([
-  'scheduledAt', 'leaseAcquiredAt', 'leaseExpiresAt', 'createdAt', 'updatedAt', 'nextRunAt', 'lastStartedAt',
-  'lastFinishedAt', 'canceledAt', 'deadAt',
+  'scheduledAt',
+  'leaseAcquiredAt',
+  'leaseExpiresAt',
+  'createdAt',
+  'updatedAt',
+  'nextRunAt',
+  'lastStartedAt',
+  'lastFinishedAt',
+  'canceledAt',
+  'deadAt',
 ]);
 
 const date = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
@@ -77,7 +112,18 @@ export function jobToValues(job: Job): unknown[] {
   });
 }
 
-export const attemptColumns = ['id', 'jobId', 'attemptNumber', 'startedAt', 'finishedAt', 'success', 'errorSummary', 'errorType', 'durationMs', 'details'] as const satisfies readonly (keyof Attempt)[];
+export const attemptColumns = [
+  'id',
+  'jobId',
+  'attemptNumber',
+  'startedAt',
+  'finishedAt',
+  'success',
+  'errorSummary',
+  'errorType',
+  'durationMs',
+  'details',
+] as const satisfies readonly (keyof Attempt)[];
 
 type MissingAttempt = Exclude<keyof Attempt, (typeof attemptColumns)[number]>;
 const everyAttemptColumn: MissingAttempt extends never ? true : MissingAttempt = true;

@@ -50,10 +50,7 @@ export class MigrationError extends Error {
 }
 
 /** Applies pending migrations; returns the names applied now (empty when up to date). */
-export async function applyMigrations(
-  provider: DatabaseProvider,
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
-): Promise<string[]> {
+export async function applyMigrations(provider: DatabaseProvider, adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const { engine, close } = await openSchemaEngine(adapterFactory, schemaFile(provider));
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
@@ -63,8 +60,7 @@ export async function applyMigrations(
     return appliedMigrationNames;
   } catch (error) {
     throw new MigrationError(
-      `Could not apply the database migrations (${provider}): ${(error as Error).message}. ` +
-        'Check that DATABASE_URL points at a SyncBridge database this version can migrate.',
+      `Could not apply the database migrations (${provider}): ${(error as Error).message}. ` + 'Check that DATABASE_URL points at a SyncBridge database this version can migrate.',
       { cause: error },
     );
   } finally {
@@ -82,9 +78,7 @@ export async function pendingMigrations(provider: DatabaseProvider, db: Db): Pro
   const local = migrationList(provider).migrationDirectories.map((directory) => directory.path);
   let applied: string[];
   try {
-    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
-      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
+    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
     applied = rows.map((row) => row.migration_name);
   } catch {
     applied = []; // no migrations table yet: a new database

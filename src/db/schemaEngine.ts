@@ -6,11 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 type Glue = typeof import('@prisma/schema-engine-wasm');
 export type SchemaEngine = Awaited<ReturnType<Glue['SchemaEngine']['new']>>;
@@ -64,11 +60,7 @@ export async function openSchemaEngine(
       return adapter;
     },
   };
-  const engine = await glue.SchemaEngine.new(
-    { datamodels: [['schema.prisma', schema]] },
-    log,
-    bindMigrationAwareSqlAdapterFactory(tracking),
-  );
+  const engine = await glue.SchemaEngine.new({ datamodels: [['schema.prisma', schema]] }, log, bindMigrationAwareSqlAdapterFactory(tracking));
   return {
     engine,
     close: async () => {

@@ -16,6 +16,8 @@ export interface Deadline {
 }
 
 declare global {
+  // Pothos's plugin registry is a global namespace: the only way to add a plugin's types.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   export namespace PothosSchemaTypes {
     interface Plugins<Types extends SchemaTypes> {
       deadline: DeadlinePlugin<Types>;

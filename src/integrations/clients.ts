@@ -66,10 +66,8 @@ export function createClients(options: UpstreamOptions, pacer?: UpstreamPacer, l
     billing: {
       upsertCustomer: async (body: { external_id: string; email: string; name: string }, context: CallContext) =>
         parse(billingRecord, await call('billing', 'POST', join(options.billingBaseUrl, '/customers'), context, body), 'Billing customer'),
-      upsertInvoice: async (
-        body: { external_id: string; customer_external_id: string; amount_cents: number; currency: string; status: string },
-        context: CallContext,
-      ) => parse(billingRecord, await call('billing', 'POST', join(options.billingBaseUrl, '/invoices'), context, body), 'Billing invoice'),
+      upsertInvoice: async (body: { external_id: string; customer_external_id: string; amount_cents: number; currency: string; status: string }, context: CallContext) =>
+        parse(billingRecord, await call('billing', 'POST', join(options.billingBaseUrl, '/invoices'), context, body), 'Billing invoice'),
     },
   };
 }

@@ -5,13 +5,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { redactedExcerpt, redactedUrl, type UpstreamExchange } from './exchanges.js';
-import {
-  UpstreamNotFoundError,
-  parseRetryAfter,
-  UpstreamRateLimitedError,
-  UpstreamTimeoutError,
-  ValidationError,
-} from './errors.js';
+import { UpstreamNotFoundError, parseRetryAfter, UpstreamRateLimitedError, UpstreamTimeoutError, ValidationError } from './errors.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';

@@ -23,7 +23,6 @@ const rateLimited = new Set(['c_1002', 'i_2002']);
 /** CRM reads of these ids answer 503 on every odd-numbered read (fail, then succeed). */
 const flaky = new Set(['c_flaky', 'i_flaky']);
 
-
 /** Records each Billing store keeps. */
 export const mockStoreLimit = 10_000;
 

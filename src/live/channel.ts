@@ -87,20 +87,22 @@ export class LiveChannel {
   async start(): Promise<void> {
     if (!this.transport) return;
     this.offs.push(this.bus.on('subscription:started', () => this.subscribed()));
-    this.offs.push(this.bus.on('job:transitions', (transitions) => {
-      if (transitions[0]?.remote) return;
-      this.remember(transitions);
-      const publishing = this.publishing;
-      for (const transition of transitions) {
-        if (!publishing && transition.to !== 'CANCELED') continue;
-        if (this.queue.length >= maxQueuedTransitions) {
-          this.dropped += 1;
-          continue;
+    this.offs.push(
+      this.bus.on('job:transitions', (transitions) => {
+        if (transitions[0]?.remote) return;
+        this.remember(transitions);
+        const publishing = this.publishing;
+        for (const transition of transitions) {
+          if (!publishing && transition.to !== 'CANCELED') continue;
+          if (this.queue.length >= maxQueuedTransitions) {
+            this.dropped += 1;
+            continue;
+          }
+          this.queue.push(transition);
         }
-        this.queue.push(transition);
-      }
-      if (this.queue.length) setImmediate(() => void this.flush());
-    }));
+        if (this.queue.length) setImmediate(() => void this.flush());
+      }),
+    );
     const ownHead = batchHead(this.origin);
     const onMessage = (payload: string) => {
       if (payload.startsWith(ownHead)) return; // ours, echoed back
@@ -175,7 +177,16 @@ export class LiveChannel {
       const transitions: JobTransition[] = jobs
         .filter((job) => (deliveredMeanwhile.get(job.id) ?? -1) < job.updatedAt.getTime())
         .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
-        .map((job): JobTransition => ({ jobId: job.id, from: null, to: job.status as JobStatus, kind: 'resynced' as const, attemptNumber: job.attemptCount, at: job.updatedAt, job, remote: true }))
+        .map((job): JobTransition => ({
+          jobId: job.id,
+          from: null,
+          to: job.status as JobStatus,
+          kind: 'resynced' as const,
+          attemptNumber: job.attemptCount,
+          at: job.updatedAt,
+          job,
+          remote: true,
+        }))
         .filter((transition) => this.unseen(transition));
       if (transitions.length) this.bus.emit('job:transitions', transitions);
       this.logger.info({ since, jobs: transitions.length }, 'live channel back: delivered the state of jobs changed meanwhile');
@@ -239,4 +250,3 @@ export class LiveChannel {
     await this.transport?.close();
   }
 }
-

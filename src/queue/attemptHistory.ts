@@ -126,7 +126,12 @@ export const maxHistoryBuckets = 1_440;
  * The history over `range` (e.g. "1h") in buckets of `bucket` (a whole number of minutes),
  * oldest first, empty buckets included, the last one holding now.
  */
-export async function metricsHistoryRead(context: QueueContext, range: string, bucket: string, local?: AttemptHistory): Promise<{ bucketSeconds: number; buckets: HistoryBucket[] }> {
+export async function metricsHistoryRead(
+  context: QueueContext,
+  range: string,
+  bucket: string,
+  local?: AttemptHistory,
+): Promise<{ bucketSeconds: number; buckets: HistoryBucket[] }> {
   const rangeSeconds = parseDurationSeconds(range);
   const bucketSeconds = parseDurationSeconds(bucket);
   if (!rangeSeconds || rangeSeconds > historyKeptSeconds) throw new InputError(`range must be a duration like 30m, 6h or 7d, up to 90d (got "${range}").`, 'range');

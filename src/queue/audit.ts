@@ -47,7 +47,11 @@ export async function auditFailures(context: QueueContext, actor: Actor, action:
     data: failures.map((failure) => auditRow(actor, action, failure.jobId, failure.error.name, at, failure.detail ?? failure.error.message.slice(0, 500))),
   });
   for (const failure of failures.slice(0, 20)) {
-    context.logger.info({ audit: { actor: actor.name, role: actor.role, action, outcome: failure.error.name }, jobId: failure.jobId, requestId: actor.requestId }, 'operator action refused by the queue');
+    context.logger.info(
+      { audit: { actor: actor.name, role: actor.role, action, outcome: failure.error.name }, jobId: failure.jobId, requestId: actor.requestId },
+      'operator action refused by the queue',
+    );
   }
-  if (failures.length > 20) context.logger.info({ audit: { actor: actor.name, action }, more: failures.length - 20, requestId: actor.requestId }, 'more operator actions refused by the queue');
+  if (failures.length > 20)
+    context.logger.info({ audit: { actor: actor.name, action }, more: failures.length - 20, requestId: actor.requestId }, 'more operator actions refused by the queue');
 }

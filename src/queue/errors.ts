@@ -14,10 +14,7 @@ export class DuplicateActiveJobError extends QueueError {
     readonly jobType: string,
     readonly entityId: string,
   ) {
-    super(
-      `A ${jobType} job for entity "${entityId}" is already pending or running (job ${existingJobId}); ` +
-        'watch or cancel that job instead of enqueueing another.',
-    );
+    super(`A ${jobType} job for entity "${entityId}" is already pending or running (job ${existingJobId}); ` + 'watch or cancel that job instead of enqueueing another.');
   }
 }
 

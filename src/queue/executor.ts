@@ -35,7 +35,10 @@ export type AbortReason = 'canceled' | 'shutdown' | 'lease-lost' | 'timeout';
 
 export class JobAbortedError extends Error {
   override name = 'JobAbortedError';
-  constructor(readonly reason: AbortReason, detail = '') {
+  constructor(
+    readonly reason: AbortReason,
+    detail = '',
+  ) {
     super(
       {
         canceled: 'The job was canceled while running.',

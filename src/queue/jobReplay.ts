@@ -31,18 +31,22 @@ export async function jobReplay(context: QueueContext, id: number, attemptId?: n
       attemptId === undefined ? 'id' : 'attemptId',
     );
   }
-  const [result] = await jobsInsert(context, [
-    {
-      jobType: original.jobType as JobType,
-      entityId: original.entityId,
-      priority: original.priority,
-      scheduledAt: null,
-      maxRetries: original.maxRetries,
-      payloadVersion: original.payloadVersion,
-      replayOfId: original.id,
-      replayOfAttemptId: attempt.id,
-    },
-  ], actor && auditStamp(actor, 'REPLAY', context.now()));
+  const [result] = await jobsInsert(
+    context,
+    [
+      {
+        jobType: original.jobType as JobType,
+        entityId: original.entityId,
+        priority: original.priority,
+        scheduledAt: null,
+        maxRetries: original.maxRetries,
+        payloadVersion: original.payloadVersion,
+        replayOfId: original.id,
+        replayOfAttemptId: attempt.id,
+      },
+    ],
+    actor && auditStamp(actor, 'REPLAY', context.now()),
+  );
   if (result instanceof Error) throw result;
   if (actor) logAudited(context, actor, 'REPLAY', [result!.id]);
   return result!;

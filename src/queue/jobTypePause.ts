@@ -14,7 +14,10 @@ export async function jobTypeSetPaused(context: QueueContext, jobType: string, p
   const upsert = context.db.jobTypeState.upsert({ where: { jobType }, create: { jobType, paused, updatedAt: now }, update: { paused, updatedAt: now } });
   if (actor) {
     await context.db.$transaction([upsert, context.db.auditEvent.create({ data: auditRow(actor, paused ? 'PAUSE' : 'RESUME', null, 'OK', now, jobType) })]);
-    context.logger.info({ audit: { actor: actor.name, action: paused ? 'PAUSE' : 'RESUME' }, jobType, requestId: actor.requestId }, paused ? 'job type paused' : 'job type resumed');
+    context.logger.info(
+      { audit: { actor: actor.name, action: paused ? 'PAUSE' : 'RESUME' }, jobType, requestId: actor.requestId },
+      paused ? 'job type paused' : 'job type resumed',
+    );
   } else await upsert;
   context.bus.emit('jobTypes:changed', { jobType });
   if (!paused) await announceDueJobs(context, 1);

@@ -76,7 +76,10 @@ export async function jobsBulk(context: QueueContext, action: BulkAction, filter
     if (page.length < pageSize) break;
   }
   if (result.affected || result.skipped) {
-    context.logger.info({ action, dryRun: Boolean(options.dryRun), matched: result.matched, affected: result.affected, skipped: result.skipped, actor: options.actor?.name }, 'bulk action');
+    context.logger.info(
+      { action, dryRun: Boolean(options.dryRun), matched: result.matched, affected: result.affected, skipped: result.skipped, actor: options.actor?.name },
+      'bulk action',
+    );
   }
   return result;
 }
@@ -104,12 +107,14 @@ async function forEachConcurrently<T>(items: readonly T[], concurrency: number, 
 async function dryRunRefusals(context: QueueContext, action: BulkAction, page: readonly Job[], pairsTaken: Set<string>): Promise<(string | undefined)[]> {
   const latestFailed = new Map<number, boolean>();
   if (action === 'replay') {
-    for (const attempt of await context.dialect.attemptsByJobIds(page.map((job) => job.id), 1)) latestFailed.set(attempt.jobId, !attempt.success);
+    for (const attempt of await context.dialect.attemptsByJobIds(
+      page.map((job) => job.id),
+      1,
+    ))
+      latestFailed.set(attempt.jobId, !attempt.success);
   }
   const keys = action === 'cancel' ? [] : [...new Set(page.map((job) => activeKey(job.jobType, job.entityId)))];
-  const held = new Set(
-    keys.length ? (await context.db.job.findMany({ where: { activeKey: { in: keys } }, select: { activeKey: true } })).map((job) => job.activeKey) : [],
-  );
+  const held = new Set(keys.length ? (await context.db.job.findMany({ where: { activeKey: { in: keys } }, select: { activeKey: true } })).map((job) => job.activeKey) : []);
   return page.map((job) => {
     const status = job.status as JobStatus;
     if (action === 'cancel') return status === 'PENDING' || status === 'RUNNING' ? undefined : 'InvalidStateError';

@@ -49,10 +49,7 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   }
   const payloadVersion = input.payloadVersion ?? 1;
   if (!Number.isInteger(payloadVersion) || payloadVersion < enqueueLimits.payloadVersion.min || payloadVersion > enqueueLimits.payloadVersion.max) {
-    throw new InputError(
-      `payloadVersion must be an integer from ${enqueueLimits.payloadVersion.min} to ${enqueueLimits.payloadVersion.max}.`,
-      'payloadVersion',
-    );
+    throw new InputError(`payloadVersion must be an integer from ${enqueueLimits.payloadVersion.min} to ${enqueueLimits.payloadVersion.max}.`, 'payloadVersion');
   }
   const scheduledAt = input.scheduledAt ?? null;
   if (scheduledAt !== null) {
@@ -92,13 +89,22 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
     }
   });
   if (valid.length) {
-    const inserted = await jobsInsert(context, valid.map((item) => item.job), actor && auditStamp(actor, 'ENQUEUE', context.now()));
+    const inserted = await jobsInsert(
+      context,
+      valid.map((item) => item.job),
+      actor && auditStamp(actor, 'ENQUEUE', context.now()),
+    );
     inserted.forEach((result, position) => {
       results[valid[position]!.index] = result instanceof Error ? { ok: false, error: result } : { ok: true, job: result };
     });
   }
   if (actor) {
-    logAudited(context, actor, 'ENQUEUE', results.flatMap((result) => (result.ok ? [result.job.id] : [])));
+    logAudited(
+      context,
+      actor,
+      'ENQUEUE',
+      results.flatMap((result) => (result.ok ? [result.job.id] : [])),
+    );
     await auditFailures(
       context,
       actor,

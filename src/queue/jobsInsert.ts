@@ -55,7 +55,10 @@ export async function jobsInsert(context: QueueContext, jobs: NewJob[], audit?: 
   let todo = rows.map((_, index) => index);
 
   for (let round = 0; round < maxInsertRounds && todo.length; round++) {
-    const inserted = await context.dialect.jobsInsert(todo.map((index) => rows[index]!), audit);
+    const inserted = await context.dialect.jobsInsert(
+      todo.map((index) => rows[index]!),
+      audit,
+    );
     const idByKey = new Map(inserted.map((row) => [row.activeKey, row.id]));
     const conflicted: number[] = [];
     for (const index of todo) {

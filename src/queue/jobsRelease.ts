@@ -9,12 +9,7 @@ import type { JobStatus } from '../domain.js';
 import type { JobTransition } from '../live/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 
-export async function jobsRelease(
-  context: QueueContext,
-  leaseOwner: string,
-  jobs: (LeaseRef & { job?: Job })[],
-  options: { expiredBy?: Date } = {},
-): Promise<JobTransition[]> {
+export async function jobsRelease(context: QueueContext, leaseOwner: string, jobs: (LeaseRef & { job?: Job })[], options: { expiredBy?: Date } = {}): Promise<JobTransition[]> {
   if (!jobs.length) return [];
   const now = context.now();
   const written = await context.dialect.jobsRelease({ leaseOwner, jobs, now, expiredBy: options.expiredBy });
@@ -39,7 +34,15 @@ export async function jobsRelease(
           updatedAt: now,
         }
       : readBack!.get(result.id)!;
-    return { jobId: result.id, from: (canceled ? 'CANCELED' : 'RUNNING') as JobStatus, to: result.status as JobStatus, kind: 'released', attemptNumber: job.attemptCount, at: now, job };
+    return {
+      jobId: result.id,
+      from: (canceled ? 'CANCELED' : 'RUNNING') as JobStatus,
+      to: result.status as JobStatus,
+      kind: 'released',
+      attemptNumber: job.attemptCount,
+      at: now,
+      job,
+    };
   });
   publishTransitions(context, transitions);
   await announceDueJobs(context, transitions.filter((transition) => transition.to === 'PENDING').length, { notified: true });

@@ -49,7 +49,16 @@ export async function leasesRecover(context: QueueContext, limit = 500): Promise
     );
     for (const { job, kind } of [...charged, ...released]) {
       context.logger.warn(
-        { jobId: job.id, jobType: job.jobType, entityId: job.entityId, attempt: job.attemptCount, correlationId: job.correlationId, lostWorker: owner, status: job.status, charged: kind !== 'released' },
+        {
+          jobId: job.id,
+          jobType: job.jobType,
+          entityId: job.entityId,
+          attempt: job.attemptCount,
+          correlationId: job.correlationId,
+          lostWorker: owner,
+          status: job.status,
+          charged: kind !== 'released',
+        },
         kind === 'released' ? 'released a job that never started from an expired lease' : 'recovered job from an expired lease',
       );
     }

@@ -36,12 +36,7 @@ export function summarize(message: string): string {
   return message.length <= errorSummaryLimit ? message : `${message.slice(0, errorSummaryLimit - 1)}…`;
 }
 
-export function finishRowFor(
-  attempt: EndedAttempt,
-  outcome: AttemptOutcome,
-  timing: { finishedAt: Date; durationMs: number },
-  backoffBaseSeconds: number,
-): FinishRow {
+export function finishRowFor(attempt: EndedAttempt, outcome: AttemptOutcome, timing: { finishedAt: Date; durationMs: number }, backoffBaseSeconds: number): FinishRow {
   // One literal shape for every outcome (spreads of varying shapes showed in the drain's profile).
   let status: FinishRow['status'] = 'SUCCEEDED';
   let nextRunAt: Date | null = null;

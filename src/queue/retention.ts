@@ -31,7 +31,10 @@ async function retentionRound(context: QueueContext, settings: RetentionSettings
 }
 
 export class Retention extends Periodic<number> {
-  constructor(context: QueueContext, private readonly settings: RetentionSettings) {
+  constructor(
+    context: QueueContext,
+    private readonly settings: RetentionSettings,
+  ) {
     super(() => retentionRound(context, settings), settings.intervalMs, context.logger, 'a retention round');
   }
 

@@ -54,7 +54,17 @@ export async function scheduleCreate(context: QueueContext, input: ScheduleInput
   const nextRunAt = nextTick(input.cron, timezone, now);
   try {
     return await context.db.schedule.create({
-      data: { name: input.name, cron: input.cron, timezone, jobType: job.jobType, entityId: job.entityId, catchUp: input.catchUp ?? 'SKIP', nextRunAt, createdAt: now, updatedAt: now },
+      data: {
+        name: input.name,
+        cron: input.cron,
+        timezone,
+        jobType: job.jobType,
+        entityId: job.entityId,
+        catchUp: input.catchUp ?? 'SKIP',
+        nextRunAt,
+        createdAt: now,
+        updatedAt: now,
+      },
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new InputError(`A schedule named "${input.name}" exists already.`, 'name');
@@ -105,7 +115,10 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
     try {
       const job = await context.db.$transaction(async (tx) => {
         // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
-        const { count } = await tx.schedule.updateMany({ where: { id: schedule.id, nextRunAt: schedule.nextRunAt, paused: false }, data: { nextRunAt: next, ...(tickAt ? { lastTickAt: tickAt } : {}), updatedAt: now } });
+        const { count } = await tx.schedule.updateMany({
+          where: { id: schedule.id, nextRunAt: schedule.nextRunAt, paused: false },
+          data: { nextRunAt: next, ...(tickAt ? { lastTickAt: tickAt } : {}), updatedAt: now },
+        });
         if (!count || !tickAt) return undefined;
         const holder = await tx.job.findUnique({ where: { activeKey: activeKey(schedule.jobType, schedule.entityId) }, select: { id: true } });
         if (holder) {
@@ -113,7 +126,14 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
           return undefined;
         }
         const row = newJobRow(
-          { jobType: schedule.jobType as JobType, entityId: schedule.entityId, priority: priorities.NORMAL, scheduledAt: null, maxRetries: context.settings.maxRetriesDefault, payloadVersion: 1 },
+          {
+            jobType: schedule.jobType as JobType,
+            entityId: schedule.entityId,
+            priority: priorities.NORMAL,
+            scheduledAt: null,
+            maxRetries: context.settings.maxRetriesDefault,
+            payloadVersion: 1,
+          },
           now,
         );
         const created = await tx.job.create({ data: { ...row, status: 'PENDING', updatedAt: now } });
@@ -127,7 +147,10 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
     }
   }
   if (enqueued.length) {
-    publishTransitions(context, enqueued.map((job) => ({ jobId: job.id, from: null, to: 'PENDING' as const, kind: 'enqueued' as const, attemptNumber: 0, at: now, job })));
+    publishTransitions(
+      context,
+      enqueued.map((job) => ({ jobId: job.id, from: null, to: 'PENDING' as const, kind: 'enqueued' as const, attemptNumber: 0, at: now, job })),
+    );
     await announceDueJobs(context, enqueued.length);
     for (const job of enqueued) context.logger.info({ jobId: job.id, correlationId: job.correlationId, entityId: job.entityId }, 'schedule enqueued a job');
   }

@@ -182,7 +182,11 @@ export class Worker {
       await this.until(() => this.running.size === 0, abortGraceMs);
       this.releaseStuckJobs();
     }
-    await this.until(() => !this.finishQueue.length && !this.finishesInFlight, Math.max(this.options.shutdownGraceMs, 5_000), () => this.flushFinishes());
+    await this.until(
+      () => !this.finishQueue.length && !this.finishesInFlight,
+      Math.max(this.options.shutdownGraceMs, 5_000),
+      () => this.flushFinishes(),
+    );
     await this.recordStarts();
     this.context.logger.info({ workerId: this.id }, 'worker stopped');
   }
@@ -344,9 +348,12 @@ export class Worker {
   }
 
   private execute(entry: RunningJob): Promise<AttemptOutcome> {
-    return executeJob(entry.job, this.options.runner, entry).catch(
-      (error: unknown): AttemptOutcome => ({ success: false, errorType: 'ValidationError', message: String(error), retryable: false }),
-    );
+    return executeJob(entry.job, this.options.runner, entry).catch((error: unknown): AttemptOutcome => ({
+      success: false,
+      errorType: 'ValidationError',
+      message: String(error),
+      retryable: false,
+    }));
   }
 
   /** The attempt in a span (`job.attempt`) whose context reaches the upstream calls. */
@@ -376,7 +383,13 @@ export class Worker {
     const level = outcome.success ? 'info' : 'warn';
     if (this.context.logger.isLevelEnabled(level)) {
       entry.logger[level](
-        { status: row.status, durationMs, errorType: row.lastErrorType ?? undefined, error: row.lastError ?? undefined, nextRunAt: row.status === 'PENDING' ? row.nextRunAt : undefined },
+        {
+          status: row.status,
+          durationMs,
+          errorType: row.lastErrorType ?? undefined,
+          error: row.lastError ?? undefined,
+          nextRunAt: row.status === 'PENDING' ? row.nextRunAt : undefined,
+        },
         'attempt finished',
       );
     }
@@ -536,7 +549,11 @@ export class Worker {
   private async releaseReady(jobs: HeldJob[]): Promise<void> {
     if (!jobs.length) return;
     try {
-      await jobsRelease(this.context, this.id, jobs.map(({ job, claimedAt }) => ({ id: job.id, claimedAt, job })));
+      await jobsRelease(
+        this.context,
+        this.id,
+        jobs.map(({ job, claimedAt }) => ({ id: job.id, claimedAt, job })),
+      );
     } catch (error) {
       this.context.logger.error({ err: error, workerId: this.id, jobs: jobs.length }, 'releasing unstarted jobs failed; their leases will expire');
     }
@@ -547,7 +564,13 @@ export class Worker {
     const { dialect, settings, db } = this.context;
     const held: HeldJob[] = [...this.ready, ...this.running.values(), ...this.writing.values()];
     try {
-      const kept = new Set(await dialect.leasesRenew({ workerId: this.id, jobs: held.map(({ job, claimedAt }) => ({ id: job.id, claimedAt })), leaseExpiresAt: new Date(this.context.now().getTime() + settings.leaseSeconds * 1000) }));
+      const kept = new Set(
+        await dialect.leasesRenew({
+          workerId: this.id,
+          jobs: held.map(({ job, claimedAt }) => ({ id: job.id, claimedAt })),
+          leaseExpiresAt: new Date(this.context.now().getTime() + settings.leaseSeconds * 1000),
+        }),
+      );
       const lost = held.filter(({ job }) => !kept.has(job.id) && (this.running.has(job.id) || this.ready.some((item) => item.job.id === job.id))).map(({ job }) => job.id);
       if (!lost.length) return;
       const statuses = await db.job.findMany({ where: { id: { in: lost } }, select: { id: true, status: true } });

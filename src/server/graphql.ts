@@ -173,7 +173,12 @@ export function createGraphQLServer(options: GraphQLServerOptions) {
       // CSRF: a cross-site page can POST only "simple" content types without a CORS preflight
       // (which this server never grants), so those are refused; JSON (every real client) passes.
       if (isSimpleContentType(req.headers['content-type'])) {
-        sendJson(res, 415, { errors: [{ message: 'POST /graphql needs Content-Type: application/json (form and text bodies are refused: cross-site request protection).' }] }, { connection: 'close' });
+        sendJson(
+          res,
+          415,
+          { errors: [{ message: 'POST /graphql needs Content-Type: application/json (form and text bodies are refused: cross-site request protection).' }] },
+          { connection: 'close' },
+        );
         return true;
       }
       // Read within the limit here; Yoga takes a body that is already read (whatwg-node uses req.body).

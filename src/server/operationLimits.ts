@@ -146,10 +146,15 @@ const verdicts = new WeakMap<DocumentNode, Map<string, readonly GraphQLError[]>>
  * errors (empty when within every limit). Cached per document and operation and the values of the
  * variables that set list bounds, so a dashboard's repeated query is measured once.
  */
-export function checkOperationCost(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'contextValue'>, limits: GraphQLLimits): readonly GraphQLError[] {
+export function checkOperationCost(
+  args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName' | 'contextValue'>,
+  limits: GraphQLLimits,
+): readonly GraphQLError[] {
   const document = args.document as DocumentNode;
   const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-  const key = `${args.operationName ?? ''}\n${boundVariables(document).map((name) => JSON.stringify(variables[name] ?? null)).join(',')}`;
+  const key = `${args.operationName ?? ''}\n${boundVariables(document)
+    .map((name) => JSON.stringify(variables[name] ?? null))
+    .join(',')}`;
   let known = verdicts.get(document);
   const cached = known?.get(key);
   if (cached) return cached;
@@ -173,7 +178,10 @@ function measure(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValu
           reportError(limitError('maxDepth', `The operation nests ${depth} levels deep; the limit is ${limits.maxDepth}`, { max: limits.maxDepth, actual: depth }));
         } else if (breadth > limits.maxBreadth) {
           reportError(
-            limitError('maxBreadth', `The operation selects ${breadth} fields (fragments expanded); the limit is ${limits.maxBreadth}`, { max: limits.maxBreadth, actual: breadth }),
+            limitError('maxBreadth', `The operation selects ${breadth} fields (fragments expanded); the limit is ${limits.maxBreadth}`, {
+              max: limits.maxBreadth,
+              actual: breadth,
+            }),
           );
         } else if (complexity > limits.maxCost) {
           reportError(

@@ -12,21 +12,60 @@ import { ConfirmDialog } from './ConfirmDialog';
 const RetryJobs = graphql(`
   mutation BulkRetry($filter: JobFilter!, $dryRun: Boolean) {
     retryJobs(filter: $filter, dryRun: $dryRun) {
-      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+      __typename
+      ... on BulkActionResult {
+        matched
+        affected
+        skipped
+        dryRun
+        skippedBy {
+          reason
+          count
+        }
+      }
+      ... on Error {
+        message
+      }
     }
   }
 `);
 const CancelJobs = graphql(`
   mutation BulkCancel($filter: JobFilter!, $dryRun: Boolean) {
     cancelJobs(filter: $filter, dryRun: $dryRun) {
-      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+      __typename
+      ... on BulkActionResult {
+        matched
+        affected
+        skipped
+        dryRun
+        skippedBy {
+          reason
+          count
+        }
+      }
+      ... on Error {
+        message
+      }
     }
   }
 `);
 const ReplayJobs = graphql(`
   mutation BulkReplay($filter: JobFilter!, $dryRun: Boolean) {
     replayJobs(filter: $filter, dryRun: $dryRun) {
-      __typename ... on BulkActionResult { matched affected skipped dryRun skippedBy { reason count } } ... on Error { message }
+      __typename
+      ... on BulkActionResult {
+        matched
+        affected
+        skipped
+        dryRun
+        skippedBy {
+          reason
+          count
+        }
+      }
+      ... on Error {
+        message
+      }
     }
   }
 `);
@@ -46,8 +85,7 @@ const verbs: Record<Action, { label: string; done: string; would: string }> = {
   replay: { label: 'Replay', done: 'replayed by new jobs', would: 'would be replayed by new jobs' },
 };
 
-const skippedText = (counts: Counts) =>
-  counts.skipped ? `; ${counts.skipped} skipped (${counts.skippedBy.map((row) => `${row.count} ${row.reason}`).join(', ')})` : '';
+const skippedText = (counts: Counts) => (counts.skipped ? `; ${counts.skipped} skipped (${counts.skippedBy.map((row) => `${row.count} ${row.reason}`).join(', ')})` : '');
 
 /** What an action did, for the page to show (the bar goes away with the selection it acted on). */
 export interface BulkMessage {
@@ -106,7 +144,9 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
           onClose={() => !running && setAsking(undefined)}
         >
           {asking.problem ? (
-            <p className="message error" role="alert">{asking.problem}</p>
+            <p className="message error" role="alert">
+              {asking.problem}
+            </p>
           ) : asking.preview ? (
             <p data-testid="dry-run">
               Dry run: {asking.preview.affected} of {asking.preview.matched} matching jobs {verbs[asking.action].would}

@@ -7,10 +7,25 @@ const EnqueueMutation = graphql(`
   mutation EnqueueFromDashboard($input: EnqueueJobInput!) {
     enqueueJob(input: $input) {
       __typename
-      ... on EnqueueJobSuccess { job { id entityId status phase } }
-      ... on DuplicateActiveJobError { message existingJobId }
-      ... on InputError { message field }
-      ... on Error { message }
+      ... on EnqueueJobSuccess {
+        job {
+          id
+          entityId
+          status
+          phase
+        }
+      }
+      ... on DuplicateActiveJobError {
+        message
+        existingJobId
+      }
+      ... on InputError {
+        message
+        field
+      }
+      ... on Error {
+        message
+      }
     }
   }
 `);
@@ -50,8 +65,7 @@ export function EnqueueForm() {
       setResult({ kind: 'ok', text: `Enqueued job ${outcome.job.id} (${outcome.job.entityId}).`, jobId: outcome.job.id });
       // Ready for the next one; a refused enqueue keeps what was typed, to correct it.
       element.reset();
-    }
-    else if (outcome.__typename === 'DuplicateActiveJobError') setResult({ kind: 'error', text: outcome.message, jobId: outcome.existingJobId });
+    } else if (outcome.__typename === 'DuplicateActiveJobError') setResult({ kind: 'error', text: outcome.message, jobId: outcome.existingJobId });
     else setResult({ kind: 'error', text: outcome.message });
   };
 
@@ -70,7 +84,9 @@ export function EnqueueForm() {
         <input name="entityId" required list="fixture-ids" placeholder="c_1001" autoComplete="off" />
         <datalist id="fixture-ids">
           {fixtures.map(([id, what]) => (
-            <option key={id} value={id}>{what}</option>
+            <option key={id} value={id}>
+              {what}
+            </option>
           ))}
         </datalist>
       </label>
@@ -90,7 +106,9 @@ export function EnqueueForm() {
         Not before
         <input name="scheduledAt" type="datetime-local" />
       </label>
-      <button type="submit" disabled={fetching}>Enqueue</button>
+      <button type="submit" disabled={fetching}>
+        Enqueue
+      </button>
       {result && (
         <p className={`message ${result.kind}`} role={result.kind === 'error' ? 'alert' : 'status'}>
           {result.text} {result.jobId && <a {...linkProps(`/jobs/${result.jobId}`)}>Open job {result.jobId}</a>}

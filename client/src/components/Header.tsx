@@ -8,12 +8,40 @@ import { signOut } from './TokenGate';
 
 export const MetricsFields = graphql(`
   fragment MetricsFields on Metrics {
-    totalJobs finishedJobs successRate retryCount avgExecutionMs pending running succeeded failed dead canceled
+    totalJobs
+    finishedJobs
+    successRate
+    retryCount
+    avgExecutionMs
+    pending
+    running
+    succeeded
+    failed
+    dead
+    canceled
   }
 `);
 
-const MetricsQuery = graphql(`query HeaderMetrics { metrics { ...MetricsFields } }`, [MetricsFields]);
-const MetricsSubscription = graphql(`subscription HeaderMetricsLive { metricsUpdated { ...MetricsFields } }`, [MetricsFields]);
+const MetricsQuery = graphql(
+  `
+    query HeaderMetrics {
+      metrics {
+        ...MetricsFields
+      }
+    }
+  `,
+  [MetricsFields],
+);
+const MetricsSubscription = graphql(
+  `
+    subscription HeaderMetricsLive {
+      metricsUpdated {
+        ...MetricsFields
+      }
+    }
+  `,
+  [MetricsFields],
+);
 type Metrics = ResultOf<typeof MetricsFields>;
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);

@@ -3,7 +3,7 @@
  * history, so it shows what finished before the page was opened; read again as the live metrics
  * move (at most every few seconds). Drawn with uPlot.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -14,12 +14,33 @@ const HistoryQuery = graphql(`
   query HistoryChart($range: String, $bucket: String) {
     metricsHistory(range: $range, bucket: $bucket) {
       __typename
-      ... on MetricsHistory { bucketSeconds buckets { start all { succeeded retried failed dead meanDurationMs } } }
-      ... on Error { message }
+      ... on MetricsHistory {
+        bucketSeconds
+        buckets {
+          start
+          all {
+            succeeded
+            retried
+            failed
+            dead
+            meanDurationMs
+          }
+        }
+      }
+      ... on Error {
+        message
+      }
     }
   }
 `);
-const MetricsMoved = graphql(`subscription HistoryChartLive { metricsUpdated { finishedJobs attemptCount } }`);
+const MetricsMoved = graphql(`
+  subscription HistoryChartLive {
+    metricsUpdated {
+      finishedJobs
+      attemptCount
+    }
+  }
+`);
 
 /** Reads again at most this often while the live metrics move. */
 const refreshMs = 3_000;
@@ -46,8 +67,7 @@ export function HistoryChart() {
     return () => clearTimeout(timer);
   }, [moved, refetch]);
 
-  const history = data?.metricsHistory.__typename === 'MetricsHistory' ? (data.metricsHistory as { buckets: Bucket[] }) : undefined;
-  const buckets = history?.buckets ?? [];
+  const buckets = useMemo(() => (data?.metricsHistory.__typename === 'MetricsHistory' ? (data.metricsHistory as { buckets: Bucket[] }).buckets : []), [data]);
   const sum = (key: 'succeeded' | 'retried' | 'failed' | 'dead') => buckets.reduce((total, bucket) => total + bucket.all[key], 0);
   const totals = { succeeded: sum('succeeded'), retried: sum('retried'), failed: sum('failed'), dead: sum('dead') };
 

@@ -9,15 +9,81 @@ import { graphql } from '../graphql';
 import { useRefetchOnReconnect } from '../hooks';
 import { linkProps } from '../router';
 
-const JobTypeFields = graphql(`fragment JobTypeFields on JobTypeStatus { jobType paused concurrency pending running }`);
-const JobTypesQuery = graphql(`query JobTypesPanel { jobTypes { ...JobTypeFields } }`, [JobTypeFields]);
-const JobTypesLive = graphql(`subscription JobTypesLive { jobTypesUpdated { ...JobTypeFields } }`, [JobTypeFields]);
-const PauseJobType = graphql(`mutation PauseFromDashboard($jobType: JobType!) { pauseJobType(jobType: $jobType) { __typename ... on JobTypeStatus { ...JobTypeFields } ... on Error { message } } }`, [JobTypeFields]);
-const ResumeJobType = graphql(`mutation ResumeFromDashboard($jobType: JobType!) { resumeJobType(jobType: $jobType) { __typename ... on JobTypeStatus { ...JobTypeFields } ... on Error { message } } }`, [JobTypeFields]);
+const JobTypeFields = graphql(`
+  fragment JobTypeFields on JobTypeStatus {
+    jobType
+    paused
+    concurrency
+    pending
+    running
+  }
+`);
+const JobTypesQuery = graphql(
+  `
+    query JobTypesPanel {
+      jobTypes {
+        ...JobTypeFields
+      }
+    }
+  `,
+  [JobTypeFields],
+);
+const JobTypesLive = graphql(
+  `
+    subscription JobTypesLive {
+      jobTypesUpdated {
+        ...JobTypeFields
+      }
+    }
+  `,
+  [JobTypeFields],
+);
+const PauseJobType = graphql(
+  `
+    mutation PauseFromDashboard($jobType: JobType!) {
+      pauseJobType(jobType: $jobType) {
+        __typename
+        ... on JobTypeStatus {
+          ...JobTypeFields
+        }
+        ... on Error {
+          message
+        }
+      }
+    }
+  `,
+  [JobTypeFields],
+);
+const ResumeJobType = graphql(
+  `
+    mutation ResumeFromDashboard($jobType: JobType!) {
+      resumeJobType(jobType: $jobType) {
+        __typename
+        ... on JobTypeStatus {
+          ...JobTypeFields
+        }
+        ... on Error {
+          message
+        }
+      }
+    }
+  `,
+  [JobTypeFields],
+);
 const SetConcurrency = graphql(
-  `mutation ConcurrencyFromDashboard($jobType: JobType!, $concurrency: Int) {
-    setJobTypeConcurrency(jobType: $jobType, concurrency: $concurrency) { __typename ... on JobTypeStatus { ...JobTypeFields } ... on Error { message } }
-  }`,
+  `
+    mutation ConcurrencyFromDashboard($jobType: JobType!, $concurrency: Int) {
+      setJobTypeConcurrency(jobType: $jobType, concurrency: $concurrency) {
+        __typename
+        ... on JobTypeStatus {
+          ...JobTypeFields
+        }
+        ... on Error {
+          message
+        }
+      }
+    }
+  `,
   [JobTypeFields],
 );
 
@@ -39,7 +105,8 @@ export function JobTypesPanel({ canAct }: { canAct: boolean }) {
   const [problem, setProblem] = useState<string | undefined>();
   const rows = (data?.jobTypes ?? []) as unknown as JobTypeRow[];
 
-  const report = (outcome: { __typename: string; message?: string } | undefined) => setProblem(outcome && outcome.__typename !== 'JobTypeStatus' ? outcome.message : outcome ? undefined : 'The request failed; try again.');
+  const report = (outcome: { __typename: string; message?: string } | undefined) =>
+    setProblem(outcome && outcome.__typename !== 'JobTypeStatus' ? outcome.message : outcome ? undefined : 'The request failed; try again.');
 
   const onLimit = async (event: FormEvent<HTMLFormElement>, jobType: JobTypeRow['jobType']) => {
     event.preventDefault();
@@ -81,21 +148,34 @@ export function JobTypesPanel({ canAct }: { canAct: boolean }) {
             <button
               type="button"
               className={row.paused ? undefined : 'secondary'}
-              onClick={async () =>
-                report(row.paused ? (await resume({ jobType: row.jobType })).data?.resumeJobType : (await pause({ jobType: row.jobType })).data?.pauseJobType)
-              }
+              onClick={async () => report(row.paused ? (await resume({ jobType: row.jobType })).data?.resumeJobType : (await pause({ jobType: row.jobType })).data?.pauseJobType)}
             >
               {row.paused ? 'Resume' : 'Pause'} {row.jobType.toLowerCase()}
             </button>
             <form onSubmit={(event) => void onLimit(event, row.jobType)} key={`${row.jobType}:${row.concurrency}`}>
               <label>
-                Limit <input name="concurrency" type="number" min={1} max={10000} defaultValue={row.concurrency ?? ''} placeholder="none" aria-label={`Concurrency limit of ${row.jobType.toLowerCase()}`} />
+                Limit{' '}
+                <input
+                  name="concurrency"
+                  type="number"
+                  min={1}
+                  max={10000}
+                  defaultValue={row.concurrency ?? ''}
+                  placeholder="none"
+                  aria-label={`Concurrency limit of ${row.jobType.toLowerCase()}`}
+                />
               </label>
-              <button type="submit" className="secondary">Set</button>
+              <button type="submit" className="secondary">
+                Set
+              </button>
             </form>
           </div>
         ))}
-      {problem && <p className="message error" role="alert">{problem}</p>}
+      {problem && (
+        <p className="message error" role="alert">
+          {problem}
+        </p>
+      )}
     </section>
   );
 }

@@ -7,7 +7,15 @@ import { useQuery } from 'urql';
 import { token } from '../auth';
 import { graphql } from '../graphql';
 
-const MeQuery = graphql(`query Me { me { name role authenticated } }`);
+const MeQuery = graphql(`
+  query Me {
+    me {
+      name
+      role
+      authenticated
+    }
+  }
+`);
 
 function signIn(value: string) {
   token.set(value);
@@ -29,13 +37,21 @@ function TokenForm({ problem }: { problem?: string }) {
   return (
     <section className="token-gate" aria-labelledby="token-gate-title">
       <h1 id="token-gate-title">SyncBridge needs an API token</h1>
-      <p>This server requires a token. Ask an admin for one (<code>syncbridge token create &lt;name&gt; --role viewer</code>); it stays in this tab only.</p>
-      {problem && <p role="alert" className="error">{problem}</p>}
+      <p>
+        This server requires a token. Ask an admin for one (<code>syncbridge token create &lt;name&gt; --role viewer</code>); it stays in this tab only.
+      </p>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       <form onSubmit={submit}>
         <label>
           API token <input type="password" autoComplete="off" value={value} onChange={(event) => setValue(event.target.value)} autoFocus />
         </label>
-        <button type="submit" disabled={!value.trim()}>Sign in</button>
+        <button type="submit" disabled={!value.trim()}>
+          Sign in
+        </button>
       </form>
     </section>
   );

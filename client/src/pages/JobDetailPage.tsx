@@ -15,36 +15,160 @@ import { linkProps, navigate } from '../router';
 
 const JobDetail = graphql(`
   fragment JobDetail on Job {
-    id jobType entityType entityId sourceSystem targetSystem status phase priority scheduledAt maxRetries attemptCount
-    payloadVersion correlationId leaseOwner leaseAcquiredAt leaseExpiresAt createdAt updatedAt nextRunAt lastStartedAt
-    lastFinishedAt lastError lastErrorType lastDurationMs canceledAt deadAt deadError deadErrorType isReplay
-    replayOf { id status }
-    replayOfAttempt { id attemptNumber errorType }
-    replays { id status createdAt }
-    attempts {
-      id attemptNumber startedAt finishedAt success errorType errorSummary durationMs traceId errorStack
-      upstreamCalls { method url status durationMs requestBody responseBody error }
+    id
+    jobType
+    entityType
+    entityId
+    sourceSystem
+    targetSystem
+    status
+    phase
+    priority
+    scheduledAt
+    maxRetries
+    attemptCount
+    payloadVersion
+    correlationId
+    leaseOwner
+    leaseAcquiredAt
+    leaseExpiresAt
+    createdAt
+    updatedAt
+    nextRunAt
+    lastStartedAt
+    lastFinishedAt
+    lastError
+    lastErrorType
+    lastDurationMs
+    canceledAt
+    deadAt
+    deadError
+    deadErrorType
+    isReplay
+    replayOf {
+      id
+      status
     }
-    auditEvents { id at actor role action outcome detail requestId }
+    replayOfAttempt {
+      id
+      attemptNumber
+      errorType
+    }
+    replays {
+      id
+      status
+      createdAt
+    }
+    attempts {
+      id
+      attemptNumber
+      startedAt
+      finishedAt
+      success
+      errorType
+      errorSummary
+      durationMs
+      traceId
+      errorStack
+      upstreamCalls {
+        method
+        url
+        status
+        durationMs
+        requestBody
+        responseBody
+        error
+      }
+    }
+    auditEvents {
+      id
+      at
+      actor
+      role
+      action
+      outcome
+      detail
+      requestId
+    }
   }
 `);
 
-const JobQuery = graphql(`query JobDetailPage($id: ID!) { job(id: $id) { ...JobDetail } operatorLinks { logSearch trace } }`, [JobDetail]);
-const JobLive = graphql(`subscription JobDetailLive($id: ID!) { jobUpdated(id: $id) { ...JobDetail } }`, [JobDetail]);
+const JobQuery = graphql(
+  `
+    query JobDetailPage($id: ID!) {
+      job(id: $id) {
+        ...JobDetail
+      }
+      operatorLinks {
+        logSearch
+        trace
+      }
+    }
+  `,
+  [JobDetail],
+);
+const JobLive = graphql(
+  `
+    subscription JobDetailLive($id: ID!) {
+      jobUpdated(id: $id) {
+        ...JobDetail
+      }
+    }
+  `,
+  [JobDetail],
+);
 
 const RetryMutation = graphql(`
   mutation RetryFromDashboard($id: ID!) {
-    retryJob(id: $id) { __typename ... on RetryJobSuccess { job { id status phase attemptCount lastError lastErrorType } } ... on Error { message } }
+    retryJob(id: $id) {
+      __typename
+      ... on RetryJobSuccess {
+        job {
+          id
+          status
+          phase
+          attemptCount
+          lastError
+          lastErrorType
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `);
 const CancelMutation = graphql(`
   mutation CancelFromDashboard($id: ID!) {
-    cancelJob(id: $id) { __typename ... on CancelJobSuccess { job { id status phase canceledAt } } ... on Error { message } }
+    cancelJob(id: $id) {
+      __typename
+      ... on CancelJobSuccess {
+        job {
+          id
+          status
+          phase
+          canceledAt
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `);
 const ReplayMutation = graphql(`
   mutation ReplayFromDashboard($id: ID!, $attemptId: ID) {
-    replayJob(id: $id, attemptId: $attemptId) { __typename ... on ReplayJobSuccess { job { id } } ... on Error { message } }
+    replayJob(id: $id, attemptId: $attemptId) {
+      __typename
+      ... on ReplayJobSuccess {
+        job {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
   }
 `);
 
@@ -66,9 +190,19 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
   const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | undefined>();
   const [attemptId, setAttemptId] = useState<string>('');
 
-  if (error) return <p className="message error" role="alert">Could not load job {id}: {error.message}</p>;
+  if (error)
+    return (
+      <p className="message error" role="alert">
+        Could not load job {id}: {error.message}
+      </p>
+    );
   if (!data) return <p>{fetching ? 'Loading…' : ''}</p>;
-  if (!data.job) return <p className="message error" role="alert">Job {id} does not exist.</p>;
+  if (!data.job)
+    return (
+      <p className="message error" role="alert">
+        Job {id} does not exist.
+      </p>
+    );
   const job = readFragment(JobDetail, data.job);
   const logSearch = fill(data.operatorLinks.logSearch, '{correlationId}', job.correlationId);
   const failedAttempts = job.attempts.filter((attempt) => !attempt.success);
@@ -90,8 +224,7 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
     [
       'Correlation id',
       <span key="c">
-        <code>{job.correlationId}</code>{' '}
-        <a {...linkProps(`/?correlation=${encodeURIComponent(job.correlationId)}`)}>jobs with it</a>
+        <code>{job.correlationId}</code> <a {...linkProps(`/?correlation=${encodeURIComponent(job.correlationId)}`)}>jobs with it</a>
         {logSearch && (
           <>
             {' · '}
@@ -117,14 +250,21 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
 
   return (
     <section aria-labelledby="job-heading" data-job-id={job.id}>
-      <p><a {...linkProps('/')}>← All jobs</a></p>
+      <p>
+        <a {...linkProps('/')}>← All jobs</a>
+      </p>
       <h1 id="job-heading">
         Job {job.id} <StatusBadge status={job.status} phase={job.phase} />
       </h1>
       {job.isReplay && job.replayOf && (
         <p className="lineage">
           Replay of <a {...linkProps(`/jobs/${job.replayOf.id}`)}>job {job.replayOf.id}</a>
-          {job.replayOfAttempt && <> (attempt {job.replayOfAttempt.attemptNumber}, {job.replayOfAttempt.errorType})</>}
+          {job.replayOfAttempt && (
+            <>
+              {' '}
+              (attempt {job.replayOfAttempt.attemptNumber}, {job.replayOfAttempt.errorType})
+            </>
+          )}
         </p>
       )}
       {job.replays.length > 0 && (
@@ -140,44 +280,44 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
       )}
 
       {canAct && (
-      <div className="actions" role="group" aria-label="Actions">
-        {job.status === 'FAILED' && (
-          <button type="button" disabled={busy} onClick={async () => report((await retry({ id: job.id })).data?.retryJob, 'Queued again.')}>
-            Retry
-          </button>
-        )}
-        {(job.status === 'PENDING' || job.status === 'RUNNING') && (
-          <button type="button" className="danger" disabled={busy} onClick={() => setConfirmingCancel(true)}>
-            Cancel…
-          </button>
-        )}
-        {failedAttempts.length > 0 && (
-          <span className="replay">
-            <label>
-              Replay attempt{' '}
-              <select value={attemptId} onChange={(event) => setAttemptId(event.target.value)} aria-label="Attempt to replay">
-                <option value="">latest</option>
-                {failedAttempts.map((attempt) => (
-                  <option key={attempt.id} value={attempt.id}>
-                    #{attempt.attemptNumber} {attempt.errorType}
-                  </option>
-                ))}
-              </select>
-            </label>{' '}
-            <button
-              type="button"
-              disabled={busy}
-              onClick={async () => {
-                const result = (await replay({ id: job.id, attemptId: attemptId || undefined })).data?.replayJob;
-                if (result?.__typename === 'ReplayJobSuccess' && 'job' in result) navigate(`/jobs/${result.job.id}`);
-                else report(result, '');
-              }}
-            >
-              Replay
+        <div className="actions" role="group" aria-label="Actions">
+          {job.status === 'FAILED' && (
+            <button type="button" disabled={busy} onClick={async () => report((await retry({ id: job.id })).data?.retryJob, 'Queued again.')}>
+              Retry
             </button>
-          </span>
-        )}
-      </div>
+          )}
+          {(job.status === 'PENDING' || job.status === 'RUNNING') && (
+            <button type="button" className="danger" disabled={busy} onClick={() => setConfirmingCancel(true)}>
+              Cancel…
+            </button>
+          )}
+          {failedAttempts.length > 0 && (
+            <span className="replay">
+              <label>
+                Replay attempt{' '}
+                <select value={attemptId} onChange={(event) => setAttemptId(event.target.value)} aria-label="Attempt to replay">
+                  <option value="">latest</option>
+                  {failedAttempts.map((attempt) => (
+                    <option key={attempt.id} value={attempt.id}>
+                      #{attempt.attemptNumber} {attempt.errorType}
+                    </option>
+                  ))}
+                </select>
+              </label>{' '}
+              <button
+                type="button"
+                disabled={busy}
+                onClick={async () => {
+                  const result = (await replay({ id: job.id, attemptId: attemptId || undefined })).data?.replayJob;
+                  if (result?.__typename === 'ReplayJobSuccess' && 'job' in result) navigate(`/jobs/${result.job.id}`);
+                  else report(result, '');
+                }}
+              >
+                Replay
+              </button>
+            </span>
+          )}
+        </div>
       )}
       {confirmingCancel && (
         <ConfirmDialog
@@ -192,7 +332,8 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
           }}
         >
           <p>
-            {job.entityType} {job.entityId} will not be synced by this job{job.status === 'RUNNING' ? '; its running attempt is told to stop' : ''}. A canceled job can be replayed later.
+            {job.entityType} {job.entityId} will not be synced by this job{job.status === 'RUNNING' ? '; its running attempt is told to stop' : ''}. A canceled job can be replayed
+            later.
           </p>
         </ConfirmDialog>
       )}
@@ -219,7 +360,10 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
           {job.attempts.map((attempt) => (
             <li key={attempt.id} className={attempt.success ? 'ok' : 'failed'} data-attempt={attempt.attemptNumber}>
               <strong>#{attempt.attemptNumber}</strong> {attempt.success ? '✓ succeeded' : `✕ ${attempt.errorType ?? 'failed'}`}
-              <span className="muted"> · {time(attempt.startedAt)} · {attempt.durationMs ?? '—'} ms</span>
+              <span className="muted">
+                {' '}
+                · {time(attempt.startedAt)} · {attempt.durationMs ?? '—'} ms
+              </span>
               {attempt.errorSummary && (
                 <div className="summary">
                   <Breakable text={attempt.errorSummary} />

@@ -16,29 +16,59 @@ import { linkProps, navigate } from '../router';
 
 export const JobRow = graphql(`
   fragment JobRow on Job {
-    id jobType entityId status phase priority attemptCount maxRetries createdAt updatedAt nextRunAt lastErrorType correlationId isReplay
+    id
+    jobType
+    entityId
+    status
+    phase
+    priority
+    attemptCount
+    maxRetries
+    createdAt
+    updatedAt
+    nextRunAt
+    lastErrorType
+    correlationId
+    isReplay
   }
 `);
 
 const JobsQuery = graphql(
-  `query JobsPage($first: Int, $after: String, $last: Int, $before: String, $filter: JobFilter) {
-    jobs(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { ...JobRow } }
+  `
+    query JobsPage($first: Int, $after: String, $last: Int, $before: String, $filter: JobFilter) {
+      jobs(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
+        edges {
+          cursor
+          node {
+            ...JobRow
+          }
+        }
+      }
     }
-  }`,
+  `,
   [JobRow],
 );
 
 const JobsLive = graphql(
-  `subscription JobsLive($jobType: JobType) { jobUpdated(jobType: $jobType) { ...JobRow } }`,
+  `
+    subscription JobsLive($jobType: JobType) {
+      jobUpdated(jobType: $jobType) {
+        ...JobRow
+      }
+    }
+  `,
   [JobRow],
 );
 
 const pageSize = 25;
-const time = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const time = (iso: string) => new Date(iso).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 const fromLocalInput = (value: FormDataEntryValue | null) => {
   const text = typeof value === 'string' ? value : '';
   return text ? new Date(text).toISOString() : undefined;
@@ -88,10 +118,7 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
   const filter = useMemo(() => filterFromParams(params), [params.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
   const after = params.get('after') ?? undefined;
   const before = params.get('before') ?? undefined;
-  const variables = useMemo(
-    () => ({ filter, ...(before ? { last: pageSize, before } : { first: pageSize, after }) }),
-    [filter, after, before],
-  );
+  const variables = useMemo(() => ({ filter, ...(before ? { last: pageSize, before } : { first: pageSize, after }) }), [filter, after, before]);
   const [{ data, fetching, error }, refetch] = useQuery({ query: JobsQuery, variables });
   useRefetchOnReconnect(refetch);
 
@@ -206,7 +233,9 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
             <option value="">any</option>
             {statusValue.includes(',') && <option value={statusValue}>{statusValue}</option>}
             {statuses.map((value) => (
-              <option key={value} value={value}>{value}</option>
+              <option key={value} value={value}>
+                {value}
+              </option>
             ))}
           </select>
         </label>
@@ -215,7 +244,9 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
           <select name="phase" defaultValue={filter.phase ?? ''}>
             <option value="">any</option>
             {phases.map((value) => (
-              <option key={value} value={value}>{value}</option>
+              <option key={value} value={value}>
+                {value}
+              </option>
             ))}
           </select>
         </label>
@@ -224,7 +255,9 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
           <select name="type" defaultValue={filter.jobType?.[0] ?? ''}>
             <option value="">any</option>
             {jobTypes.map((value) => (
-              <option key={value} value={value}>{value.toLowerCase()}</option>
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
             ))}
           </select>
         </label>
@@ -234,7 +267,9 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
             <option value="">any</option>
             {filter.errorType && !(errorTypes as readonly string[]).includes(filter.errorType) && <option value={filter.errorType}>{filter.errorType}</option>}
             {errorTypes.map((value) => (
-              <option key={value} value={value}>{value}</option>
+              <option key={value} value={value}>
+                {value}
+              </option>
             ))}
           </select>
         </label>
@@ -247,7 +282,11 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
           </button>
         </div>
       </form>
-      {error && <p className="message error" role="alert">Could not load jobs: {error.message}</p>}
+      {error && (
+        <p className="message error" role="alert">
+          Could not load jobs: {error.message}
+        </p>
+      )}
       <div className="count-line">
         <p className="count" aria-live="polite" data-testid="job-count">
           {data ? `${total} job${total === 1 ? '' : 's'}` : fetching ? 'Loading…' : ''}
@@ -269,7 +308,10 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
           description={allMatching ? `all ${total} jobs matching this filter` : `${selected.size} selected job${selected.size === 1 ? '' : 's'}`}
           onDone={(message) => {
             setBulkMessage(message);
-            if (message.kind === 'ok') (setSelected(new Set()), setAllMatching(false));
+            if (message.kind === 'ok') {
+              setSelected(new Set());
+              setAllMatching(false);
+            }
           }}
         />
       )}
@@ -310,17 +352,37 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
               <tr key={job.id} data-job-id={job.id} data-entity={job.entityId} className={index === current ? 'current' : undefined}>
                 {canAct && (
                   <td className="select" data-label="Select">
-                    <input type="checkbox" aria-label={`Select job ${job.id}`} checked={allMatching || selected.has(job.id)} disabled={allMatching} onChange={() => toggle(job.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Select job ${job.id}`}
+                      checked={allMatching || selected.has(job.id)}
+                      disabled={allMatching}
+                      onChange={() => toggle(job.id)}
+                    />
                   </td>
                 )}
                 <td data-label="#">
-                  <a className="row-link" {...linkProps(`/jobs/${job.id}`)}>{job.id}</a>
-                  {job.isReplay && <span className="tag" title="replay" aria-label="replay">↺</span>}
+                  <a className="row-link" {...linkProps(`/jobs/${job.id}`)}>
+                    {job.id}
+                  </a>
+                  {job.isReplay && (
+                    <span className="tag" title="replay" aria-label="replay">
+                      ↺
+                    </span>
+                  )}
                 </td>
                 <td data-label="Type">{job.jobType.toLowerCase()}</td>
-                <td data-label="Entity"><a {...linkProps(`/jobs/${job.id}`)} tabIndex={-1}>{job.entityId}</a></td>
-                <td data-label="Status"><StatusBadge status={job.status} phase={job.phase} /></td>
-                <td data-label="Attempts">{job.attemptCount} / {job.maxRetries + 1}</td>
+                <td data-label="Entity">
+                  <a {...linkProps(`/jobs/${job.id}`)} tabIndex={-1}>
+                    {job.entityId}
+                  </a>
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={job.status} phase={job.phase} />
+                </td>
+                <td data-label="Attempts">
+                  {job.attemptCount} / {job.maxRetries + 1}
+                </td>
                 <td data-label="Last error">{job.lastErrorType ?? ''}</td>
                 <td data-label="Created">{time(job.createdAt)}</td>
                 <td data-label="Next run">{job.status === 'PENDING' ? time(job.nextRunAt) : ''}</td>
@@ -328,17 +390,27 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
             ))}
             {data && !rows.length && (
               <tr>
-                <td colSpan={canAct ? 9 : 8} className="empty">No jobs match.</td>
+                <td colSpan={canAct ? 9 : 8} className="empty">
+                  No jobs match.
+                </td>
               </tr>
             )}
           </tbody>
         </table>
       </div>
       <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={!pageInfo?.hasPreviousPage && !after} onClick={() => navigate(withParams(params, { before: pageInfo?.startCursor ?? undefined, after: undefined }))}>
+        <button
+          type="button"
+          disabled={!pageInfo?.hasPreviousPage && !after}
+          onClick={() => navigate(withParams(params, { before: pageInfo?.startCursor ?? undefined, after: undefined }))}
+        >
           ← Newer
         </button>
-        <button type="button" disabled={!pageInfo?.hasNextPage && !before} onClick={() => navigate(withParams(params, { after: pageInfo?.endCursor ?? undefined, before: undefined }))}>
+        <button
+          type="button"
+          disabled={!pageInfo?.hasNextPage && !before}
+          onClick={() => navigate(withParams(params, { after: pageInfo?.endCursor ?? undefined, before: undefined }))}
+        >
           Older →
         </button>
         <span className="muted keys">

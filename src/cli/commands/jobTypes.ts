@@ -28,7 +28,10 @@ export function register(program: Command, cli: Cli): void {
     .command('types')
     .description('Job types: paused or not, concurrency limit, pending and running.')
     .action(async () => {
-      const data = await request<{ jobTypes: { jobType: string; paused: boolean; concurrency: number | null; pending: number; running: number }[] }>(cli.api(), cliDocuments.jobTypes);
+      const data = await request<{ jobTypes: { jobType: string; paused: boolean; concurrency: number | null; pending: number; running: number }[] }>(
+        cli.api(),
+        cliDocuments.jobTypes,
+      );
       cli.print(data.jobTypes, () =>
         table(
           ['type', 'state', 'limit', 'pending', 'running'],
@@ -50,6 +53,10 @@ export function register(program: Command, cli: Cli): void {
       const data = await request<{ setJobTypeConcurrency: JobTypeResult }>(cli.api(), cliDocuments.concurrency, { jobType: type, concurrency: limit });
       const result = data.setJobTypeConcurrency;
       if (result.__typename !== 'JobTypeStatus') return cli.refuse(result);
-      cli.print(result, () => `${type.toLowerCase()}: ${result.concurrency === null ? 'no concurrency limit' : `at most ${result.concurrency} running at once`}; ${result.pending} pending, ${result.running} running`);
+      cli.print(
+        result,
+        () =>
+          `${type.toLowerCase()}: ${result.concurrency === null ? 'no concurrency limit' : `at most ${result.concurrency} running at once`}; ${result.pending} pending, ${result.running} running`,
+      );
     });
 }

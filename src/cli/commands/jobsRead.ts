@@ -22,7 +22,10 @@ export function register(program: Command, cli: Cli): void {
           job.replayOf ? `replay of job ${job.replayOf.id}` : '',
           job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string }) => replay.id).join(', ')}` : '',
           job.attempts.length
-            ? table(['#', 'attempt id', 'started', 'ms', 'result', 'error'], job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']))
+            ? table(
+                ['#', 'attempt id', 'started', 'ms', 'result', 'error'],
+                job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']),
+              )
             : 'no attempts yet',
         ]
           .filter(Boolean)
@@ -39,17 +42,23 @@ export function register(program: Command, cli: Cli): void {
     .option('--limit <n>', 'how many (max 200)', positiveInt, 20)
     .option('--after <cursor>', 'page after this cursor (from a previous --json output)')
     .action(async (options: { status?: string; type?: string; entity?: string; limit: number; after?: string }) => {
-      const data = await request<{ jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Job }[] } }>(cli.api(), cliDocuments.list, {
-        status: statusList(options.status),
-        jobType: options.type,
-        entityId: options.entity,
-        first: Math.min(options.limit, 200),
-        after: options.after,
-      });
+      const data = await request<{ jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Job }[] } }>(
+        cli.api(),
+        cliDocuments.list,
+        {
+          status: statusList(options.status),
+          jobType: options.type,
+          entityId: options.entity,
+          first: Math.min(options.limit, 200),
+          after: options.after,
+        },
+      );
       const jobs = data.jobs.edges.map((edge) => edge.node);
       cli.print(
         data.jobs,
-        () => table(jobHeader, jobs.map(jobCells)) + `\n${jobs.length} of ${data.jobs.totalCount}${data.jobs.pageInfo.hasNextPage ? ` · next: --after ${data.jobs.pageInfo.endCursor}` : ''}`,
+        () =>
+          table(jobHeader, jobs.map(jobCells)) +
+          `\n${jobs.length} of ${data.jobs.totalCount}${data.jobs.pageInfo.hasNextPage ? ` · next: --after ${data.jobs.pageInfo.endCursor}` : ''}`,
       );
     });
 
@@ -74,4 +83,3 @@ export function register(program: Command, cli: Cli): void {
       );
     });
 }
-

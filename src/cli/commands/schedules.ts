@@ -5,7 +5,19 @@ import { jobType, type Cli } from '../cli.js';
 import { cliDocuments } from '../documents.js';
 import { table, time } from '../output.js';
 
-type ScheduleResult = { __typename: string; message?: string; name: string; cron: string; timezone: string; jobType: string; entityId: string; catchUp: string; paused: boolean; nextRunAt: string; lastTickAt?: string | null };
+type ScheduleResult = {
+  __typename: string;
+  message?: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  jobType: string;
+  entityId: string;
+  catchUp: string;
+  paused: boolean;
+  nextRunAt: string;
+  lastTickAt?: string | null;
+};
 
 const header = ['name', 'cron', 'zone', 'job', 'state', 'next', 'last tick'];
 const row = (schedule: ScheduleResult) => [
@@ -37,7 +49,9 @@ export function register(program: Command, cli: Cli): void {
     .option('--timezone <zone>', 'IANA time zone', 'UTC')
     .addOption(new Option('--catch-up <policy>', 'missed ticks: SKIP them or run ONCE').choices(['SKIP', 'ONCE']).default('SKIP'))
     .action(async (name: string, cron: string, type: string, entityId: string, options: { timezone: string; catchUp: string }) => {
-      const data = await request<{ createSchedule: ScheduleResult }>(cli.api(), cliDocuments.scheduleCreate, { input: { name, cron, jobType: type, entityId, timezone: options.timezone, catchUp: options.catchUp } });
+      const data = await request<{ createSchedule: ScheduleResult }>(cli.api(), cliDocuments.scheduleCreate, {
+        input: { name, cron, jobType: type, entityId, timezone: options.timezone, catchUp: options.catchUp },
+      });
       const result = data.createSchedule;
       if (result.__typename !== 'Schedule') return cli.refuse(result);
       cli.print(result, () => `Schedule ${result.name} created; next run ${time(result.nextRunAt)}`);

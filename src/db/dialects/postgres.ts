@@ -38,8 +38,7 @@ const pgArray = {
   numbers: (values: readonly (number | null)[]) => `{${values.map((value) => (value === null ? 'NULL' : String(value))).join(',')}}`,
   booleans: (values: readonly boolean[]) => `{${values.map((value) => (value ? 't' : 'f')).join(',')}}`,
   times: (values: readonly (Date | null)[]) => `{${values.map((value) => (value === null ? 'NULL' : value.toISOString())).join(',')}}`,
-  texts: (values: readonly (string | null)[]) =>
-    `{${values.map((value) => (value === null ? 'NULL' : `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`)).join(',')}}`,
+  texts: (values: readonly (string | null)[]) => `{${values.map((value) => (value === null ? 'NULL' : `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`)).join(',')}}`,
 };
 /** A time column as epoch ms (date_part's float is exact to the ms here, and half the cost of extract's numeric). */
 const ms = (column: string) => `round(date_part('epoch', ${column}) * 1000)::bigint`;
@@ -319,10 +318,23 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
       const numbers = (key: 'priority' | 'maxRetries' | 'payloadVersion' | 'replayOfId' | 'replayOfAttemptId') => pgArray.numbers(rows.map((row) => row[key]));
       const times = (key: 'scheduledAt' | 'createdAt' | 'nextRunAt') => pgArray.times(rows.map((row) => row[key]));
       const values = [
-        texts('jobType'), texts('sourceSystem'), texts('targetSystem'), texts('entityType'), texts('entityId'),
-        numbers('priority'), times('scheduledAt'), numbers('maxRetries'), numbers('payloadVersion'), texts('correlationId'),
-        texts('activeKey'), times('createdAt'), times('nextRunAt'), pgArray.booleans(rows.map((row) => row.isReplay)), numbers('replayOfId'),
-        numbers('replayOfAttemptId'), iso(rows[0]?.createdAt ?? new Date()),
+        texts('jobType'),
+        texts('sourceSystem'),
+        texts('targetSystem'),
+        texts('entityType'),
+        texts('entityId'),
+        numbers('priority'),
+        times('scheduledAt'),
+        numbers('maxRetries'),
+        numbers('payloadVersion'),
+        texts('correlationId'),
+        texts('activeKey'),
+        times('createdAt'),
+        times('nextRunAt'),
+        pgArray.booleans(rows.map((row) => row.isReplay)),
+        numbers('replayOfId'),
+        numbers('replayOfAttemptId'),
+        iso(rows[0]?.createdAt ?? new Date()),
         ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
       ];
       const result = await query<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', values);
@@ -359,7 +371,12 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
 
     async jobsStart({ leaseOwner, rows }) {
       if (!rows.length) return;
-      await query('start', [leaseOwner, pgArray.numbers(rows.map((row) => row.id)), pgArray.times(rows.map((row) => row.claimedAt)), pgArray.times(rows.map((row) => row.startedAt))]);
+      await query('start', [
+        leaseOwner,
+        pgArray.numbers(rows.map((row) => row.id)),
+        pgArray.times(rows.map((row) => row.claimedAt)),
+        pgArray.times(rows.map((row) => row.startedAt)),
+      ]);
     },
 
     async jobsFinish({ leaseOwner, rows, expiredBy }) {
@@ -389,14 +406,23 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
     async jobsRelease({ leaseOwner, jobs, now, expiredBy }) {
       if (!jobs.length) return [];
       const result = await query<{ id: number; status: string; canceledAt: string | null }>('release', [
-        leaseOwner, pgArray.numbers(jobs.map((job) => job.id)), pgArray.times(jobs.map((job) => job.claimedAt)), iso(now), iso(expiredBy ?? null),
+        leaseOwner,
+        pgArray.numbers(jobs.map((job) => job.id)),
+        pgArray.times(jobs.map((job) => job.claimedAt)),
+        iso(now),
+        iso(expiredBy ?? null),
       ]);
       return written(result.rows);
     },
 
     async leasesRenew({ workerId, jobs, leaseExpiresAt }) {
       if (!jobs.length) return [];
-      const result = await query<{ id: number }>('renew', [workerId, pgArray.numbers(jobs.map((job) => job.id)), pgArray.times(jobs.map((job) => job.claimedAt)), iso(leaseExpiresAt)]);
+      const result = await query<{ id: number }>('renew', [
+        workerId,
+        pgArray.numbers(jobs.map((job) => job.id)),
+        pgArray.times(jobs.map((job) => job.claimedAt)),
+        iso(leaseExpiresAt),
+      ]);
       return result.rows.map((row) => row.id);
     },
 
@@ -417,8 +443,7 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
     },
 
     jobsByIds: (ids) => (ids.length ? read('jobsByIds', [pgArray.numbers(ids)], jobFromValues) : Promise.resolve([])),
-    jobTypeControls: async () =>
-      (await reads.query<{ jobType: string; paused: boolean; concurrency: number | null }>({ name: 'jobTypeControls', text: sql.jobTypeControls })).rows,
+    jobTypeControls: async () => (await reads.query<{ jobType: string; paused: boolean; concurrency: number | null }>({ name: 'jobTypeControls', text: sql.jobTypeControls })).rows,
     async upstreamSlotReserve(target, intervalMs) {
       const result = await query<{ waitMs: string }>('paceReserve', [target, Math.ceil(intervalMs)]);
       return Math.max(0, Number(result.rows[0]!.waitMs));

@@ -233,121 +233,130 @@ function open(url: string): Promise<Dialect> {
 
     jobsInsert: (rows, audit) =>
       retryWhileBusy(
-        connection
-          .transaction(() => {
-            const inserted: { id: number; activeKey: string }[] = [];
-            for (const row of rows) {
-              const result = statements.insert.get(
-                row.jobType, row.sourceSystem, row.targetSystem, row.entityType, row.entityId, row.priority, ms(row.scheduledAt),
-                row.maxRetries, row.payloadVersion, row.correlationId, row.activeKey, ms(row.createdAt), ms(row.createdAt),
-                ms(row.nextRunAt), row.isReplay ? 1 : 0, row.replayOfId, row.replayOfAttemptId,
-              ) as { id: number } | undefined;
-              if (!result) continue;
-              inserted.push({ id: result.id, activeKey: row.activeKey });
-              if (audit) {
-                const detail = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
-                statements.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, result.id, audit.requestId, detail);
-              }
+        connection.transaction(() => {
+          const inserted: { id: number; activeKey: string }[] = [];
+          for (const row of rows) {
+            const result = statements.insert.get(
+              row.jobType,
+              row.sourceSystem,
+              row.targetSystem,
+              row.entityType,
+              row.entityId,
+              row.priority,
+              ms(row.scheduledAt),
+              row.maxRetries,
+              row.payloadVersion,
+              row.correlationId,
+              row.activeKey,
+              ms(row.createdAt),
+              ms(row.createdAt),
+              ms(row.nextRunAt),
+              row.isReplay ? 1 : 0,
+              row.replayOfId,
+              row.replayOfAttemptId,
+            ) as { id: number } | undefined;
+            if (!result) continue;
+            inserted.push({ id: result.id, activeKey: row.activeKey });
+            if (audit) {
+              const detail = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
+              statements.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, result.id, audit.requestId, detail);
             }
-            return inserted;
-          })
-          .immediate,
+          }
+          return inserted;
+        }).immediate,
       ),
 
     jobsClaim: ({ workerId, now, leaseMs, limit }) =>
-      retryWhileBusy(() =>
-        (statements.claim.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit }) as unknown[][]).map(jobFromValues),
-      ),
+      retryWhileBusy(() => (statements.claim.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit }) as unknown[][]).map(jobFromValues)),
 
     jobsClaimOfType: ({ workerId, now, leaseMs, limit, jobType }) =>
-      retryWhileBusy(() =>
-        (statements.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues),
-      ),
+      retryWhileBusy(() => (statements.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues)),
 
     jobsStart: async ({ leaseOwner, rows }) => {
       if (!rows.length) return;
       await retryWhileBusy(
-        connection
-          .transaction(() => {
-            for (const row of rows) statements.start.run(ms(row.startedAt), row.id, leaseOwner, ms(row.claimedAt));
-          })
-          .immediate,
+        connection.transaction(() => {
+          for (const row of rows) statements.start.run(ms(row.startedAt), row.id, leaseOwner, ms(row.claimedAt));
+        }).immediate,
       );
     },
 
     jobsFinish: async ({ leaseOwner, rows, expiredBy }) => {
       if (!rows.length) return [];
       return retryWhileBusy(
-        connection
-          .transaction(() => {
-            const result: WrittenJob[] = [];
-            for (const row of rows) {
-              const params = {
-                id: row.id,
-                leaseOwner,
-                claimedAt: ms(row.claimedAt),
-                expiredBy: ms(expiredBy ?? null),
-                attemptNumber: row.attemptNumber,
-                status: row.status,
-                startedAt: ms(row.startedAt),
-                finishedAt: ms(row.finishedAt),
-                success: row.success ? 1 : 0,
-                durationMs: row.durationMs,
-                nextRunAt: ms(row.nextRunAt),
-                lastError: row.lastError,
-                lastErrorType: row.lastErrorType,
-                deadAt: ms(row.deadAt),
-                details: row.details,
-              };
-              statements.attempt.run(params);
-              // Named parameters: each statement reads the ones it names.
-              const updated = statements.finish.get(params) as WrittenRow | undefined;
-              if (updated) result.push(written(updated));
-            }
-            return result;
-          })
-          .immediate,
+        connection.transaction(() => {
+          const result: WrittenJob[] = [];
+          for (const row of rows) {
+            const params = {
+              id: row.id,
+              leaseOwner,
+              claimedAt: ms(row.claimedAt),
+              expiredBy: ms(expiredBy ?? null),
+              attemptNumber: row.attemptNumber,
+              status: row.status,
+              startedAt: ms(row.startedAt),
+              finishedAt: ms(row.finishedAt),
+              success: row.success ? 1 : 0,
+              durationMs: row.durationMs,
+              nextRunAt: ms(row.nextRunAt),
+              lastError: row.lastError,
+              lastErrorType: row.lastErrorType,
+              deadAt: ms(row.deadAt),
+              details: row.details,
+            };
+            statements.attempt.run(params);
+            // Named parameters: each statement reads the ones it names.
+            const updated = statements.finish.get(params) as WrittenRow | undefined;
+            if (updated) result.push(written(updated));
+          }
+          return result;
+        }).immediate,
       );
     },
 
     jobsRelease: async ({ leaseOwner, jobs, now, expiredBy }) => {
       if (!jobs.length) return [];
       return retryWhileBusy(
-        connection
-          .transaction(() => {
-            const result: WrittenJob[] = [];
-            for (const job of jobs) {
-              const updated = statements.release.get({ id: job.id, leaseOwner, claimedAt: ms(job.claimedAt), now: now.getTime(), expiredBy: ms(expiredBy ?? null) }) as WrittenRow | undefined;
-              if (updated) result.push(written(updated));
-            }
-            return result;
-          })
-          .immediate,
+        connection.transaction(() => {
+          const result: WrittenJob[] = [];
+          for (const job of jobs) {
+            const updated = statements.release.get({ id: job.id, leaseOwner, claimedAt: ms(job.claimedAt), now: now.getTime(), expiredBy: ms(expiredBy ?? null) }) as
+              WrittenRow | undefined;
+            if (updated) result.push(written(updated));
+          }
+          return result;
+        }).immediate,
       );
     },
 
     leasesRenew: async ({ workerId, jobs, leaseExpiresAt }) => {
       if (!jobs.length) return [];
       return retryWhileBusy(
-        connection
-          .transaction(() => {
-            const held: number[] = [];
-            for (const job of jobs) if (statements.renew.get(leaseExpiresAt.getTime(), job.id, workerId, ms(job.claimedAt))) held.push(job.id);
-            return held;
-          })
-          .immediate,
+        connection.transaction(() => {
+          const held: number[] = [];
+          for (const job of jobs) if (statements.renew.get(leaseExpiresAt.getTime(), job.id, workerId, ms(job.claimedAt))) held.push(job.id);
+          return held;
+        }).immediate,
       );
     },
 
     leasesExpired: async ({ now, limit }) =>
-      (statements.expired.all(now.getTime(), limit) as { id: number; leaseOwner: string; claimedAt: number; leaseExpiresAt: number; attemptCount: number; maxRetries: number; startedAt: number | null }[]).map(
-        (row) => ({
-          ...row,
-          claimedAt: new Date(row.claimedAt),
-          leaseExpiresAt: new Date(row.leaseExpiresAt),
-          startedAt: row.startedAt === null ? null : new Date(row.startedAt),
-        }),
-      ),
+      (
+        statements.expired.all(now.getTime(), limit) as {
+          id: number;
+          leaseOwner: string;
+          claimedAt: number;
+          leaseExpiresAt: number;
+          attemptCount: number;
+          maxRetries: number;
+          startedAt: number | null;
+        }[]
+      ).map((row) => ({
+        ...row,
+        claimedAt: new Date(row.claimedAt),
+        leaseExpiresAt: new Date(row.leaseExpiresAt),
+        startedAt: row.startedAt === null ? null : new Date(row.startedAt),
+      })),
 
     jobTypeControls: async () =>
       (statements.jobTypeControls.all() as { jobType: string; paused: number; concurrency: number | null }[]).map((row) => ({ ...row, paused: Boolean(row.paused) })),
@@ -367,7 +376,9 @@ function open(url: string): Promise<Dialect> {
     replaysByParents: async (parent, parentIds, perParent) =>
       parentIds.length
         ? (observe(`replaysBy${parent}`),
-          ((parent === 'replayOfId' ? statements.replaysByReplayOfId : statements.replaysByReplayOfAttemptId).all(JSON.stringify(parentIds), perParent) as unknown[][]).map(jobFromValues))
+          ((parent === 'replayOfId' ? statements.replaysByReplayOfId : statements.replaysByReplayOfAttemptId).all(JSON.stringify(parentIds), perParent) as unknown[][]).map(
+            jobFromValues,
+          ))
         : [],
 
     async jobsPage({ filter, now, limit, afterId, beforeId, backward }) {
@@ -375,8 +386,13 @@ function open(url: string): Promise<Dialect> {
       const where = jobFilterSql(filter, now, flavor);
       const params = [...where.params];
       let cursor = '';
-      if (afterId !== undefined) (cursor = 'AND "id" < ?'), params.push(afterId);
-      else if (beforeId !== undefined) (cursor = 'AND "id" > ?'), params.push(beforeId);
+      if (afterId !== undefined) {
+        cursor = 'AND "id" < ?';
+        params.push(afterId);
+      } else if (beforeId !== undefined) {
+        cursor = 'AND "id" > ?';
+        params.push(beforeId);
+      }
       params.push(limit);
       const text = `SELECT ${columns} FROM "Job" WHERE ${where.sql} ${cursor} ORDER BY "id" ${backward ? 'ASC' : 'DESC'} LIMIT ?`;
       return (cachedRead(text).all(...params) as unknown[][]).map(jobFromValues);

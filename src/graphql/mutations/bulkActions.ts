@@ -55,7 +55,11 @@ function bulkField(action: BulkAction, name: string) {
       description: `${descriptions[action]} Jobs the rules refuse are skipped and counted. Works through the matches in pages, each change committed on its own and published live; runs to the end (SYNCBRIDGE_GRAPHQL_TIMEOUT_SECONDS does not apply).`,
       errors: { types: [InputError], directResult: true, union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` } },
       args: {
-        filter: t.arg({ type: JobFilterInput, required: true, description: 'Which jobs. At least one condition: an empty filter is refused (say status: [...] to mean all of a status).' }),
+        filter: t.arg({
+          type: JobFilterInput,
+          required: true,
+          description: 'Which jobs. At least one condition: an empty filter is refused (say status: [...] to mean all of a status).',
+        }),
         dryRun: t.arg.boolean({ required: false, description: 'Count what would happen; change nothing.' }),
       },
       resolve: async (_root, args, context) => {

@@ -58,17 +58,17 @@ export const AttemptRef = builder.prismaObject('Attempt', {
 
 // Its relations, once both types exist (they refer to each other).
 builder.objectFields(AttemptRef, (t) => ({
-    job: t.field({
-      type: JobRef,
-      description: 'The job this attempt belongs to.',
-      // Attempts always have their job (a foreign key); a job pruned meanwhile would be an error here.
-      resolve: async (attempt, _args, context) => (await context.loaders.jobs.load(attempt.jobId))!,
-    }),
-    replays: t.field({
-      type: [JobRef],
-      description: 'Jobs created to replay this attempt, newest first.',
-      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
-      complexity: relationComplexity(replaysList),
-      resolve: (attempt, args, context) => context.loaders.replaysOf('replayOfAttemptId', attempt.id, relationTake(replaysList, args.first)),
-    }),
+  job: t.field({
+    type: JobRef,
+    description: 'The job this attempt belongs to.',
+    // Attempts always have their job (a foreign key); a job pruned meanwhile would be an error here.
+    resolve: async (attempt, _args, context) => (await context.loaders.jobs.load(attempt.jobId))!,
+  }),
+  replays: t.field({
+    type: [JobRef],
+    description: 'Jobs created to replay this attempt, newest first.',
+    args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
+    complexity: relationComplexity(replaysList),
+    resolve: (attempt, args, context) => context.loaders.replaysOf('replayOfAttemptId', attempt.id, relationTake(replaysList, args.first)),
+  }),
 }));

@@ -20,7 +20,15 @@ interface AuditEventRow {
 
 export const AuditActionEnum = builder.enumType('AuditAction', {
   description: 'An operator action.',
-  values: { ENQUEUE: { description: 'enqueueJob / enqueueJobs' }, RETRY: { description: 'retryJob' }, CANCEL: { description: 'cancelJob' }, REPLAY: { description: 'replayJob' }, PAUSE: { description: 'pauseJobType (detail: the type)' }, RESUME: { description: 'resumeJobType (detail: the type)' }, CONCURRENCY: { description: 'setJobTypeConcurrency (detail: the type and its limit)' } } as const,
+  values: {
+    ENQUEUE: { description: 'enqueueJob / enqueueJobs' },
+    RETRY: { description: 'retryJob' },
+    CANCEL: { description: 'cancelJob' },
+    REPLAY: { description: 'replayJob' },
+    PAUSE: { description: 'pauseJobType (detail: the type)' },
+    RESUME: { description: 'resumeJobType (detail: the type)' },
+    CONCURRENCY: { description: 'setJobTypeConcurrency (detail: the type and its limit)' },
+  } as const,
 });
 
 export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({
@@ -47,8 +55,7 @@ builder.objectField(JobRef, 'auditEvents', (t) =>
     description: 'Operator actions on this job, oldest first.',
     args: { first: t.arg.int({ required: false, description: firstArgDescription(auditEventsList) }) },
     complexity: relationComplexity(auditEventsList),
-    resolve: (job, args, context) =>
-      context.queue.db.auditEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' }, take: relationTake(auditEventsList, args.first) }),
+    resolve: (job, args, context) => context.queue.db.auditEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' }, take: relationTake(auditEventsList, args.first) }),
   }),
 );
 

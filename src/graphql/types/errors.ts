@@ -18,8 +18,7 @@ export function errorAsItem<E extends Error>(error: E): E {
 
 function isErrorOf(type: { name: string; prototype: Error }) {
   return (value: unknown) =>
-    value instanceof (type as unknown as new () => Error) ||
-    (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[itemErrorName] === type.name);
+    value instanceof (type as unknown as new () => Error) || (typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[itemErrorName] === type.name);
 }
 
 export function itemErrorType(value: unknown): string | undefined {

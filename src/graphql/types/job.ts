@@ -35,7 +35,11 @@ export const JobRef = builder.prismaObject('Job', {
     correlationId: t.exposeString('correlationId', { description: 'Sent upstream as X-Correlation-ID and on every log line of the job.' }),
     leaseOwner: t.exposeString('leaseOwner', { nullable: true, description: 'The worker holding the job while RUNNING.' }),
     leaseAcquiredAt: t.expose('leaseAcquiredAt', { type: 'DateTime', nullable: true, description: 'When the current lease was taken.' }),
-    leaseExpiresAt: t.expose('leaseExpiresAt', { type: 'DateTime', nullable: true, description: 'When the lease lapses unless renewed; after it, another worker recovers the job.' }),
+    leaseExpiresAt: t.expose('leaseExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the lease lapses unless renewed; after it, another worker recovers the job.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the job was enqueued.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the job last changed.' }),
     nextRunAt: t.expose('nextRunAt', { type: 'DateTime', description: 'When a PENDING job is due (after a failure: the retry time).' }),
@@ -54,32 +58,32 @@ export const JobRef = builder.prismaObject('Job', {
 
 // Relations, added once both types exist (they refer to each other), each read through a loader.
 builder.objectFields(JobRef, (t) => ({
-    replayOf: t.field({
-      type: JobRef,
-      nullable: true,
-      description: 'The job this one replays; null when that job was pruned by retention.',
-      resolve: (job, _args, context) => (job.replayOfId === null ? null : context.loaders.jobs.load(job.replayOfId)),
-    }),
-    replayOfAttempt: t.field({
-      type: AttemptRef,
-      nullable: true,
-      description: 'The failed attempt this job replays; null when its job was pruned by retention.',
-      resolve: (job, _args, context) => (job.replayOfAttemptId === null ? null : context.loaders.attempts.load(job.replayOfAttemptId)),
-    }),
-    replays: t.field({
-      type: [JobRef],
-      description: 'Jobs that replay this one, newest first.',
-      args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
-      complexity: relationComplexity(replaysList),
-      resolve: (job, args, context) => context.loaders.replaysOf('replayOfId', job.id, relationTake(replaysList, args.first)),
-    }),
-    attempts: t.field({
-      type: [AttemptRef],
-      description: 'Attempts, newest first.',
-      args: { first: t.arg.int({ required: false, description: firstArgDescription(attemptsList) }) },
-      complexity: relationComplexity(attemptsList),
-      resolve: (job, args, context) => context.loaders.attemptsOfJob(job.id, relationTake(attemptsList, args.first)),
-    }),
+  replayOf: t.field({
+    type: JobRef,
+    nullable: true,
+    description: 'The job this one replays; null when that job was pruned by retention.',
+    resolve: (job, _args, context) => (job.replayOfId === null ? null : context.loaders.jobs.load(job.replayOfId)),
+  }),
+  replayOfAttempt: t.field({
+    type: AttemptRef,
+    nullable: true,
+    description: 'The failed attempt this job replays; null when its job was pruned by retention.',
+    resolve: (job, _args, context) => (job.replayOfAttemptId === null ? null : context.loaders.attempts.load(job.replayOfAttemptId)),
+  }),
+  replays: t.field({
+    type: [JobRef],
+    description: 'Jobs that replay this one, newest first.',
+    args: { first: t.arg.int({ required: false, description: firstArgDescription(replaysList) }) },
+    complexity: relationComplexity(replaysList),
+    resolve: (job, args, context) => context.loaders.replaysOf('replayOfId', job.id, relationTake(replaysList, args.first)),
+  }),
+  attempts: t.field({
+    type: [AttemptRef],
+    description: 'Attempts, newest first.',
+    args: { first: t.arg.int({ required: false, description: firstArgDescription(attemptsList) }) },
+    complexity: relationComplexity(attemptsList),
+    resolve: (job, args, context) => context.loaders.attemptsOfJob(job.id, relationTake(attemptsList, args.first)),
+  }),
 }));
 
 builder.queryFields((t) => ({

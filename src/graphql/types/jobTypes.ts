@@ -48,7 +48,11 @@ function pauseField(name: 'pauseJobType' | 'resumeJobType', paused: boolean, des
   );
 }
 
-pauseField('pauseJobType', true, 'Stop claiming this type in every process (for example while its upstream is down): its jobs stay PENDING, jobs claimed ahead go back unstarted within a second, running ones finish. Audited.');
+pauseField(
+  'pauseJobType',
+  true,
+  'Stop claiming this type in every process (for example while its upstream is down): its jobs stay PENDING, jobs claimed ahead go back unstarted within a second, running ones finish. Audited.',
+);
 pauseField('resumeJobType', false, 'Claim this type again in every process (woken at once). Audited.');
 
 builder.mutationField('setJobTypeConcurrency', (t) =>

@@ -27,7 +27,7 @@ const UpstreamTargetEnum = builder.enumType('UpstreamTarget', {
 });
 
 const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').implement({
-  description: 'How calls to an upstream are paced (SYNCBRIDGE_UPSTREAM_RATE_LIMITS): its shared limit, a pause it asked for, and this process\'s waits.',
+  description: "How calls to an upstream are paced (SYNCBRIDGE_UPSTREAM_RATE_LIMITS): its shared limit, a pause it asked for, and this process's waits.",
   fields: (t) => ({
     target: t.field({ type: UpstreamTargetEnum, description: 'The upstream.', resolve: (pace) => pace.target }),
     limitPerSecond: t.exposeFloat('limitPerSecond', { nullable: true, description: 'Requests per second from all processes together; null: unpaced.' }),
@@ -70,19 +70,32 @@ export const MetricsRef = builder.objectRef<QueueMetrics>('Metrics').implement({
 });
 
 builder.queryField('metrics', (t) =>
-  t.field({ type: MetricsRef, description: 'Queue figures: totals, success rate, retries, durations, counts by status and type.', resolve: (_root, _args, context) => metricsRead(context.queue) }),
+  t.field({
+    type: MetricsRef,
+    description: 'Queue figures: totals, success rate, retries, durations, counts by status and type.',
+    resolve: (_root, _args, context) => metricsRead(context.queue),
+  }),
 );
 
 const AttemptCountsRef = builder.objectRef<AttemptCounts & { jobType?: string }>('AttemptCounts').implement({
   description: 'Attempts that ended in a span of time, by outcome.',
   fields: (t) => ({
-    jobType: t.field({ type: JobTypeEnum, nullable: true, description: 'The job type; null for every type together.', resolve: (counts) => (counts.jobType ?? null) as 'customer_sync' | null }),
+    jobType: t.field({
+      type: JobTypeEnum,
+      nullable: true,
+      description: 'The job type; null for every type together.',
+      resolve: (counts) => (counts.jobType ?? null) as 'customer_sync' | null,
+    }),
     succeeded: t.exposeInt('succeeded', { description: 'Attempts that succeeded.' }),
     retried: t.exposeInt('retried', { description: 'Attempts that failed and left their job due again (a retry).' }),
     failed: t.exposeInt('failed', { description: 'Attempts that failed for good (a non-retryable error).' }),
     dead: t.exposeInt('dead', { description: 'Attempts that failed with the retry budget spent (their job went DEAD).' }),
     canceled: t.exposeInt('canceled', { description: 'Attempts that ended because their job was canceled.' }),
-    meanDurationMs: t.float({ nullable: true, description: 'Mean attempt duration; null when none ended.', resolve: (counts) => (counts.timed ? counts.durationMs / counts.timed : null) }),
+    meanDurationMs: t.float({
+      nullable: true,
+      description: 'Mean attempt duration; null when none ended.',
+      resolve: (counts) => (counts.timed ? counts.durationMs / counts.timed : null),
+    }),
   }),
 });
 

@@ -59,9 +59,7 @@ const DeleteScheduleSuccess = builder.objectRef<{ name: string }>('DeleteSchedul
   fields: (t) => ({ name: t.exposeString('name', { description: 'The deleted schedule.' }) }),
 });
 
-builder.queryField('schedules', (t) =>
-  t.field({ type: [ScheduleRef], description: 'Every schedule, by name.', resolve: (_root, _args, context) => schedulesRead(context.queue) }),
-);
+builder.queryField('schedules', (t) => t.field({ type: [ScheduleRef], description: 'Every schedule, by name.', resolve: (_root, _args, context) => schedulesRead(context.queue) }));
 
 builder.mutationFields((t) => ({
   createSchedule: t.field({

@@ -5,7 +5,12 @@ import type { Plugin } from 'graphql-yoga';
 
 /** The operation type is the only label (names are client-chosen). */
 export function graphqlMetrics(registry: Registry): Plugin {
-  const operations = new Counter({ name: 'syncbridge_graphql_operations_total', help: 'GraphQL operations executed, by type and result.', labelNames: ['operation', 'result'] as const, registers: [registry] });
+  const operations = new Counter({
+    name: 'syncbridge_graphql_operations_total',
+    help: 'GraphQL operations executed, by type and result.',
+    labelNames: ['operation', 'result'] as const,
+    registers: [registry],
+  });
   const operationDuration = new Histogram({
     name: 'syncbridge_graphql_operation_duration_seconds',
     help: 'GraphQL query and mutation execution time.',

@@ -18,13 +18,35 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
   const jobs = new Gauge({ name: 'syncbridge_jobs', help: 'Jobs by status and job type.', labelNames: ['status', 'job_type'] as const, registers: [registry] });
   const due = new Gauge({ name: 'syncbridge_queue_due_jobs', help: 'PENDING jobs that are due now (queue depth).', registers: [registry] });
   const oldest = new Gauge({ name: 'syncbridge_queue_oldest_due_age_seconds', help: 'How long the longest-waiting due job has waited.', registers: [registry] });
-  const subscriptions = new Gauge({ name: 'syncbridge_subscriptions', help: 'Active subscriptions in this process (WebSocket and SSE).', registers: [registry], collect() { this.set(sources.subscriptions()); } });
-  const sockets = new Gauge({ name: 'syncbridge_websocket_connections', help: 'Open WebSocket connections in this process.', registers: [registry], collect() { this.set(sources.webSockets()); } });
+  const subscriptions = new Gauge({
+    name: 'syncbridge_subscriptions',
+    help: 'Active subscriptions in this process (WebSocket and SSE).',
+    registers: [registry],
+    collect() {
+      this.set(sources.subscriptions());
+    },
+  });
+  const sockets = new Gauge({
+    name: 'syncbridge_websocket_connections',
+    help: 'Open WebSocket connections in this process.',
+    registers: [registry],
+    collect() {
+      this.set(sources.webSockets());
+    },
+  });
   void subscriptions;
   void sockets;
   const upstream = { labelNames: ['target'] as const, registers: [registry] };
-  const upstreamLimit = new Gauge({ name: 'syncbridge_upstream_rate_limit_per_second', help: 'Requests per second an upstream may get from all processes (paced upstreams only).', ...upstream });
-  const upstreamPaused = new Gauge({ name: 'syncbridge_upstream_paused_seconds', help: 'Seconds left of a pause an upstream asked for with Retry-After (0: not paused).', ...upstream });
+  const upstreamLimit = new Gauge({
+    name: 'syncbridge_upstream_rate_limit_per_second',
+    help: 'Requests per second an upstream may get from all processes (paced upstreams only).',
+    ...upstream,
+  });
+  const upstreamPaused = new Gauge({
+    name: 'syncbridge_upstream_paused_seconds',
+    help: 'Seconds left of a pause an upstream asked for with Retry-After (0: not paused).',
+    ...upstream,
+  });
   const upstreamWaiting = new Gauge({ name: 'syncbridge_upstream_waiting_calls', help: 'Calls of this process waiting for their upstream slot.', ...upstream });
   const upstreamWaits = new Counter({ name: 'syncbridge_upstream_waits_total', help: 'Calls of this process that waited for their upstream slot.', ...upstream });
   const upstreamWaitSeconds = new Counter({ name: 'syncbridge_upstream_wait_seconds_total', help: 'Time calls of this process waited for upstream slots.', ...upstream });

@@ -20,10 +20,25 @@ const outcomeByKind: Record<string, string> = {
 
 /** Registers the metrics and follows the bus; returns the function that stops following. */
 export function transitionMetrics(registry: Registry, bus: EventBus): () => void {
-  const attempts = new Counter({ name: 'syncbridge_attempts_total', help: 'Attempts finished in this process, by outcome and error type.', labelNames: ['job_type', 'outcome', 'error_type'] as const, registers: [registry] });
-  const duration = new BatchHistogram('syncbridge_attempt_duration_seconds', 'Handler run time of finished attempts.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registry);
+  const attempts = new Counter({
+    name: 'syncbridge_attempts_total',
+    help: 'Attempts finished in this process, by outcome and error type.',
+    labelNames: ['job_type', 'outcome', 'error_type'] as const,
+    registers: [registry],
+  });
+  const duration = new BatchHistogram(
+    'syncbridge_attempt_duration_seconds',
+    'Handler run time of finished attempts.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registry,
+  );
   const recoveries = new Counter({ name: 'syncbridge_lease_recoveries_total', help: 'Jobs recovered from an expired lease (their worker died).', registers: [registry] });
-  const transitions = new Counter({ name: 'syncbridge_transitions_total', help: 'Job state transitions published by this process.', labelNames: ['kind'] as const, registers: [registry] });
+  const transitions = new Counter({
+    name: 'syncbridge_transitions_total',
+    help: 'Job state transitions published by this process.',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   const lag = new BatchHistogram(
     'syncbridge_event_delivery_lag_seconds',
     'Commit-to-dispatch delay of transitions reaching this process (local and from other processes).',
