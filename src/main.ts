@@ -58,7 +58,8 @@ export interface SyncBridge {
     jobTypes: SnapshotFeed<JobTypeStatus[]>;
     channel: LiveChannel;
     engine: LiveEngine;
-    websocket: LiveWebSocketServer;
+    /** Absent when SYNCBRIDGE_API=off (a worker-only process). */
+    websocket: LiveWebSocketServer | undefined;
     sse: SseSubscriptions;
   };
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
@@ -181,26 +182,35 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
 
   const server = createHttpServer({
     logger,
-    routes: [healthRoutes(readinessCheck(database, transport)), graphql.route, prometheus.route, ...(mocks ? [mockRoutes(mocks)] : []), staticRoutes()],
+    // A worker-only process (SYNCBRIDGE_API=off) still answers health checks, Prometheus and its mock upstreams.
+    routes: [
+      healthRoutes(readinessCheck(database, transport)),
+      ...(config.apiEnabled ? [graphql.route] : []),
+      prometheus.route,
+      ...(mocks ? [mockRoutes(mocks)] : []),
+      ...(config.apiEnabled ? [staticRoutes()] : []),
+    ],
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const websocket = new LiveWebSocketServer(server, graphql.yoga, engine, logger, {
-    maxConnections: config.wsMaxConnections,
-    keepAliveMs: config.wsKeepAliveSeconds * 1000,
-    maxPayloadBytes: 1024 * 1024,
-    limits: config.graphqlLimits,
-    maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
-    budget: subscriptionBudget,
-    initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
-    idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
-    outbox: { maxQueuedBytes: config.liveMaxQueuedBytes, stallMs: config.liveStallSeconds * 1000 },
-    tokens,
-    allowedOrigins: config.allowedOrigins,
-  });
-  webSockets = () => websocket.connectionCount;
+  const websocket = config.apiEnabled
+    ? new LiveWebSocketServer(server, graphql.yoga, engine, logger, {
+        maxConnections: config.wsMaxConnections,
+        keepAliveMs: config.wsKeepAliveSeconds * 1000,
+        maxPayloadBytes: 1024 * 1024,
+        limits: config.graphqlLimits,
+        maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
+        budget: subscriptionBudget,
+        initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
+        idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
+        outbox: { maxQueuedBytes: config.liveMaxQueuedBytes, stallMs: config.liveStallSeconds * 1000 },
+        tokens,
+        allowedOrigins: config.allowedOrigins,
+      })
+    : undefined;
+  webSockets = () => websocket?.connectionCount ?? 0;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
@@ -238,7 +248,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   retention?.start();
   const scheduler = worker ? new Scheduler(context) : undefined;
   scheduler?.start();
-  logger.info({ url, database: database.dialect.provider, worker: Boolean(worker) }, 'SyncBridge listening');
+  logger.info({ url, database: database.dialect.provider, api: config.apiEnabled, worker: Boolean(worker) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -257,7 +267,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       live.jobTypes.close();
       prometheus.close();
       engine.close();
-      await websocket.close();
+      await websocket?.close();
       server.closeAllConnections();
       await closed;
       await database.close();

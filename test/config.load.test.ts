@@ -88,6 +88,14 @@ describe('configuration', () => {
     expect(error?.message).toContain('SYNCBRIDGE_WORKER');
   });
 
+  it('splits the roles: API-only, worker-only (which needs no tokens on any address), never neither', () => {
+    expect(loadConfig({})).toMatchObject({ apiEnabled: true, workerEnabled: true });
+    expect(loadConfig({ SYNCBRIDGE_WORKER: 'off' })).toMatchObject({ apiEnabled: true, workerEnabled: false });
+    expect(loadConfig({ SYNCBRIDGE_API: 'off', HOST: '0.0.0.0' })).toMatchObject({ apiEnabled: false, workerEnabled: true, host: '0.0.0.0' });
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/without API tokens/);
+    expect(() => loadConfig({ SYNCBRIDGE_API: 'off', SYNCBRIDGE_WORKER: 'off' })).toThrow(/serve nothing and run nothing/);
+  });
+
   it('the service refuses to start on bad configuration, with one clear message and no stack', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
       env: { ...process.env, PORT: 'eighty', DATABASE_URL: 'file:/nonexistent/never.db' },

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isInputObjectType, isInterfaceType, isObjectType, isEnumType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, schema } from '../src/graphql/schema.js';
@@ -6,6 +9,17 @@ import { printedSchema, schema } from '../src/graphql/schema.js';
 describe('GraphQL schema', () => {
   it('schema.graphql is current (npm run schema regenerates it)', () => {
     expect(readFileSync('schema.graphql', 'utf8')).toBe(printedSchema());
+  });
+
+  it("the client's generated types are current (npm run client:types regenerates them from schema.graphql)", () => {
+    const directory = mkdtempSync(join(tmpdir(), 'syncbridge-tada-'));
+    try {
+      const output = join(directory, 'graphql-env.d.ts');
+      execFileSync(process.execPath, ['node_modules/gql.tada/bin/cli.js', 'generate', 'output', '--tsconfig', 'client/tsconfig.json', '--output', output], { stdio: 'pipe' });
+      expect(readFileSync('client/src/graphql-env.d.ts', 'utf8')).toBe(readFileSync(output, 'utf8'));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('keeps the SPEC contract names', () => {

@@ -62,11 +62,11 @@ describe('WebSocket transport', () => {
   });
 
   it('refuses connections past SYNCBRIDGE_WS_MAX_CONNECTIONS with 503', async () => {
-    await expect.poll(() => app.live.websocket.connectionCount).toBe(0);
+    await expect.poll(() => app.live.websocket!.connectionCount).toBe(0);
     const held = await Promise.all(Array.from({ length: 4 }, () => initialised(app)));
     await expect(open(app)).rejects.toThrow('HTTP 503');
     held[0]!.terminate();
-    await expect.poll(() => app.live.websocket.connectionCount).toBe(3);
+    await expect.poll(() => app.live.websocket!.connectionCount).toBe(3);
     const again = await open(app);
     for (const socket of [...held, again]) socket.terminate();
   });

@@ -201,9 +201,9 @@ describe.each(paceStores)('upstream rate limit shared by two processes ($name)',
 
     const arrivals = [...upstream.arrivals].sort((x, y) => x - y);
     const spanMs = arrivals.at(-1)! - arrivals[0]!;
-    // Slots are 100 ms apart and a call leaves within half a slot of its own (one that wakes
-    // later takes a new slot), so 11 requests span at least 950 ms: no window of 950 ms may hold
-    // more than 10.
+    // Slots are 100 ms apart and a call leaves within a quarter slot of its own (one that wakes
+    // later takes a new slot), so 11 requests leave at least 975 ms apart; with up to 25 ms for
+    // the local network's jitter, no window of 950 ms may see more than 10 arrive.
     const windowMs = 1000 - 1000 / limitPerSecond / 2;
     const busiest = upstream.busiestWindow(windowMs);
     console.log(

@@ -88,6 +88,7 @@ const envSchema = z.object({
   SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: number({ min: 0.001, max: 86_400, fallback: 2 }),
   SYNCBRIDGE_JOB_LEASE_SECONDS: number({ min: 0.05, max: 86_400, fallback: 60 }),
   SYNCBRIDGE_WORKER: flag('SYNCBRIDGE_WORKER', true),
+  SYNCBRIDGE_API: flag('SYNCBRIDGE_API', true),
   SYNCBRIDGE_WORKER_CONCURRENCY: number({ int: true, min: 1, max: 1000, fallback: Math.max(10, availableParallelism() * 5) }),
   SYNCBRIDGE_WORKER_PREFETCH: number({ int: true, min: 0, max: 10_000, fallback: 500 }),
   SYNCBRIDGE_WORKER_POLL_SECONDS: number({ min: 0.01, max: 3600, fallback: 1 }),
@@ -150,6 +151,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
+/** Every environment variable the service reads (compose.yaml and the README name only these). */
+export const configVariables = Object.keys(envSchema.shape);
+
 export type DatabaseProvider = 'sqlite' | 'postgresql';
 export type UpstreamTarget = 'crm' | 'billing';
 
@@ -172,6 +176,8 @@ export interface Config {
   backoffBaseSeconds: number;
   leaseSeconds: number;
   workerEnabled: boolean;
+  /** Serve GraphQL (HTTP, SSE, WebSocket) and the dashboard; off: a worker-only process (health, /metrics, mocks). */
+  apiEnabled: boolean;
   workerConcurrency: number;
   /** Most jobs claimed ahead of free handler slots (the worker adapts below it to demand). */
   workerPrefetch: number;
@@ -258,7 +264,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const databaseUrl = e.DATABASE_URL || 'file:./syncbridge.db';
   const host = e.HOST || '127.0.0.1';
   const apiTokens = loadTokens(e.SYNCBRIDGE_API_TOKENS, e.SYNCBRIDGE_API_TOKENS_FILE);
-  if (!apiTokens.length && !isLoopback(host) && !e.SYNCBRIDGE_ALLOW_ANONYMOUS) {
+  if (!e.SYNCBRIDGE_API && !e.SYNCBRIDGE_WORKER) {
+    throw new ConfigError('SYNCBRIDGE_API=off and SYNCBRIDGE_WORKER=off: this process would serve nothing and run nothing; turn one of them on.');
+  }
+  // Without the API nobody can reach a mutation: a worker-only process needs no tokens on any address.
+  if (e.SYNCBRIDGE_API && !apiTokens.length && !isLoopback(host) && !e.SYNCBRIDGE_ALLOW_ANONYMOUS) {
     throw new ConfigError(
       `Refusing to listen on ${host} without API tokens: anyone who reaches it could cancel and replay jobs. ` +
         'Set SYNCBRIDGE_API_TOKENS (or SYNCBRIDGE_API_TOKENS_FILE), or SYNCBRIDGE_ALLOW_ANONYMOUS=true behind a proxy that authenticates.',
@@ -279,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backoffBaseSeconds: e.SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS,
     leaseSeconds: e.SYNCBRIDGE_JOB_LEASE_SECONDS,
     workerEnabled: e.SYNCBRIDGE_WORKER,
+    apiEnabled: e.SYNCBRIDGE_API,
     workerConcurrency: e.SYNCBRIDGE_WORKER_CONCURRENCY,
     workerPrefetch: e.SYNCBRIDGE_WORKER_PREFETCH,
     workerPollSeconds: e.SYNCBRIDGE_WORKER_POLL_SECONDS,

@@ -63,9 +63,9 @@ export class UpstreamPacer {
 
   /**
    * Waits for a request slot of `target` (at once for an unpaced, unpaused upstream). A call
-   * leaves within half a slot of its slot: one that wakes later (a busy event loop, a cold start)
-   * takes a new slot instead, so no two calls ever leave closer than half a slot early, and no
-   * window half a slot short of a second sees more than the limit.
+   * leaves within a quarter slot of its slot: one that wakes later (a busy event loop, a cold
+   * start) takes a new slot instead, so no window a quarter slot short of a second sees more than
+   * the limit leave (the rest of a slot is margin for the network's jitter on the way).
    */
   async acquire(target: UpstreamTarget, signal?: AbortSignal): Promise<void> {
     const stats = this.stats.get(target)!;
@@ -82,11 +82,13 @@ export class UpstreamPacer {
       const waitMs = await store.reserve(target, intervalMs);
       if (waitMs <= 0) return;
       await this.wait(stats, waitMs, signal);
-      const lateMs = performance.now() - asked - waitMs;
       // A slot reserved before the upstream asked for a pause must not be used during it.
       const paused = ((await store.pausesLeft([target])).get(target) ?? 0) > 0;
+      // Measured at departure (after the pause check's round trip), from before the reservation
+      // left: never less than the true lateness.
+      const lateMs = performance.now() - asked - waitMs;
       // Bounded, so a starved event loop still gets its calls out (late ones only).
-      if ((!paused && lateMs <= intervalMs / 2) || tries >= maxTries) return;
+      if ((!paused && lateMs <= intervalMs / 4) || tries >= maxTries) return;
     }
   }
 
