@@ -54,4 +54,30 @@ describe('job update fan-out', () => {
     expect(hub.size).toBe(0);
     expect(bus.listenerCount('job:transitions')).toBe(0);
   });
+  it('drops a state crossed by newer news from another process, never one from the same process', async () => {
+    const bus = new EventBus();
+    const hub = new JobUpdateHub(bus, 100);
+    const subscription = hub.subscribe({});
+    const emit = (row: Job, origin?: string) =>
+      bus.emit('job:transitions', [
+        { jobId: row.id, from: null, to: row.status as 'PENDING', kind: 'enqueued', attemptNumber: row.attemptCount, at: new Date(), job: row, remote: Boolean(origin), origin },
+      ]);
+    // This process's enqueue commit is answered after a worker elsewhere ran the job and said so.
+    emit(job(1, 'RUNNING', 1), 'worker-a');
+    emit(job(1, 'FAILED', 1), 'worker-a');
+    emit(job(1, 'PENDING', 0));
+    // A retry made here, in order after the failure, then run again elsewhere.
+    emit(job(1, 'PENDING', 1));
+    emit(job(1, 'RUNNING', 2), 'worker-b');
+    // One process putting back a job it claimed (uncharged) is news, though its attempts go down.
+    emit(job(1, 'CANCELED', 1), 'worker-b');
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { value } = await subscription.next();
+      seen.push(`${value!.status}:${value!.attemptCount}`);
+    }
+    expect(seen).toEqual(['RUNNING:1', 'FAILED:1', 'PENDING:1', 'RUNNING:2', 'CANCELED:1']);
+    expect(hub.staleDropped).toBe(1);
+    await subscription.return();
+  });
 });

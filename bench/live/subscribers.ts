@@ -29,6 +29,8 @@ const statuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED
 const statusCode = new Map(statuses.map((status, index) => [status, index + 1]));
 /** Latency histogram in whole milliseconds (the resolution of updatedAt). */
 const histogramMs = 60_000;
+/** LIVE_TRACE_LOSSES=1: what the first subscriber saw of each job, printed (stderr) for the jobs it lost. */
+const traceLosses = process.env.LIVE_TRACE_LOSSES === '1';
 
 class Subscriber {
   deliveries = 0;
@@ -36,6 +38,8 @@ class Subscriber {
   lastStatus = new Uint8Array(maxJobId + 1);
   closeCode: number | undefined;
   readonly ws: WebSocket;
+  /** Statuses seen per job with their updatedAt and arrival time (LIVE_TRACE_LOSSES, first subscriber only). */
+  trace: Map<number, string[]> | undefined;
 
   constructor(
     private readonly figures: Figures,
@@ -57,6 +61,11 @@ class Subscriber {
           const now = Date.now();
           this.deliveries += 1;
           this.lastStatus[Number(job.id)] = statusCode.get(job.status) ?? 0;
+          if (this.trace) {
+            const seen = this.trace.get(Number(job.id)) ?? [];
+            seen.push(`${job.status}@${job.updatedAt.slice(17)} (+${now - Date.parse(job.updatedAt)} ms)`);
+            this.trace.set(Number(job.id), seen);
+          }
           figures.record(now, now - Date.parse(job.updatedAt));
           return;
         }
@@ -78,6 +87,7 @@ class Subscriber {
   reset(): void {
     this.deliveries = 0;
     this.lastStatus.fill(0);
+    this.trace?.clear();
   }
 }
 
@@ -123,6 +133,7 @@ for (let i = 0; i < count; i += 250) {
     }
   });
 }
+if (traceLosses && subscribers[0]) subscribers[0].trace = new Map();
 if (mode === 'slow') {
   await new Promise((resolve) => setTimeout(resolve, 300));
   for (const subscriber of subscribers) (subscriber.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -162,7 +173,11 @@ async function finish(expectedFile: string): Promise<void> {
   if (mode === 'subscribe') {
     for (const subscriber of subscribers) {
       let lost = 0;
-      for (const [id, status] of expected) if (subscriber.lastStatus[id] !== statusCode.get(status)) lost += 1;
+      for (const [id, status] of expected) {
+        if (subscriber.lastStatus[id] === statusCode.get(status)) continue;
+        lost += 1;
+        if (subscriber.trace && lost <= 20) console.error(`lost job ${id}: final ${status}; seen ${(subscriber.trace.get(id) ?? []).join(' → ') || 'nothing'}`);
+      }
       lostFinals += lost;
       if (lost) subscribersWithLoss += 1;
     }

@@ -111,7 +111,7 @@ export class LiveChannel {
       try {
         const batch = decodeBatch(payload);
         if (batch.origin === this.origin) return;
-        const fresh = batch.transitions.filter((transition) => this.unseen(transition)).map((transition) => ({ ...transition, remote: true }));
+        const fresh = batch.transitions.filter((transition) => this.unseen(transition)).map((transition) => ({ ...transition, remote: true, origin: batch.origin }));
         if (fresh.length) this.bus.emit('job:transitions', fresh);
       } catch (error) {
         this.logger.warn({ err: error }, 'dropped an unreadable live event batch');
@@ -186,6 +186,7 @@ export class LiveChannel {
           at: job.updatedAt,
           job,
           remote: true,
+          origin: 'catch-up',
         }))
         .filter((transition) => this.unseen(transition));
       if (transitions.length) this.bus.emit('job:transitions', transitions);

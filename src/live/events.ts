@@ -23,6 +23,8 @@ export interface JobTransition {
   attempt?: { success: boolean; errorType: string | null; durationMs: number };
   /** Published by another process (arrived through the cross-process transport). */
   remote?: boolean;
+  /** The process that published it, for remote transitions (its live channel's id). */
+  origin?: string;
 }
 
 export interface LiveEvents {

@@ -8,6 +8,13 @@
  * states are dropped, a job's latest state never is). If it still holds more than `maxBuffered`
  * distinct jobs, the subscription ends with a SubscriberTooSlowError: the client should
  * resubscribe (with an id, it starts again from the job's current state).
+ *
+ * Crossed news: one process's transitions arrive in order, but two processes' may cross. An API
+ * process hears of its own enqueue or retry only when the database answers the commit; by then
+ * a worker elsewhere may have claimed the job, run it, and its news arrived first. So the hub
+ * remembers, per job, the attempt count it last delivered and from which process, and drops a
+ * state with fewer attempts from another process: a stale one (within one process attempts may
+ * go down, a claimed job put back uncharged, and that state is the news).
  */
 import type { Job } from '../db/types.js';
 import type { EventBus } from './bus.js';
@@ -66,10 +73,17 @@ export class JobSubscription extends PushIterator<Job> {
   }
 }
 
+/** Jobs whose last delivered state is remembered; crossing news is milliseconds apart. */
+const rememberedJobs = 50_000;
+
 export class JobUpdateHub {
   private readonly byJobId = new Map<number, Set<JobSubscription>>();
   private readonly streams = new Set<JobSubscription>();
   private readonly off: () => void;
+  /** Per job, the last state delivered: its attempt count and the process it came from (undefined: this one). Oldest first. */
+  private readonly delivered = new Map<number, { attemptCount: number; origin: string | undefined }>();
+  /** States dropped as older than one already delivered from another process. */
+  staleDropped = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -110,7 +124,16 @@ export class JobUpdateHub {
     if (set && !set.size) this.byJobId.delete(id);
   }
 
-  private dispatch({ job }: JobTransition): void {
+  private dispatch({ job, origin }: JobTransition): void {
+    const last = this.delivered.get(job.id);
+    if (last) {
+      if (job.attemptCount < last.attemptCount && origin !== last.origin) {
+        this.staleDropped += 1;
+        return;
+      }
+      this.delivered.delete(job.id); // re-inserted below: the newest last
+    } else if (this.delivered.size >= rememberedJobs) this.delivered.delete(this.delivered.keys().next().value!);
+    this.delivered.set(job.id, { attemptCount: job.attemptCount, origin });
     const byId = this.byJobId.get(job.id);
     if (byId) for (const subscription of byId) if (subscription.matches(job)) subscription.push(job);
     for (const subscription of this.streams) if (subscription.matches(job)) subscription.push(job);
