@@ -18,9 +18,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.env.STARTUP_ROUNDS ?? 7);
 if (!existsSync(join(root, 'dist/start.js'))) throw new Error('dist/start.js is missing: run npm run build first');
 
-const entries = [
+/** STARTUP_BEFORE=<another checkout, e.g. a worktree of an older commit>: its `npm start` of then (tsx) joins the comparison. */
+const before = process.env.STARTUP_BEFORE;
+const entries: { name: string; args: string[]; cwd?: string }[] = [
   { name: 'compiled (node dist/start.js)', args: ['dist/start.js'] },
   { name: 'tsx (node --import tsx src/start.ts)', args: ['--import', 'tsx', 'src/start.ts'] },
+  ...(before ? [{ name: `tsx in ${before}`, args: ['--import', 'tsx', 'src/start.ts'], cwd: before }] : []),
 ];
 
 interface Sample {
@@ -29,11 +32,11 @@ interface Sample {
 }
 
 /** Starts the entry, waits for /readyz 200, reads its RSS, stops it. */
-function startOnce(args: string[], databaseUrl: string): Promise<Sample> {
+function startOnce({ args, cwd }: { args: string[]; cwd?: string }, databaseUrl: string): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, args, {
-      cwd: root,
+      cwd: cwd ?? root,
       env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'info', SYNCBRIDGE_WORKER_POLL_SECONDS: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -78,23 +81,22 @@ const rows: string[][] = [];
 for (const { name, database, fresh } of cases) {
   const samples = new Map<string, Sample[]>(entries.map((entry) => [entry.name, []]));
   const shared = fresh ? undefined : await database();
-  if (shared) await startOnce(entries[0]!.args, shared.url); // migrated once, before the rounds
+  if (shared) await startOnce(entries[0]!, shared.url); // migrated once, before the rounds
   for (let round = 0; round < rounds; round++) {
     for (const entry of round % 2 ? [...entries].reverse() : entries) {
       const scratch = shared ?? (await database());
-      samples.get(entry.name)!.push(await startOnce(entry.args, scratch.url));
+      samples.get(entry.name)!.push(await startOnce(entry, scratch.url));
       if (!shared) await scratch.drop();
     }
   }
   await shared?.drop();
-  const [compiled, tsx] = entries.map((entry) => samples.get(entry.name)!);
-  for (const [entry, values] of [
-    [entries[0]!, compiled!],
-    [entries[1]!, tsx!],
-  ] as const) {
-    rows.push([name, entry.name, `${median(values.map((s) => s.readyMs)).toFixed(0)} ms`, `${median(values.map((s) => s.rssMb)).toFixed(0)} MB`]);
+  const compiled = samples.get(entries[0]!.name)!;
+  for (const entry of entries) {
+    const values = samples.get(entry.name)!;
+    const ready = median(values.map((sample) => sample.readyMs));
+    const ratio = entry === entries[0] ? '' : `  (compiled ÷ this ${(median(compiled.map((sample) => sample.readyMs)) / ready).toFixed(2)}×)`;
+    rows.push([name, entry.name, `${ready.toFixed(0)} ms${ratio}`, `${median(values.map((sample) => sample.rssMb)).toFixed(0)} MB`]);
   }
-  rows.push([name, 'compiled ÷ tsx', `${(median(compiled!.map((s) => s.readyMs)) / median(tsx!.map((s) => s.readyMs))).toFixed(2)}×`, '']);
 }
 const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 8));
 const header = ['case', 'entry', 'ready', 'RSS'];

@@ -85,7 +85,7 @@ export interface StartOptions {
 
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
-  const tracing = config.tracing ? startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
+  const tracing = config.tracing ? await startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
   const connection = { queryEvents: options.queryEvents, statementTimeoutMs: config.dbStatementTimeoutSeconds * 1000, connectTimeoutMs: config.dbConnectTimeoutSeconds * 1000 };
   await waitForDatabase(config, {
     ...connection,

@@ -5,8 +5,7 @@
  * (default http://127.0.0.1:4318). When off, the API's no-op tracer costs next to nothing.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 export const tracer = trace.getTracer('syncbridge');
 
@@ -14,7 +13,12 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export function startTracing(options: { otlpEndpoint?: string; processor?: SpanProcessor; exporter?: SpanExporter }): Tracing {
+/** The SDK and the exporter are loaded only here: a process without tracing never pays for them (about 50 ms of start-up). */
+export async function startTracing(options: { otlpEndpoint?: string; processor?: SpanProcessor; exporter?: SpanExporter }): Promise<Tracing> {
+  const [{ OTLPTraceExporter }, { BatchSpanProcessor, NodeTracerProvider }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   process.env.OTEL_SERVICE_NAME ??= 'syncbridge';
   const exporter = options.exporter ?? new OTLPTraceExporter({ url: `${(options.otlpEndpoint ?? 'http://127.0.0.1:4318').replace(/\/+$/, '')}/v1/traces` });
   const provider = new NodeTracerProvider({ spanProcessors: [options.processor ?? new BatchSpanProcessor(exporter)] });

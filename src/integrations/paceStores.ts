@@ -2,7 +2,7 @@
  * The stores upstream pacing can share its slots through: the database (the default: every
  * process already has it) or Redis (REDIS_URL: a round trip to memory instead of a write).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Dialect } from '../db/dialects/index.js';
 import { deploymentHash } from '../live/redisTransport.js';
 import type { PaceStore } from './pace.js';
@@ -47,6 +47,8 @@ type PaceCommands = Redis & {
 };
 
 export async function redisPaceStore(url: string, databaseUrl: string, onError: (error: Error) => void): Promise<PaceStore> {
+  // Loaded only when Redis is configured (start-up time and memory otherwise).
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 }) as PaceCommands;
   redis.on('error', onError);
   redis.defineCommand('paceReserve', { numberOfKeys: 1, lua: reserveScript });

@@ -4,7 +4,6 @@
  * (or the test suite's many databases) never see each other's jobs.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { LiveTransport } from './transport.js';
 
 /** A short name for one deployment (its database, password left out), for the keys it shares on Redis. */
@@ -20,6 +19,8 @@ export function redisChannel(databaseUrl: string): string {
 
 export async function openRedisTransport(url: string, databaseUrl: string, onError: (error: Error) => void): Promise<LiveTransport> {
   const channel = redisChannel(databaseUrl);
+  // Loaded only when Redis is configured (start-up time and memory otherwise).
+  const { Redis } = await import('ioredis');
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   const subscriber = new Redis(url, { lazyConnect: true });
   publisher.on('error', onError);
