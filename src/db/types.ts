@@ -6,6 +6,6 @@
 import type { PrismaClient, Prisma } from './generated/sqlite/client.js';
 
 export type Db = PrismaClient;
-export type { Job, Attempt } from './generated/sqlite/client.js';
+export type { Job, Attempt, Schedule } from './generated/sqlite/client.js';
 export type JobWhereInput = Prisma.JobWhereInput;
 export type { Prisma };

@@ -4,7 +4,7 @@
  * primary key lets exactly one process have it, and a crash leaves neither or both.
  */
 import { CronExpressionParser } from 'cron-parser';
-import type { Job } from '../db/types.js';
+import type { Job, Schedule } from '../db/types.js';
 import { activeKey, priorities, type JobType } from '../domain.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from './context.js';
 import { InputError, NotFoundError } from './errors.js';
@@ -90,10 +90,8 @@ export function schedulesRead(context: QueueContext) {
   return context.db.schedule.findMany({ orderBy: { name: 'asc' } });
 }
 
-type ScheduleRow = Awaited<ReturnType<typeof schedulesRead>>[number];
-
 /** The tick to fire now for a due schedule (the latest one due), or none when SKIP drops it. */
-function dueTick(schedule: ScheduleRow, now: Date): { tickAt: Date | undefined; next: Date } {
+function dueTick(schedule: Schedule, now: Date): { tickAt: Date | undefined; next: Date } {
   let tickAt: Date | undefined;
   let cursor = schedule.nextRunAt;
   // Walk to the latest tick at or before now (bounded: a long outage with a per-second cron).

@@ -1,22 +1,10 @@
 /** Recurring schedules: a cron expression in a time zone enqueues one job per tick. */
+import type { Schedule } from '../../db/types.js';
 import { InputError, NotFoundError } from '../../queue/errors.js';
 import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/schedules.js';
 import { builder } from '../builder.js';
 import { actingCaller } from '../mutations/results.js';
 import { JobTypeEnum } from './enums.js';
-
-interface ScheduleRow {
-  id: number;
-  name: string;
-  cron: string;
-  timezone: string;
-  jobType: string;
-  entityId: string;
-  catchUp: string;
-  paused: boolean;
-  lastTickAt: Date | null;
-  nextRunAt: Date;
-}
 
 const CatchUpEnum = builder.enumType('ScheduleCatchUp', {
   description: 'What a schedule does about ticks missed while no worker ran it.',
@@ -26,7 +14,7 @@ const CatchUpEnum = builder.enumType('ScheduleCatchUp', {
   } as const,
 });
 
-const ScheduleRef = builder.objectRef<ScheduleRow>('Schedule').implement({
+const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
   description: 'A recurring job.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The schedule number.' }),
