@@ -84,6 +84,8 @@ export class JobUpdateHub {
   private readonly delivered = new Map<number, { attemptCount: number; origin: string | undefined }>();
   /** States dropped as older than one already delivered from another process. */
   staleDropped = 0;
+  /** Until news from another process arrives, nothing can cross: a single process keeps no bookkeeping. */
+  private heardFromOthers = false;
 
   constructor(
     private readonly bus: EventBus,
@@ -125,18 +127,25 @@ export class JobUpdateHub {
   }
 
   private dispatch({ job, origin }: JobTransition): void {
+    if (origin !== undefined) this.heardFromOthers = true;
+    if (this.heardFromOthers && this.isStale(job, origin)) return;
+    const byId = this.byJobId.get(job.id);
+    if (byId) for (const subscription of byId) if (subscription.matches(job)) subscription.push(job);
+    for (const subscription of this.streams) if (subscription.matches(job)) subscription.push(job);
+  }
+
+  /** Whether another process already delivered a later state of this job (else remembers this one as the last). */
+  private isStale(job: Job, origin: string | undefined): boolean {
     const last = this.delivered.get(job.id);
     if (last) {
       if (job.attemptCount < last.attemptCount && origin !== last.origin) {
         this.staleDropped += 1;
-        return;
+        return true;
       }
       this.delivered.delete(job.id); // re-inserted below: the newest last
     } else if (this.delivered.size >= rememberedJobs) this.delivered.delete(this.delivered.keys().next().value!);
     this.delivered.set(job.id, { attemptCount: job.attemptCount, origin });
-    const byId = this.byJobId.get(job.id);
-    if (byId) for (const subscription of byId) if (subscription.matches(job)) subscription.push(job);
-    for (const subscription of this.streams) if (subscription.matches(job)) subscription.push(job);
+    return false;
   }
 
   close(): void {
