@@ -60,7 +60,8 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
 
   it('shows the live header and an empty table on a fresh database', async () => {
     await expect(page.locator('[data-figure="Jobs"]').textContent()).resolves.toBe('0');
-    await expect(page.getByText('No jobs match.').isVisible()).resolves.toBe(true);
+    // isVisible() does not wait: the table's first read may still be on its way.
+    await page.getByText('No jobs match.').waitFor({ state: 'visible' });
     await page.screenshot({ path: `${artifacts}/dashboard-empty.png` });
   });
 
