@@ -2,11 +2,14 @@
  * Wiring and shutdown. `startSyncBridge` builds one process (database, bus, worker, HTTP server)
  * from a Config; the service entry (src/start.ts) and the tests both use it.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { isLoopback, type Config } from './config/index.js';
 import { TokenStore } from './auth/tokens.js';
+import { authenticate } from './auth/principal.js';
 import { MutationRateLimiter } from './auth/rateLimit.js';
 import { loadTrustedHashes } from './auth/trustedDocuments.js';
 import { openDatabase, waitForDatabase, type Database } from './db/client.js';
@@ -17,6 +20,7 @@ import type { ExchangeLog } from './integrations/exchanges.js';
 import { UpstreamPacer } from './integrations/pace.js';
 import { databasePaceStore, redisPaceStore } from './integrations/paceStores.js';
 import { MockUpstreams } from './integrations/mocks.js';
+import { Redactor } from './integrations/redaction.js';
 import { EventBus } from './live/bus.js';
 import type { QueueContext } from './queue/context.js';
 import { Worker } from './queue/worker.js';
@@ -46,6 +50,12 @@ import { SubscriptionBudget } from './server/subscriptionBudget.js';
 /** Secrets never logged: tokens in headers, connection payloads and configuration. */
 export const logRedactPaths = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'token', '*.token', 'apiTokens'];
 
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
 export interface SyncBridge {
   config: Config;
   url: string;
@@ -62,6 +72,8 @@ export interface SyncBridge {
     websocket: LiveWebSocketServer | undefined;
     sse: SseSubscriptions;
   };
+  /** The HTTP server (every transport listens on it). */
+  server: Server;
   /** In-process GraphQL: `yoga.fetch('http://x/graphql', …)` (tests, scripts). */
   yoga: ReturnType<typeof createGraphQLServer>['yoga'];
   worker: Worker | undefined;
@@ -107,7 +119,16 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     },
     now: options.now ?? (() => new Date()),
   };
-  const mocks = config.mocksEnabled ? new MockUpstreams() : undefined;
+  const tokens = new TokenStore(config.apiTokens);
+  // The mocks take the API's tokens, and a credential of this process's own for its worker's calls.
+  const mockCredential = `Bearer sbm_${randomBytes(24).toString('base64url')}`;
+  const mocks = config.mocksEnabled
+    ? new MockUpstreams((authorization) => {
+        if (!tokens.enabled || (authorization !== undefined && safeEqual(authorization, mockCredential))) return true;
+        const authentication = authenticate(tokens, authorization);
+        return authentication.ok && authentication.principal.role !== undefined;
+      })
+    : undefined;
   // Paced upstreams share their slots through Redis when there is one, else the database.
   const onPaceError = (error: Error) => logger.error({ err: error }, 'upstream pace store error');
   const paceStore = Object.keys(config.upstreamRateLimits).length
@@ -146,7 +167,6 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     webSockets: () => webSockets(),
     readUpstreams: () => upstreams.status(),
   });
-  const tokens = new TokenStore(config.apiTokens);
   if (!tokens.enabled) {
     logger.warn(
       { host: config.host },
@@ -162,11 +182,13 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     logger,
     limits: config.graphqlLimits,
     maxBodyBytes: config.httpMaxBodyBytes,
+    maxBodyBytesInFlight: config.httpMaxBodyBytesInFlight,
     tokens,
     mutationLimiter,
     upstreams,
     history,
     operatorLinks: config.operatorLinks,
+    forensicsRole: config.forensicsRole,
     trustedDocuments: config.persistedOnly ? loadTrustedHashes(join(clientDist, 'trusted-documents.json')) : undefined,
     plugins: [prometheus.graphqlPlugin],
   });
@@ -182,6 +204,9 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
 
   const server = createHttpServer({
     logger,
+    maxConnections: config.httpMaxConnections,
+    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
     // A worker-only process (SYNCBRIDGE_API=off) still answers health checks, Prometheus and its mock upstreams.
     routes: [
       healthRoutes(readinessCheck(database, transport)),
@@ -202,6 +227,8 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
         maxPayloadBytes: 1024 * 1024,
         limits: config.graphqlLimits,
         maxSubscriptionsPerConnection: config.wsMaxSubscriptionsPerConnection,
+        maxOperationsInFlight: config.wsMaxOperationsInFlight,
+        maxOperationsInFlightTotal: config.maxOperationsInFlight,
         budget: subscriptionBudget,
         initTimeoutMs: config.wsInitTimeoutSeconds * 1000,
         idleTimeoutMs: config.wsIdleTimeoutSeconds * 1000,
@@ -214,10 +241,16 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
+  const redactor = new Redactor(config.redactKeys);
   const upstreamOptions = {
     crmBaseUrl: config.crmBaseUrl ?? `${url}/mock/crm`,
     billingBaseUrl: config.billingBaseUrl ?? `${url}/mock/billing`,
     timeoutMs: config.upstreamTimeoutSeconds * 1000,
+    redactor,
+    headers: {
+      crm: config.crmBaseUrl ? undefined : { authorization: mockCredential },
+      billing: config.billingBaseUrl ? undefined : { authorization: mockCredential },
+    },
   };
   const clientsFor = (log: ExchangeLog) => createClients(upstreamOptions, upstreams, log);
   if (!mocks && (!config.crmBaseUrl || !config.billingBaseUrl)) {
@@ -227,7 +260,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const worker = config.workerEnabled
     ? new Worker({
         context,
-        runner: createJobRunner(options.handlers ?? defaultHandlers(), clientsFor),
+        runner: createJobRunner(options.handlers ?? defaultHandlers(), clientsFor, redactor),
         concurrency: config.workerConcurrency,
         prefetchMax: config.workerPrefetch,
         pollIntervalMs: config.workerPollSeconds * 1000,
@@ -275,5 +308,5 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await tracing?.shutdown();
     })());
 
-  return { config, url, database, context, bus, live: { ...live, channel, engine, websocket, sse }, yoga: graphql.yoga, worker, retention, mocks, logger, stop };
+  return { config, url, database, context, bus, live: { ...live, channel, engine, websocket, sse }, server, yoga: graphql.yoga, worker, retention, mocks, logger, stop };
 }

@@ -19,7 +19,7 @@ const operatorToken = 'cli-operator-token-0123456789';
 describe('syncbridge CLI', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp('sqlite', { SYNCBRIDGE_PERSISTED_ONLY: 'true', SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken}` });
+    app = await startTestApp('sqlite', { SYNCBRIDGE_PERSISTED_ONLY: 'true', SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken}`, SYNCBRIDGE_MOCKS: 'on' });
   });
   afterAll(async () => {
     await app?.close();

@@ -166,7 +166,11 @@ describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens and runs 
   const operatorToken = 'dash-operator-token-0123456789';
 
   beforeAll(async () => {
-    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}`, SYNCBRIDGE_PERSISTED_ONLY: 'true' });
+    app = await startTestApp('sqlite', {
+      SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}`,
+      SYNCBRIDGE_PERSISTED_ONLY: 'true',
+      SYNCBRIDGE_MOCKS: 'on',
+    });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -38,6 +38,7 @@ describe.each(providers)('dialect %s', (provider) => {
     lastErrorType: null,
     deadAt: null,
     details: null,
+    uncharged: false,
     ...changes,
   });
   const drain = async () => {

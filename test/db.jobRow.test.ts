@@ -9,7 +9,8 @@ describe('job rows as values', () => {
       ? 1_700_000_000_000 + index
       : column === 'isReplay'
         ? true
-        : typeof index === 'number' && ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId'].includes(column)
+        : typeof index === 'number' &&
+            ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId', 'unchargedAttempts'].includes(column)
           ? 100 + index
           : `v${index}`,
   );

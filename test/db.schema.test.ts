@@ -1,7 +1,7 @@
 /**
  * One model source, two providers: the generated schema files are exactly header + models, the
  * two generated clients describe identical models, and each provider's checked-in migrations
- * build exactly that schema.
+ * build exactly that schema (plus their hand-written sections beyond it, src/db/migrations.ts).
  */
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -10,7 +10,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { schemaFor } from '../scripts/prisma-generate.js';
-import { applyMigrations, migrationList, noFilters } from '../src/db/migrations.js';
+import { applyMigrations, beyondSchemaSql, migrationList, noFilters } from '../src/db/migrations.js';
 import { openSchemaEngine } from '../src/db/schemaEngine.js';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createTestDatabase, providers } from './helpers.js';
@@ -65,6 +65,7 @@ describe('prisma schema', () => {
       const ddl = await schemaDdl('sqlite', new PrismaBetterSqlite3({ url: fromSchema.url.replace(/^file:/, '') }));
       const b = new Database(fromSchema.url.replace(/^file:/, ''));
       b.exec(ddl);
+      for (const section of beyondSchemaSql('sqlite')) b.exec(section);
       b.close();
       expect(sqliteCatalog(fromMigrations.url)).toEqual(sqliteCatalog(fromSchema.url));
     } finally {
@@ -84,6 +85,7 @@ describe('prisma schema', () => {
       const b = new pg.Client({ connectionString: fromSchema.url });
       await b.connect();
       await b.query(ddl);
+      for (const section of beyondSchemaSql('postgresql')) await b.query(section);
       await b.end();
       expect(await catalog(fromMigrations.url)).toEqual(await catalog(fromSchema.url));
     } finally {

@@ -12,6 +12,8 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** While set, what the server sends is dropped: requests arrive and commit, their answers are lost. */
+  private swallowing = false;
 
   constructor(
     private readonly targetHost: string,
@@ -26,7 +28,10 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => {});
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on('data', (data: Buffer) => {
+        if (!this.swallowing) client.write(data);
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -42,8 +47,17 @@ export class TcpProxy {
     return parsed.toString();
   }
 
+  /**
+   * A network cut after the request went through: the server gets every statement (and commits),
+   * the client never hears back, until `cut()` drops the connections.
+   */
+  swallowAnswers(): void {
+    this.swallowing = true;
+  }
+
   /** What a server restart looks like from the clients: every connection drops at once. */
   cut(): void {
+    this.swallowing = false;
     for (const socket of this.sockets) socket.destroy();
   }
 

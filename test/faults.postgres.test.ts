@@ -186,3 +186,42 @@ describe.skipIf(!providers.includes('postgresql'))('faults: two processes on Pos
     }
   }, 90_000);
 });
+
+describe.skipIf(!providers.includes('postgresql'))('faults: an answer lost with the connection', () => {
+  it('an enqueue that committed while its answer was lost says the outcome is unknown and a retry safe; the retry names the jobs', async () => {
+    const database = await createTestDatabase('postgresql');
+    const target = new URL(pgServerUrl);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+    const app = await startTestApp(
+      'postgresql',
+      { SYNCBRIDGE_WORKER: 'off', SYNCBRIDGE_DB_CONNECT_TIMEOUT_SECONDS: '1' },
+      { database: { ...database, url: proxy.via(database.url) } },
+    );
+    const observer = new pg.Client({ connectionString: database.url });
+    await observer.connect();
+    try {
+      const document = `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { __typename ... on DuplicateActiveJobError { existingJobId } } }`;
+      const inputs = ['cut_1', 'cut_2', 'cut_3'].map((entityId) => ({ jobType: 'CUSTOMER_SYNC', entityId }));
+      // Warm the write pool (an idle connection to reuse), then lose every answer: the insert reaches the server and commits.
+      await gqlHttp(app, document, { inputs: [{ jobType: 'CUSTOMER_SYNC', entityId: 'warm' }] });
+      proxy.swallowAnswers();
+      const answer = gqlHttp(app, document, { inputs });
+      await until(async () => (await countWhere(observer, `"entityId" LIKE 'cut_%'`)) === 3, 10_000, 'the insert to commit');
+      proxy.cut();
+      const result = await answer;
+      expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'OUTCOME_UNKNOWN', retrySafe: true } });
+      expect(result.errors![0]!.message).toMatch(/may or may not have been applied\. Retrying is safe/);
+      // The retry: the jobs exist, each named.
+      await expect.poll(async () => (await fetch(`${app.url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+      const retried = await gqlHttp(app, document, { inputs });
+      const { rows } = await observer.query<{ id: number }>(`SELECT "id" FROM "Job" WHERE "entityId" LIKE 'cut_%' ORDER BY "entityId"`);
+      expect(retried.data!.enqueueJobs).toEqual(rows.map((row) => ({ __typename: 'DuplicateActiveJobError', existingJobId: String(row.id) })));
+      expect(app.logs.lines.some((line) => line.msg === 'the database connection failed during a request' && line.level === 40)).toBe(true);
+    } finally {
+      await app.stop();
+      await proxy.stop();
+      await observer.end();
+      await database.drop();
+    }
+  });
+});

@@ -19,7 +19,7 @@ describe('forensics redaction', () => {
     expect(redactedExcerpt('{"email":"a@b.c","api_key":"k1","nested":{"password":"p"}}')).toBe('{"email":"a@b.c","api_key":"[redacted]","nested":{"password":"[redacted]"}}');
     expect(redactedExcerpt('x'.repeat(5_000))).toHaveLength(1_001);
     expect(redactedExcerpt('')).toBeNull();
-    expect(redactedUrl('https://user:pw@billing.example/c?id=1&token=abc')).toBe('https://billing.example/c?id=1&token=%5Bredacted%5D');
+    expect(redactedUrl('https://user:pw@billing.example/c?id=1&token=abc')).toBe('https://billing.example/c?id=1&token=[redacted]');
   });
 });
 

@@ -69,7 +69,8 @@ export interface TestDatabase {
 
 let counter = 0;
 
-export async function createTestDatabase(provider: DatabaseProvider): Promise<TestDatabase> {
+/** `icu`: a PostgreSQL database with an ICU collation (en-US), where text order is not byte order. */
+export async function createTestDatabase(provider: DatabaseProvider, options: { icu?: boolean } = {}): Promise<TestDatabase> {
   if (provider === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'syncbridge-test-'));
     return { provider, url: `file:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
@@ -77,7 +78,7 @@ export async function createTestDatabase(provider: DatabaseProvider): Promise<Te
   const name = `sb_test_${process.pid}_${Date.now().toString(36)}_${++counter}`;
   const admin = new pg.Client({ connectionString: pgServerUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(options.icu ? `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'` : `CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(pgServerUrl);
   url.pathname = `/${name}`;

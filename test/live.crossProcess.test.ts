@@ -98,10 +98,10 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
 
   it('a job canceled through the API process is never run by the worker process', async (context) => {
     if (skip) return context.skip();
-    // Due in 600 ms: the worker process would take it then, had the cancel not committed first.
+    // Due in 3 s (room for a loaded machine): the worker process would take it then, had the cancel not committed first.
     const { data } = await gqlHttp(
       apiOnly,
-      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1001", scheduledAt: "${new Date(Date.now() + 600).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_1001", scheduledAt: "${new Date(Date.now() + 3_000).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
     );
     const id = data!.enqueueJob.job.id;
     const canceled = await gqlHttp(apiOnly, `mutation ($id: ID!) { cancelJob(id: $id) { __typename ... on CancelJobSuccess { job { status } } } }`, { id });
@@ -110,7 +110,7 @@ describe.skipIf(!providers.includes('postgresql')).each(transports)('two process
     // one, it has passed the canceled job's due time.
     const { data: later } = await gqlHttp(
       apiOnly,
-      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky_after", scheduledAt: "${new Date(Date.now() + 700).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
+      `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "c_flaky_after", scheduledAt: "${new Date(Date.now() + 3_100).toISOString()}" }) { ... on EnqueueJobSuccess { job { id } } } }`,
     );
     const status = async () => (await gqlHttp(apiOnly, `query ($id: ID!) { job(id: $id) { status } }`, { id: later!.enqueueJob.job.id })).data!.job.status;
     await expect.poll(status, { timeout: 15_000 }).toMatch(/SUCCEEDED|FAILED/);

@@ -44,6 +44,7 @@ function transition(id: number, lastError: string | null): JobTransition {
     isReplay: false,
     replayOfId: null,
     replayOfAttemptId: null,
+    unchargedAttempts: 0,
   };
   return { jobId: id, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at, job };
 }

@@ -7,7 +7,14 @@ import { parseRetryAfter } from '../src/integrations/errors.js';
 const finishedAt = new Date('2026-01-01T00:00:00.000Z');
 const timing = { finishedAt, durationMs: 12 };
 const retryable = { success: false as const, errorType: 'UpstreamTimeout', message: '503', retryable: true };
-const attempt = (attemptNumber: number, maxRetries: number) => ({ id: 1, claimedAt: finishedAt, startedAt: finishedAt, attemptNumber, maxRetries });
+const attempt = (attemptNumber: number, maxRetries: number, unchargedAttempts = 0) => ({
+  id: 1,
+  claimedAt: finishedAt,
+  startedAt: finishedAt,
+  attemptNumber,
+  maxRetries,
+  unchargedAttempts,
+});
 
 describe('backoff', () => {
   it('doubles from the base: base * 2^(attemptCount - 1)', () => {
@@ -57,7 +64,19 @@ describe('attempt outcome → job state', () => {
   it('a lost attempt (lease, shutdown) is due again at once; shutdown does not spend the budget', () => {
     const lost = finishRowFor(attempt(1, 3), { ...retryable, immediate: true }, timing, 2);
     expect(lost.nextRunAt).toEqual(finishedAt);
-    expect(finishRowFor(attempt(9, 3), { ...retryable, immediate: true, budgetFree: true }, timing, 2).status).toBe('PENDING');
+    expect(finishRowFor(attempt(9, 3), { ...retryable, immediate: true, uncharged: true }, timing, 2)).toMatchObject({ status: 'PENDING', uncharged: true });
+  });
+  it('uncharged attempts do not count against the budget later either, nor grow the backoff', () => {
+    // maxRetries 3: attempts 1 and 2 were uncharged (a shutdown, no descriptors), so attempt 5 is the 3rd charged one.
+    expect(finishRowFor(attempt(5, 3, 2), retryable, timing, 2)).toMatchObject({ status: 'PENDING', uncharged: false });
+    expect(finishRowFor(attempt(5, 3, 2), retryable, timing, 2).nextRunAt!.getTime() - finishedAt.getTime()).toBe(8_000);
+    // The 4th charged attempt is the last (maxRetries 3: four attempts in all).
+    expect(finishRowFor(attempt(6, 3, 2), retryable, timing, 2).status).toBe('DEAD');
+    // Without them, the same attempt number is past the budget.
+    expect(finishRowFor(attempt(5, 3), retryable, timing, 2).status).toBe('DEAD');
+    const local = finishRowFor(attempt(4, 3), { ...retryable, errorType: 'LocalResourcesExhausted', uncharged: true }, timing, 2);
+    expect(local).toMatchObject({ status: 'PENDING', uncharged: true });
+    expect(local.nextRunAt!.getTime() - finishedAt.getTime()).toBe(2_000);
   });
   it('error summaries are capped at 1024 characters', () => {
     expect(summarize('x'.repeat(5000))).toHaveLength(1024);

@@ -68,6 +68,7 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
   beforeAll(async () => {
     app = await startTestApp(provider, {
       SYNCBRIDGE_API_TOKENS: `alice:viewer:${viewerToken},ops:operator:${operatorToken}`,
+      SYNCBRIDGE_MOCKS: 'on',
       SYNCBRIDGE_MUTATIONS_PER_MINUTE: '1000',
     });
   });
@@ -262,7 +263,7 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
 describe('rate limits and cross-site requests', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `ops:operator:${operatorToken}`, SYNCBRIDGE_MUTATIONS_PER_MINUTE: '3' });
+    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `ops:operator:${operatorToken}`, SYNCBRIDGE_MUTATIONS_PER_MINUTE: '3', SYNCBRIDGE_MOCKS: 'on' });
   });
   afterAll(async () => app?.close());
 

@@ -8,11 +8,11 @@ import { z } from 'zod';
 import { parseTokenFile, parseTokenList, type TokenEntry } from '../auth/tokens.js';
 import { parseDurationSeconds } from '../domain.js';
 
-const flag = (name: string, fallback: boolean) =>
+const flag = <F extends boolean | undefined>(name: string, fallback: F) =>
   z
     .string()
     .optional()
-    .transform((raw, ctx) => {
+    .transform((raw, ctx): boolean | F => {
       if (raw === undefined || raw === '') return fallback;
       const value = raw.trim().toLowerCase();
       if (['1', 'true', 'on', 'yes'].includes(value)) return true;
@@ -68,6 +68,28 @@ const httpUrl = z
   .optional()
   .refine((raw) => raw === undefined || raw === '' || /^https?:\/\/[^\s]+$/.test(raw), 'must be an http(s) URL');
 
+/** File descriptors kept out of the inbound connection cap: the database, upstream calls, files. */
+const reservedDescriptors = 256;
+
+/** This process's soft limit on open files (Linux), or undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((text) => text.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Half the descriptors (the rest for the database, upstreams and the process), at most 10,000. */
+function defaultMaxConnections(): number {
+  const descriptors = openFileLimit() ?? 1024;
+  return Math.max(1, Math.min(10_000, Math.floor(descriptors / 2), descriptors - reservedDescriptors));
+}
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -83,7 +105,8 @@ const envSchema = z.object({
   PORT: number({ int: true, min: 0, max: 65535, fallback: 4000 }),
   SYNCBRIDGE_CRM_BASE_URL: httpUrl,
   SYNCBRIDGE_BILLING_BASE_URL: httpUrl,
-  SYNCBRIDGE_MOCKS: flag('SYNCBRIDGE_MOCKS', true),
+  // Unset: on only for a loopback server without tokens (the demo); see loadConfig.
+  SYNCBRIDGE_MOCKS: flag('SYNCBRIDGE_MOCKS', undefined),
   SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT: number({ int: true, min: 0, max: 100, fallback: 3 }),
   SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: number({ min: 0.001, max: 86_400, fallback: 2 }),
   SYNCBRIDGE_JOB_LEASE_SECONDS: number({ min: 0.05, max: 86_400, fallback: 60 }),
@@ -102,12 +125,18 @@ const envSchema = z.object({
   SYNCBRIDGE_WS_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: 10_000 }),
   SYNCBRIDGE_WS_KEEPALIVE_SECONDS: number({ min: 1, max: 3600, fallback: 12 }),
   SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: number({ int: true, min: 1, max: 100_000, fallback: 100 }),
+  SYNCBRIDGE_WS_MAX_OPERATIONS_IN_FLIGHT: number({ int: true, min: 1, max: 100_000, fallback: 100 }),
+  SYNCBRIDGE_MAX_OPERATIONS_IN_FLIGHT: number({ int: true, min: 1, max: 10_000_000, fallback: 512 }),
   SYNCBRIDGE_WS_INIT_TIMEOUT_SECONDS: number({ min: 0.1, max: 3600, fallback: 3 }),
   SYNCBRIDGE_WS_IDLE_TIMEOUT_SECONDS: number({ min: 0, max: 86_400, fallback: 300 }),
   SYNCBRIDGE_LIVE_MAX_QUEUED_BYTES: number({ int: true, min: 64 * 1024, max: 1024 ** 3, fallback: 8 * 1024 * 1024 }),
   SYNCBRIDGE_LIVE_STALL_SECONDS: number({ min: 0.1, max: 3600, fallback: 10 }),
   SYNCBRIDGE_MAX_SUBSCRIPTIONS: number({ int: true, min: 1, max: 10_000_000, fallback: 50_000 }),
   SYNCBRIDGE_HTTP_MAX_BODY_BYTES: number({ int: true, min: 1024, max: 1024 ** 3, fallback: 4 * 1024 * 1024 }),
+  SYNCBRIDGE_HTTP_MAX_BODY_BYTES_IN_FLIGHT: number({ int: true, min: 1024, max: 16 * 1024 ** 3, fallback: 64 * 1024 * 1024 }),
+  SYNCBRIDGE_HTTP_MAX_CONNECTIONS: number({ int: true, min: 1, max: 1_000_000, fallback: defaultMaxConnections() }),
+  SYNCBRIDGE_HTTP_HEADERS_TIMEOUT_SECONDS: number({ min: 0.1, max: 3600, fallback: 10 }),
+  SYNCBRIDGE_HTTP_REQUEST_TIMEOUT_SECONDS: number({ min: 0.1, max: 86_400, fallback: 30 }),
   SYNCBRIDGE_GRAPHQL_MAX_DEPTH: number({ int: true, min: 1, max: 1000, fallback: 12 }),
   SYNCBRIDGE_GRAPHQL_MAX_COST: number({ int: true, min: 1, max: 1e9, fallback: 50_000 }),
   SYNCBRIDGE_GRAPHQL_MAX_BREADTH: number({ int: true, min: 1, max: 1e6, fallback: 1_000 }),
@@ -144,6 +173,22 @@ const envSchema = z.object({
       }
       return limits;
     }),
+  SYNCBRIDGE_REDACT_KEYS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const keys = (raw ?? '')
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean);
+      const bad = keys.find((key) => !/^[A-Za-z0-9_.-]{1,64}$/.test(key));
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${bad}": list field names (letters, digits, _ . -), comma-separated, e.g. tax_id,dob` });
+        return z.NEVER;
+      }
+      return keys;
+    }),
+  SYNCBRIDGE_FORENSICS_ROLE: z.enum(['viewer', 'operator', 'admin']).optional().default('operator'),
   SYNCBRIDGE_LOG_SEARCH_URL: linkTemplate('{correlationId}'),
   SYNCBRIDGE_TRACE_URL: linkTemplate('{traceId}'),
   SYNCBRIDGE_TRACING: flag('SYNCBRIDGE_TRACING', false),
@@ -207,6 +252,22 @@ export interface Config {
   maxSubscriptions: number;
   /** Largest HTTP request body accepted (413 beyond). */
   httpMaxBodyBytes: number;
+  /** Request body bytes all requests together may hold while being read (503 beyond). */
+  httpMaxBodyBytesInFlight: number;
+  /** Inbound TCP connections held at once (HTTP, SSE and WebSocket together); more are dropped at accept. */
+  httpMaxConnections: number;
+  /** A request's headers must arrive within this. */
+  httpHeadersTimeoutSeconds: number;
+  /** A request (headers and body) must arrive within this. */
+  httpRequestTimeoutSeconds: number;
+  /** Queries and mutations one WebSocket may have running at once (more are refused). */
+  wsMaxOperationsInFlight: number;
+  /** Queries, mutations and starting subscriptions over all WebSockets of this process at once. */
+  maxOperationsInFlight: number;
+  /** Field names redacted in stored forensics and error texts, beyond the built-in ones. */
+  redactKeys: string[];
+  /** The least role that sees upstream bodies and error stacks in attempts' forensics. */
+  forensicsRole: 'viewer' | 'operator' | 'admin';
   /** Bounds on one GraphQL operation, over every transport. */
   graphqlLimits: GraphQLLimits;
   /** API tokens (SYNCBRIDGE_API_TOKENS and the digests of SYNCBRIDGE_API_TOKENS_FILE); none: every caller is the anonymous admin. */
@@ -264,6 +325,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const databaseUrl = e.DATABASE_URL || 'file:./syncbridge.db';
   const host = e.HOST || '127.0.0.1';
   const apiTokens = loadTokens(e.SYNCBRIDGE_API_TOKENS, e.SYNCBRIDGE_API_TOKENS_FILE);
+  const descriptors = openFileLimit();
+  if (descriptors !== undefined && e.SYNCBRIDGE_HTTP_MAX_CONNECTIONS > descriptors - reservedDescriptors) {
+    throw new ConfigError(
+      `SYNCBRIDGE_HTTP_MAX_CONNECTIONS=${e.SYNCBRIDGE_HTTP_MAX_CONNECTIONS} leaves too few of this process's ${descriptors} file descriptors ` +
+        `for the database and upstream calls; use at most ${Math.max(1, descriptors - reservedDescriptors)}, or raise the limit (ulimit -n).`,
+    );
+  }
   if (!e.SYNCBRIDGE_API && !e.SYNCBRIDGE_WORKER) {
     throw new ConfigError('SYNCBRIDGE_API=off and SYNCBRIDGE_WORKER=off: this process would serve nothing and run nothing; turn one of them on.');
   }
@@ -284,7 +352,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
     billingBaseUrl: e.SYNCBRIDGE_BILLING_BASE_URL || undefined,
-    mocksEnabled: e.SYNCBRIDGE_MOCKS,
+    // The mocks answer anyone who reaches them: on by default only where that is the demo's own machine.
+    mocksEnabled: e.SYNCBRIDGE_MOCKS ?? (isLoopback(host) && !apiTokens.length),
     jobMaxRetriesDefault: e.SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT,
     backoffBaseSeconds: e.SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS,
     leaseSeconds: e.SYNCBRIDGE_JOB_LEASE_SECONDS,
@@ -307,6 +376,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     liveStallSeconds: e.SYNCBRIDGE_LIVE_STALL_SECONDS,
     maxSubscriptions: e.SYNCBRIDGE_MAX_SUBSCRIPTIONS,
     httpMaxBodyBytes: e.SYNCBRIDGE_HTTP_MAX_BODY_BYTES,
+    httpMaxBodyBytesInFlight: e.SYNCBRIDGE_HTTP_MAX_BODY_BYTES_IN_FLIGHT,
+    httpMaxConnections: e.SYNCBRIDGE_HTTP_MAX_CONNECTIONS,
+    httpHeadersTimeoutSeconds: e.SYNCBRIDGE_HTTP_HEADERS_TIMEOUT_SECONDS,
+    httpRequestTimeoutSeconds: e.SYNCBRIDGE_HTTP_REQUEST_TIMEOUT_SECONDS,
+    wsMaxOperationsInFlight: e.SYNCBRIDGE_WS_MAX_OPERATIONS_IN_FLIGHT,
+    maxOperationsInFlight: e.SYNCBRIDGE_MAX_OPERATIONS_IN_FLIGHT,
+    redactKeys: e.SYNCBRIDGE_REDACT_KEYS,
+    forensicsRole: e.SYNCBRIDGE_FORENSICS_ROLE,
     graphqlLimits: {
       maxDepth: e.SYNCBRIDGE_GRAPHQL_MAX_DEPTH,
       maxCost: e.SYNCBRIDGE_GRAPHQL_MAX_COST,

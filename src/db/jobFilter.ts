@@ -38,6 +38,25 @@ export interface SqlFlavor {
   bool(value: boolean): unknown;
   /** `column` is one of the list bound at `placeholder`: the condition and the value to bind. */
   inList(column: string, placeholder: string, values: readonly (string | number)[]): { sql: string; value: unknown };
+  /** `column` is byte-wise at or after `low` and (when given) before `high`, whatever the database's collation. */
+  byteRange(column: string, low: string, high: string | undefined): string;
+}
+
+/**
+ * The least string after every string that starts with `prefix`, comparing code points (which is
+ * UTF-8 byte order): the prefix with its last code point one higher (surrogates skipped); none
+ * when the prefix is all U+10FFFF.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return points.join('') + String.fromCodePoint(next);
+    }
+  }
+  return undefined;
 }
 
 export interface SqlCondition {
@@ -64,8 +83,10 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
   if (filter.jobTypes?.length) and.push(inList('"jobType"', filter.jobTypes));
   if (filter.entityId !== undefined) and.push(`"entityId" = ${param(filter.entityId)}`);
   if (filter.entityIdPrefix) {
-    // A range, not LIKE: no wildcard escaping, and an index on entityId serves it.
-    and.push(`"entityId" >= ${param(filter.entityIdPrefix)} AND "entityId" < ${param(`${filter.entityIdPrefix}\u{10FFFF}`)}`);
+    // A byte-wise range, not LIKE (no wildcard escaping) and not the collation's order (an ICU
+    // collation put C_10x between "c_10" and "c_10" + U+10FFFF): exact, and an index serves it.
+    const high = prefixUpperBound(filter.entityIdPrefix);
+    and.push(flavor.byteRange('"entityId"', param(filter.entityIdPrefix), high === undefined ? undefined : param(high)));
   }
   if (filter.correlationId !== undefined) and.push(`"correlationId" = ${param(filter.correlationId)}`);
   if (filter.errorType !== undefined) and.push(`"lastErrorType" = ${param(filter.errorType)}`);

@@ -39,6 +39,7 @@ export const jobColumns = [
   'isReplay',
   'replayOfId',
   'replayOfAttemptId',
+  'unchargedAttempts',
 ] as const satisfies readonly (keyof Job)[];
 
 // Every column of the model is listed (a new column fails to compile until it is added above).
@@ -101,6 +102,7 @@ export function jobFromValues(values: readonly unknown[]): Job {
     isReplay: Boolean(values[29]),
     replayOfId: num(values[30]),
     replayOfAttemptId: num(values[31]),
+    unchargedAttempts: Number(values[32] ?? 0),
   };
 }
 

@@ -45,6 +45,22 @@ export function migrationList(provider: DatabaseProvider) {
   };
 }
 
+/**
+ * What migrations add beyond Prisma's schema (an index with an operator class, SQL functions),
+ * after this line in a migration.sql: the engine's datamodel diff cannot express them, so the
+ * catalog test applies these sections, in order, after the schema's own DDL.
+ */
+export const beyondSchemaMarker = '-- syncbridge: beyond the Prisma schema';
+
+/** The hand-written sections of every migration, oldest first. */
+export function beyondSchemaSql(provider: DatabaseProvider): string[] {
+  return migrationList(provider).migrationDirectories.flatMap((directory) => {
+    const text = directory.migrationFile.content.value;
+    const at = text.indexOf(beyondSchemaMarker);
+    return at < 0 ? [] : [text.slice(at)];
+  });
+}
+
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }

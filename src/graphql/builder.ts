@@ -46,6 +46,8 @@ export interface GraphQLContext {
   operatorLinks: { logSearch: string | undefined; trace: string | undefined };
   /** This process's attempt history not yet written (worker processes). */
   history: AttemptHistory | undefined;
+  /** The least role that sees upstream bodies and error stacks (SYNCBRIDGE_FORENSICS_ROLE). */
+  forensicsRole: Role;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */

@@ -6,8 +6,9 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Clients } from '../integrations/clients.js';
-import { coerceError, IntegrationError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
+import { coerceError, IntegrationError, LocalResourcesError, UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
 import { attemptDetailsJson, ExchangeLog } from '../integrations/exchanges.js';
+import { defaultRedactor, type Redactor } from '../integrations/redaction.js';
 import type { HandlerJob, HandlerRegistry } from './registry.js';
 
 /** What the queue gives a run: the attempt's abort signal and logger, and where its forensics go. */
@@ -21,7 +22,7 @@ interface AttemptContext {
  * `clientsFor` makes the upstream clients for one attempt, recording its exchanges in the log:
  * made only when the handler first reads `clients`, so a handler that calls nothing pays nothing.
  */
-export function createJobRunner(handlers: HandlerRegistry, clientsFor: (log: ExchangeLog) => Clients) {
+export function createJobRunner(handlers: HandlerRegistry, clientsFor: (log: ExchangeLog) => Clients, redactor?: Redactor) {
   return {
     async run(job: HandlerJob, context: AttemptContext): Promise<unknown> {
       const handler = handlers.get(job.jobType, job.payloadVersion);
@@ -50,7 +51,7 @@ export function createJobRunner(handlers: HandlerRegistry, clientsFor: (log: Exc
       } finally {
         // The attempt's span is the active one while tracing is on (src/queue/worker.ts); invalid otherwise.
         const span = trace.getActiveSpan()?.spanContext();
-        const details = attemptDetailsJson(log?.calls ?? [], unexpected, span && isSpanContextValid(span) ? span.traceId : undefined);
+        const details = attemptDetailsJson(log?.calls ?? [], unexpected, span && isSpanContextValid(span) ? span.traceId : undefined, redactor);
         if (details) context.report(details);
       }
     },
@@ -58,9 +59,11 @@ export function createJobRunner(handlers: HandlerRegistry, clientsFor: (log: Exc
       const error = coerceError(thrown);
       return {
         errorType: error.errorType,
-        message: error.message,
+        // Kept as lastError and shown to viewers: a handler's own message may quote a secret too.
+        message: (redactor ?? defaultRedactor).text(error.message),
         retryable: error.retryable,
         retryAfterMs: error instanceof UpstreamRateLimitedError ? error.retryAfterMs : undefined,
+        uncharged: error instanceof LocalResourcesError,
       };
     },
   };

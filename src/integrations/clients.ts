@@ -7,11 +7,16 @@ import { UpstreamRateLimitedError, ValidationError } from './errors.js';
 import { callUpstream } from './http.js';
 import type { UpstreamPacer, UpstreamTarget } from './pace.js';
 import type { ExchangeLog } from './exchanges.js';
+import type { Redactor } from './redaction.js';
 
 export interface UpstreamOptions {
   crmBaseUrl: string;
   billingBaseUrl: string;
   timeoutMs: number;
+  /** Headers each upstream gets on every request (the built-in mocks' credential). */
+  headers?: Partial<Record<UpstreamTarget, Record<string, string>>>;
+  /** What forensics and error texts keep (SYNCBRIDGE_REDACT_KEYS). */
+  redactor?: Redactor;
 }
 
 export interface CallContext {
@@ -50,7 +55,7 @@ export function createClients(options: UpstreamOptions, pacer?: UpstreamPacer, l
   const call = async <T>(target: UpstreamTarget, method: 'GET' | 'POST', url: string, context: CallContext, body?: unknown) => {
     await pacer?.acquire(target, context.signal);
     try {
-      return await callUpstream<T>({ method, url, body, timeoutMs: options.timeoutMs, onExchange, ...context });
+      return await callUpstream<T>({ method, url, body, headers: options.headers?.[target], redactor: options.redactor, timeoutMs: options.timeoutMs, onExchange, ...context });
     } catch (error) {
       if (pacer && error instanceof UpstreamRateLimitedError && error.retryAfterMs) await pacer.pause(target, error.retryAfterMs);
       throw error;

@@ -2,7 +2,7 @@
  * Upstream failures as typed errors, classified exactly per SPEC → "Error classification". The
  * executor reads only `errorType`, `retryable` and `retryAfterMs`; everything else is for logs.
  */
-export type ErrorType = 'UpstreamTimeout' | 'UpstreamRateLimited' | 'NotFound' | 'ValidationError';
+export type ErrorType = 'UpstreamTimeout' | 'UpstreamRateLimited' | 'NotFound' | 'ValidationError' | 'LocalResourcesExhausted';
 
 export abstract class IntegrationError extends Error {
   abstract readonly errorType: ErrorType;
@@ -52,6 +52,32 @@ export class ValidationError extends IntegrationError {
   override name = 'ValidationError';
   readonly errorType = 'ValidationError' as const;
   readonly retryable = false;
+}
+
+/**
+ * The call never left this process: it could not get a socket or file descriptor (EMFILE and
+ * kin), so the upstream did nothing wrong. Retryable and not charged to the job: a hostile client
+ * holding every descriptor once burned 3 of 4 attempts of real jobs this way.
+ */
+export class LocalResourcesError extends IntegrationError {
+  override name = 'LocalResourcesError';
+  readonly errorType = 'LocalResourcesExhausted' as const;
+  readonly retryable = true;
+  readonly uncharged = true;
+}
+
+/** errno codes of this process running out of descriptors, sockets or memory for a call. */
+const localResourceCodes = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
+
+/** Whether `error` (or a cause of it) says this process ran out of what a call needs. */
+export function isLocalResourceFailure(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown; errno?: unknown }).code;
+    if (typeof code === 'string' && localResourceCodes.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Parses Retry-After (delta-seconds or an HTTP date) into milliseconds from `now`. */

@@ -6,6 +6,8 @@
  * hooks for the whole process, which cost the SQLite drain a quarter of its rate (measured).
  */
 
+import { defaultRedactor, type Redactor } from './redaction.js';
+
 export interface UpstreamExchange {
   method: string;
   url: string;
@@ -29,31 +31,18 @@ export interface AttemptDetails {
 const maxBodyChars = 1_000;
 const maxCalls = 20;
 const maxStackChars = 4_000;
-const sensitiveKey = /pass(word)?|secret|token|authori[sz]ation|api[-_]?key|cookie|card|cvv|ssn/i;
 
-/** The start of a body, with the values of sensitive-looking fields replaced (JSON) and cut to size. */
-export function redactedExcerpt(body: string | null | undefined): string | null {
+/** The start of a body, redacted (src/integrations/redaction.ts) and cut to size. */
+export function redactedExcerpt(body: string | null | undefined, redactor: Redactor = defaultRedactor): string | null {
   if (body === null || body === undefined || body === '') return null;
-  let text = body;
-  try {
-    text = JSON.stringify(JSON.parse(body), (key, value: unknown) => (key && sensitiveKey.test(key) ? '[redacted]' : value));
-  } catch {
-    // Not JSON: kept as it is, only cut.
-  }
+  // Redacted whole, then cut: a secret split by the cut would escape the rule.
+  const text = redactor.body(body.length > 64 * 1024 ? body.slice(0, 64 * 1024) : body);
   return text.length <= maxBodyChars ? text : `${text.slice(0, maxBodyChars)}…`;
 }
 
 /** A URL with the values of sensitive-looking query parameters replaced. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    for (const key of [...parsed.searchParams.keys()]) if (sensitiveKey.test(key)) parsed.searchParams.set(key, '[redacted]');
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+export function redactedUrl(url: string, redactor: Redactor = defaultRedactor): string {
+  return redactor.url(url);
 }
 
 /** One attempt's exchanges, in order, at most `maxCalls` kept. */
@@ -66,8 +55,8 @@ export class ExchangeLog {
 }
 
 /** The JSON stored with the attempt, or null when there is nothing to tell. */
-export function attemptDetailsJson(calls: UpstreamExchange[], error?: unknown, traceId?: string): string | null {
-  const stack = error instanceof Error && error.stack ? error.stack.slice(0, maxStackChars) : undefined;
+export function attemptDetailsJson(calls: UpstreamExchange[], error?: unknown, traceId?: string, redactor: Redactor = defaultRedactor): string | null {
+  const stack = error instanceof Error && error.stack ? redactor.text(error.stack.slice(0, maxStackChars)) : undefined;
   if (!calls.length && !stack && !traceId) return null;
   const details: AttemptDetails = { calls };
   if (traceId) details.traceId = traceId;

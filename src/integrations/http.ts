@@ -5,17 +5,22 @@
 import { context, propagation } from '@opentelemetry/api';
 import { errors as undiciErrors, request as undiciRequest } from 'undici';
 import { redactedExcerpt, redactedUrl, type UpstreamExchange } from './exchanges.js';
-import { UpstreamNotFoundError, parseRetryAfter, UpstreamRateLimitedError, UpstreamTimeoutError, ValidationError } from './errors.js';
+import { defaultRedactor, type Redactor } from './redaction.js';
+import { isLocalResourceFailure, LocalResourcesError, UpstreamNotFoundError, parseRetryAfter, UpstreamRateLimitedError, UpstreamTimeoutError, ValidationError } from './errors.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
   url: string;
   correlationId: string;
+  /** Sent with the request (credentials among them: never recorded). */
+  headers?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Told every exchange, as it ended (the attempt's forensics). */
   onExchange?: (exchange: UpstreamExchange) => void;
+  /** What is kept of bodies, URLs and error texts (default: the built-in rule). */
+  redactor?: Redactor;
 }
 
 /** Larger answers are refused: a CRM or Billing record is a few kilobytes. */
@@ -42,17 +47,29 @@ export async function callUpstream<T>(request: UpstreamRequest): Promise<T> {
 function exchangeRecord(request: UpstreamRequest, started: number, status: number | null, text: string | null, error: string | null): UpstreamExchange {
   return {
     method: request.method,
-    url: redactedUrl(request.url),
+    url: redactedUrl(request.url, request.redactor),
     status,
     durationMs: Math.round(performance.now() - started),
-    requestBody: request.body === undefined ? null : redactedExcerpt(JSON.stringify(request.body)),
-    responseBody: redactedExcerpt(text),
+    requestBody: request.body === undefined ? null : redactedExcerpt(JSON.stringify(request.body), request.redactor),
+    responseBody: redactedExcerpt(text, request.redactor),
     error,
   };
 }
 
-async function exchange<T>({ method, url, correlationId, body, timeoutMs, signal }: UpstreamRequest): Promise<{ value: T; statusCode: number; text: string }> {
+async function exchange<T>({
+  method,
+  url: target,
+  correlationId,
+  headers: extraHeaders,
+  body,
+  timeoutMs,
+  signal,
+  redactor = defaultRedactor,
+}: UpstreamRequest): Promise<{ value: T; statusCode: number; text: string }> {
+  // Error texts (kept as the attempt's lastError, logged) name the URL redacted, and quote bodies redacted.
+  const url = redactor.url(target);
   const headers: Record<string, string> = {
+    ...extraHeaders,
     accept: 'application/json',
     'x-correlation-id': correlationId,
     ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -69,7 +86,7 @@ async function exchange<T>({ method, url, correlationId, body, timeoutMs, signal
   let retryAfter: string | string[] | undefined;
   let text: string;
   try {
-    const response = await undiciRequest(url, {
+    const response = await undiciRequest(target, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -94,10 +111,15 @@ async function exchange<T>({ method, url, correlationId, body, timeoutMs, signal
     if (error instanceof ValidationError) throw error;
     const reason = aborted();
     if (reason) throw reason;
+    if (isLocalResourceFailure(error)) {
+      throw new LocalResourcesError(`${method} ${url}: not sent, this process is out of file descriptors or sockets (${(error as { code?: string }).code ?? 'EMFILE'})`, {
+        cause: error,
+      });
+    }
     const code = error instanceof undiciErrors.UndiciError ? error.code : (error as Error).message;
     throw new UpstreamTimeoutError(`${method} ${url}: no response (${code})`, { cause: error });
   }
-  const detail = `${method} ${url} answered ${statusCode}${text ? `: ${text.slice(0, 300)}` : ''}`;
+  const detail = `${method} ${url} answered ${statusCode}${text ? `: ${redactor.body(text.slice(0, 4_096)).slice(0, 300)}` : ''}`;
   const answered = { statusCode, responseText: text };
   if (statusCode >= 500) throw new UpstreamTimeoutError(detail, answered);
   if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), answered);

@@ -23,8 +23,22 @@ const rateLimited = new Set(['c_1002', 'i_2002']);
 /** CRM reads of these ids answer 503 on every odd-numbered read (fail, then succeed). */
 const flaky = new Set(['c_flaky', 'i_flaky']);
 
-/** Records each Billing store keeps. */
-export const mockStoreLimit = 10_000;
+/**
+ * Bounds on what anyone who reaches the mocks can make this process hold: records per Billing
+ * store, their bytes (oldest out first), and one record's size (413 beyond). 4,450 records of
+ * 1 MB each once ended a server with "heap out of memory".
+ */
+export const mockLimits = {
+  recordsPerStore: 10_000,
+  bytesPerStore: 8 * 1024 * 1024,
+  recordBytes: 64 * 1024,
+  /** Requests remembered for the tests, and the characters kept of each path. */
+  requests: 10_000,
+  pathChars: 200,
+} as const;
+
+/** Who may call the mocks: the same bearer check as the API (and this process's own worker). */
+export type MockAuthorizer = (authorization: string | undefined) => boolean;
 
 export interface MockRequestRecord {
   method: string;
@@ -34,21 +48,71 @@ export interface MockRequestRecord {
   traceparent: string | undefined;
 }
 
+/** A Billing store bounded in records and bytes: the oldest record goes first. */
+export class BoundedStore {
+  private readonly records = new Map<string, { value: Record<string, unknown>; bytes: number }>();
+  /** Bytes of the stored records' JSON. */
+  bytes = 0;
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(key: string): Record<string, unknown> | undefined {
+    return this.records.get(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.records.has(key);
+  }
+
+  values(): Record<string, unknown>[] {
+    return [...this.records.values()].map((record) => record.value);
+  }
+
+  set(key: string, value: Record<string, unknown>, bytes: number): void {
+    this.delete(key); // re-inserted as the newest
+    this.records.set(key, { value, bytes });
+    this.bytes += bytes;
+    while (this.records.size > mockLimits.recordsPerStore || this.bytes > mockLimits.bytesPerStore) this.delete(this.records.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    this.records.delete(key);
+    this.bytes -= record.bytes;
+  }
+}
+
 export class MockUpstreams {
-  readonly billingCustomers = new Map<string, Record<string, unknown>>();
-  readonly billingInvoices = new Map<string, Record<string, unknown>>();
+  readonly billingCustomers = new BoundedStore();
+  readonly billingInvoices = new BoundedStore();
   /** Every request received, newest last (bounded): tests check the correlation header with it. */
   readonly requests: MockRequestRecord[] = [];
   private readonly crmReads = new Map<string, number>();
+
+  /** Without an authorizer every caller is let in (a loopback server without tokens). */
+  constructor(private readonly authorize: MockAuthorizer = () => true) {}
 
   /** Handles /mock/crm/* and /mock/billing/*; returns false for any other path. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     const match = /^\/mock\/(crm|billing)(\/.*)$/.exec(path);
     if (!match) return false;
+    if (!this.authorize(req.headers.authorization)) {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer', connection: 'close' });
+      res.end(JSON.stringify({ error: 'unauthorized', message: 'The mock upstreams need an API token here: send Authorization: Bearer <token>.' }));
+      return true;
+    }
     const [, system, rest = ''] = match;
     const correlationId = req.headers['x-correlation-id'] as string | undefined;
-    this.requests.push({ method: req.method ?? 'GET', path, correlationId, traceparent: req.headers.traceparent as string | undefined });
-    if (this.requests.length > 10_000) this.requests.splice(0, 5_000);
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: path.slice(0, mockLimits.pathChars),
+      correlationId: correlationId?.slice(0, 128),
+      traceparent: (req.headers.traceparent as string | undefined)?.slice(0, 128),
+    });
+    if (this.requests.length > mockLimits.requests) this.requests.splice(0, mockLimits.requests / 2);
     if (correlationId) res.setHeader('x-correlation-id', correlationId);
     if (system === 'crm') this.crm(req, res, rest);
     else await this.billing(req, res, rest);
@@ -73,12 +137,15 @@ export class MockUpstreams {
   private async billing(req: IncomingMessage, res: ServerResponse, rest: string) {
     const kind = rest === '/customers' ? 'customers' : rest === '/invoices' ? 'invoices' : undefined;
     if (req.method !== 'POST' || !kind) return send(res, 404, { error: 'not_found' });
+    const text = await readBody(req, mockLimits.recordBytes);
+    if (text === undefined) return send(res, 413, { error: 'too_large', max_bytes: mockLimits.recordBytes }, { connection: 'close' });
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      body = JSON.parse(text) as Record<string, unknown>;
     } catch {
       return send(res, 400, { error: 'invalid_json' });
     }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, 400, { error: 'expected a JSON object' });
     const externalId = typeof body.external_id === 'string' ? body.external_id : undefined;
     if (!externalId) return send(res, 422, { error: 'external_id is required' });
     if (rateLimited.has(externalId)) {
@@ -88,29 +155,34 @@ export class MockUpstreams {
     const id = kind === 'customers' ? `b_${externalId}` : `bi_${externalId}`;
     const stored = { id, ...body };
     const store = kind === 'customers' ? this.billingCustomers : this.billingInvoices;
-    store.delete(externalId); // re-inserted as the newest
-    store.set(externalId, stored);
-    // Bounded, oldest first out: anyone can post here, and it is a demo, not a system of record.
-    if (store.size > mockStoreLimit) store.delete(store.keys().next().value!);
+    // Bounded in records and bytes, oldest first out: it is a demo, not a system of record.
+    store.set(externalId, stored, Buffer.byteLength(text));
     return send(res, 200, stored);
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body as text, or undefined once it passes `maxBytes` (the rest is not read). */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return undefined;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > 1_000_000) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Stop reading (the connection closes after the answer) instead of destroying the socket unanswered.
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
   });
 }

@@ -7,7 +7,8 @@ import type { AuditStamp } from '../db/dialects/index.js';
 import type { QueueContext } from './context.js';
 import type { QueueError } from './errors.js';
 
-export type AuditAction = 'ENQUEUE' | 'RETRY' | 'CANCEL' | 'REPLAY' | 'PAUSE' | 'RESUME' | 'CONCURRENCY';
+export type AuditAction =
+  'ENQUEUE' | 'RETRY' | 'CANCEL' | 'REPLAY' | 'PAUSE' | 'RESUME' | 'CONCURRENCY' | 'PRUNE' | 'SCHEDULE_CREATE' | 'SCHEDULE_PAUSE' | 'SCHEDULE_RESUME' | 'SCHEDULE_DELETE';
 
 /** Who acts, as the API authenticated them. */
 export interface Actor {

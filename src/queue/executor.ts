@@ -15,6 +15,8 @@ export interface ClassifiedFailure {
   retryable: boolean;
   /** How long the upstream asked to wait (a 429's Retry-After). */
   retryAfterMs?: number;
+  /** Lost to this process, not to the upstream: not counted against the retry budget. */
+  uncharged?: boolean;
 }
 
 /**
@@ -136,7 +138,7 @@ function abortedOutcome(reason: unknown): AttemptOutcome {
       // The job stays CANCELED (the finish keeps it); the attempt is recorded as what it was.
       return { success: false, errorType: systemErrorTypes.canceled, message: aborted.message, retryable: false };
     case 'shutdown':
-      return { success: false, errorType: systemErrorTypes.workerShutdown, message: aborted.message, retryable: true, immediate: true, budgetFree: true };
+      return { success: false, errorType: systemErrorTypes.workerShutdown, message: aborted.message, retryable: true, immediate: true, uncharged: true };
     case 'lease-lost':
       return { success: false, errorType: systemErrorTypes.leaseLost, message: aborted.message, retryable: true, immediate: true };
     case 'timeout':

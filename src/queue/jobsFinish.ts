@@ -41,6 +41,7 @@ export function jobAfterFinish(before: Job, row: FinishRow, written: WrittenJob)
     leaseAcquiredAt: null,
     leaseExpiresAt: null,
     attemptCount: row.attemptNumber,
+    unchargedAttempts: before.unchargedAttempts + (row.uncharged ? 1 : 0),
     lastStartedAt: row.startedAt,
     lastFinishedAt: row.finishedAt,
     lastDurationMs: row.durationMs,

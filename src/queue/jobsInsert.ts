@@ -145,5 +145,6 @@ function committedJob(id: number, row: NewJobRow): Job {
     isReplay: row.isReplay,
     replayOfId: row.replayOfId,
     replayOfAttemptId: row.replayOfAttemptId,
+    unchargedAttempts: 0,
   };
 }

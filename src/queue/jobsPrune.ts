@@ -7,6 +7,7 @@
  */
 import type { JobStatus } from '../domain.js';
 import type { QueueContext } from './context.js';
+import { auditRow, type Actor } from './audit.js';
 
 export interface PruneRule {
   statuses: readonly JobStatus[];
@@ -39,8 +40,11 @@ async function pruneBatch(context: QueueContext, rule: PruneRule): Promise<numbe
   });
 }
 
-/** Prunes every job the rule matches, batch after batch; resolves with how many were deleted. */
-export async function jobsPrune(context: QueueContext, rule: PruneRule, options: { maxBatches?: number } = {}): Promise<number> {
+/**
+ * Prunes every job the rule matches, batch after batch; resolves with how many were deleted.
+ * With an `actor` (pruneJobs through the API) the prune is audited: one row saying how many and which.
+ */
+export async function jobsPrune(context: QueueContext, rule: PruneRule, options: { maxBatches?: number; actor?: Actor } = {}): Promise<number> {
   if (!rule.statuses.length) return 0;
   let deleted = 0;
   for (let batch = 0; batch < (options.maxBatches ?? Number.POSITIVE_INFINITY); batch++) {
@@ -49,6 +53,14 @@ export async function jobsPrune(context: QueueContext, rule: PruneRule, options:
     deleted += count;
     if (count < batchSize) break;
   }
-  if (deleted) context.logger.info({ deleted, statuses: rule.statuses, olderThan: rule.olderThan }, 'pruned finished jobs');
+  const { actor } = options;
+  if (actor) {
+    const detail = `deleted ${deleted} ${rule.statuses.join('/')} jobs last changed before ${rule.olderThan.toISOString()}`;
+    await context.db.auditEvent.create({ data: auditRow(actor, 'PRUNE', null, 'OK', context.now(), detail) });
+    context.logger.info(
+      { audit: { actor: actor.name, role: actor.role, action: 'PRUNE', outcome: 'OK' }, deleted, statuses: rule.statuses, olderThan: rule.olderThan, requestId: actor.requestId },
+      'pruned finished jobs',
+    );
+  } else if (deleted) context.logger.info({ deleted, statuses: rule.statuses, olderThan: rule.olderThan, actor: 'retention' }, 'pruned finished jobs');
   return deleted;
 }

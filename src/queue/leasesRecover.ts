@@ -27,7 +27,14 @@ export async function leasesRecover(context: QueueContext, limit = 500): Promise
       owner,
       started.map((lease) => ({
         row: finishRowFor(
-          { id: lease.id, claimedAt: lease.claimedAt, attemptNumber: lease.attemptCount, maxRetries: lease.maxRetries, startedAt: lease.startedAt! },
+          {
+            id: lease.id,
+            claimedAt: lease.claimedAt,
+            attemptNumber: lease.attemptCount,
+            unchargedAttempts: lease.unchargedAttempts,
+            maxRetries: lease.maxRetries,
+            startedAt: lease.startedAt!,
+          },
           {
             success: false,
             errorType: systemErrorTypes.leaseExpired,

@@ -17,8 +17,8 @@ export type AttemptOutcome =
       retryAfterMs?: number;
       /** Due again at once: the attempt was lost to the system (lease expiry, shutdown), not to the upstream. */
       immediate?: boolean;
-      /** Not counted against maxRetries: the worker shut down under the job. */
-      budgetFree?: boolean;
+      /** Not counted against maxRetries: lost to the system (a shutdown, no file descriptors left), not to the upstream. */
+      uncharged?: boolean;
     };
 
 /** The attempt that ended: which job, which lease, which attempt of how many allowed. */
@@ -26,6 +26,8 @@ export interface EndedAttempt {
   id: number;
   claimedAt: Date;
   attemptNumber: number;
+  /** Attempts before this one that were not charged (Job.unchargedAttempts). */
+  unchargedAttempts: number;
   maxRetries: number;
   startedAt: Date;
 }
@@ -46,9 +48,11 @@ export function finishRowFor(attempt: EndedAttempt, outcome: AttemptOutcome, tim
   if (!outcome.success) {
     lastError = summarize(outcome.message);
     lastErrorType = outcome.errorType;
+    // The retry budget counts charged attempts only: this one, unless it is uncharged, and those before that were.
+    const charged = attempt.attemptNumber - attempt.unchargedAttempts;
     if (!outcome.retryable) status = 'FAILED';
-    else if (outcome.budgetFree || attempt.attemptNumber <= attempt.maxRetries) {
-      const delay = outcome.immediate ? 0 : backoffDelayMs(attempt.attemptNumber, backoffBaseSeconds, outcome.retryAfterMs);
+    else if (outcome.uncharged || charged <= attempt.maxRetries) {
+      const delay = outcome.immediate ? 0 : backoffDelayMs(outcome.uncharged ? 1 : charged, backoffBaseSeconds, outcome.retryAfterMs);
       status = 'PENDING';
       nextRunAt = new Date(timing.finishedAt.getTime() + delay);
     } else {
@@ -70,5 +74,6 @@ export function finishRowFor(attempt: EndedAttempt, outcome: AttemptOutcome, tim
     lastErrorType,
     deadAt,
     details: outcome.details ?? null,
+    uncharged: !outcome.success && Boolean(outcome.uncharged),
   };
 }

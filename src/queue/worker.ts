@@ -404,7 +404,14 @@ export class Worker {
 
   private rowFor(entry: RunningJob, outcome: AttemptOutcome, durationMs: number): FinishRow {
     return finishRowFor(
-      { id: entry.job.id, claimedAt: entry.claimedAt, attemptNumber: entry.attemptNumber, maxRetries: entry.job.maxRetries, startedAt: entry.startedAt },
+      {
+        id: entry.job.id,
+        claimedAt: entry.claimedAt,
+        attemptNumber: entry.attemptNumber,
+        unchargedAttempts: entry.job.unchargedAttempts,
+        maxRetries: entry.job.maxRetries,
+        startedAt: entry.startedAt,
+      },
       outcome,
       { finishedAt: this.context.now(), durationMs },
       this.context.settings.backoffBaseSeconds,
@@ -471,7 +478,14 @@ export class Worker {
           }
           logger.error({ err: error, jobId: only.row.id, workerId: this.id }, 'the database refused this outcome; recording the attempt as failed instead');
           const failed = finishRowFor(
-            { id: only.row.id, claimedAt: only.row.claimedAt, attemptNumber: only.row.attemptNumber, maxRetries: only.entry.job.maxRetries, startedAt: only.row.startedAt },
+            {
+              id: only.row.id,
+              claimedAt: only.row.claimedAt,
+              attemptNumber: only.row.attemptNumber,
+              unchargedAttempts: only.entry.job.unchargedAttempts,
+              maxRetries: only.entry.job.maxRetries,
+              startedAt: only.row.startedAt,
+            },
             { success: false, errorType: 'OutcomeNotRecorded', message: `The outcome could not be recorded: ${(error as Error).message}`, retryable: false },
             { finishedAt: only.row.finishedAt, durationMs: only.row.durationMs },
             this.context.settings.backoffBaseSeconds,
@@ -597,12 +611,12 @@ export class Worker {
       message: 'The worker shut down and the handler did not stop when aborted.',
       retryable: true,
       immediate: true,
-      budgetFree: true,
+      uncharged: true,
     };
     for (const entry of [...this.running.values()]) {
       this.running.delete(entry.job.id);
       this.writing.set(entry.job.id, entry);
-      this.finishQueue.push({ row: this.rowFor(entry, outcome, Math.round(performance.now() - entry.startedAt.getTime())), job: entry.job, entry });
+      this.finishQueue.push({ row: this.rowFor(entry, outcome, Math.max(0, this.context.now().getTime() - entry.startedAt.getTime())), job: entry.job, entry });
     }
     this.flushFinishes();
   }

@@ -58,6 +58,8 @@ export interface FinishRow extends LeaseRef {
   deadAt: Date | null;
   /** The attempt's forensics (Attempt.details): JSON, size-capped; null when there is nothing to tell. */
   details: string | null;
+  /** Not counted against maxRetries (the job's unchargedAttempts goes up by one). */
+  uncharged: boolean;
 }
 
 export interface FinishParams {
@@ -125,6 +127,7 @@ export interface ExpiredLease {
   claimedAt: Date;
   leaseExpiresAt: Date;
   attemptCount: number;
+  unchargedAttempts: number;
   maxRetries: number;
   /** Set when its handler started under this lease: the attempt was lost and is charged. */
   startedAt: Date | null;

@@ -56,6 +56,8 @@ const flavor: SqlFlavor = {
   timeParam: (placeholder) => `${placeholder}::timestamp`,
   bool: (value) => value,
   inList: (column, placeholder, values) => ({ sql: `${column} = ANY(${placeholder})`, value: values }),
+  // The pattern operators compare bytes; the text_pattern_ops index on entityId serves them.
+  byteRange: (column, low, high) => `${column} ~>=~ ${low}${high ? ` AND ${column} ~<~ ${high}` : ''}`,
 };
 
 /**
@@ -158,9 +160,9 @@ const sql = {
   finish: `
     WITH f AS (
       SELECT * FROM unnest($2::int[], $3::timestamp[], $4::int[], $5::text[], $6::timestamp[], $7::timestamp[], $8::bool[],
-                           $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::timestamp[], $16::text[])
+                           $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::timestamp[], $16::text[], $17::bool[])
         AS f("id", "claimedAt", "attemptNumber", "status", "startedAt", "finishedAt", "success", "durationMs", "nextRunAt",
-             "lastError", "lastErrorType", "deadAt", "details")
+             "lastError", "lastErrorType", "deadAt", "details", "uncharged")
     ), updated AS (
       UPDATE "Job" AS j
          SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
@@ -171,6 +173,7 @@ const sql = {
              "deadErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
              "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
              "attemptCount" = f."attemptNumber",
+             "unchargedAttempts" = j."unchargedAttempts" + CASE WHEN f."uncharged" THEN 1 ELSE 0 END,
              "lastStartedAt" = f."startedAt",
              "lastFinishedAt" = f."finishedAt",
              "lastDurationMs" = f."durationMs",
@@ -218,7 +221,7 @@ const sql = {
 
   expired: `
     SELECT "id", "leaseOwner", ${ms('"leaseAcquiredAt"')} AS "claimedAt", ${ms('"leaseExpiresAt"')} AS "leaseExpiresAt",
-           "attemptCount", "maxRetries",
+           "attemptCount", "unchargedAttempts", "maxRetries",
            CASE WHEN "lastStartedAt" >= "leaseAcquiredAt" THEN ${ms('"lastStartedAt"')} END AS "startedAt"
       FROM "Job"
      WHERE "status" = 'RUNNING' AND "leaseExpiresAt" < $1::timestamp
@@ -399,6 +402,7 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
         iso(expiredBy ?? null),
         iso(now),
         pgArray.texts(rows.map((row) => row.details)),
+        pgArray.booleans(rows.map((row) => row.uncharged)),
       ]);
       return written(result.rows);
     },
@@ -427,16 +431,23 @@ async function open(url: string, options: ClientOptions = {}): Promise<Dialect> 
     },
 
     async leasesExpired({ now, limit }) {
-      const result = await query<{ id: number; leaseOwner: string; claimedAt: string; leaseExpiresAt: string; attemptCount: number; maxRetries: number; startedAt: string | null }>(
-        'expired',
-        [iso(now), limit],
-      );
+      const result = await query<{
+        id: number;
+        leaseOwner: string;
+        claimedAt: string;
+        leaseExpiresAt: string;
+        attemptCount: number;
+        unchargedAttempts: number;
+        maxRetries: number;
+        startedAt: string | null;
+      }>('expired', [iso(now), limit]);
       return result.rows.map((row) => ({
         id: row.id,
         leaseOwner: row.leaseOwner,
         claimedAt: new Date(Number(row.claimedAt)),
         leaseExpiresAt: new Date(Number(row.leaseExpiresAt)),
         attemptCount: row.attemptCount,
+        unchargedAttempts: row.unchargedAttempts,
         maxRetries: row.maxRetries,
         startedAt: row.startedAt === null ? null : new Date(Number(row.startedAt)),
       }));

@@ -39,6 +39,8 @@ const flavor: SqlFlavor = {
   timeParam: (placeholder) => placeholder,
   bool: (value) => (value ? 1 : 0),
   inList: (column, placeholder, values) => ({ sql: `${column} IN (SELECT value FROM json_each(${placeholder}))`, value: JSON.stringify(values) }),
+  // The column's collation is BINARY: comparisons are byte-wise already.
+  byteRange: (column, low, high) => `${column} >= ${low}${high ? ` AND ${column} < ${high}` : ''}`,
 };
 
 /** How long a hot-path batch keeps retrying while another connection holds the write lock. */
@@ -142,6 +144,7 @@ function open(url: string): Promise<Dialect> {
               "deadErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastErrorType END,
               "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
               "attemptCount" = @attemptNumber,
+              "unchargedAttempts" = "unchargedAttempts" + @uncharged,
               "lastStartedAt" = @startedAt,
               "lastFinishedAt" = @finishedAt,
               "lastDurationMs" = @durationMs,
@@ -195,7 +198,7 @@ function open(url: string): Promise<Dialect> {
       )
       .raw(true),
     expired: connection.prepare(
-      `SELECT "id", "leaseOwner", "leaseAcquiredAt" AS "claimedAt", "leaseExpiresAt", "attemptCount", "maxRetries",
+      `SELECT "id", "leaseOwner", "leaseAcquiredAt" AS "claimedAt", "leaseExpiresAt", "attemptCount", "unchargedAttempts", "maxRetries",
               CASE WHEN "lastStartedAt" >= "leaseAcquiredAt" THEN "lastStartedAt" END AS "startedAt"
          FROM "Job" WHERE "status" = 'RUNNING' AND "leaseExpiresAt" < ? ORDER BY "leaseExpiresAt" LIMIT ?`,
     ),
@@ -303,6 +306,7 @@ function open(url: string): Promise<Dialect> {
               lastErrorType: row.lastErrorType,
               deadAt: ms(row.deadAt),
               details: row.details,
+              uncharged: row.uncharged ? 1 : 0,
             };
             statements.attempt.run(params);
             // Named parameters: each statement reads the ones it names.
@@ -348,6 +352,7 @@ function open(url: string): Promise<Dialect> {
           claimedAt: number;
           leaseExpiresAt: number;
           attemptCount: number;
+          unchargedAttempts: number;
           maxRetries: number;
           startedAt: number | null;
         }[]

@@ -4,7 +4,7 @@ import { InputError } from '../../queue/errors.js';
 import { jobsPrune } from '../../queue/jobsPrune.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from '../types/enums.js';
-import { actingCaller } from './results.js';
+import { actingCaller, refused } from './results.js';
 
 const PruneJobsSuccess = builder.objectRef<{ deleted: number }>('PruneJobsSuccess').implement({
   description: 'How many jobs were deleted, with their attempts.',
@@ -23,14 +23,20 @@ builder.mutationField('pruneJobs', (t) =>
       statuses: t.arg({ type: [JobStatusEnum], required: false, description: 'Final statuses to prune (default: SUCCEEDED and CANCELED).' }),
     },
     resolve: async (_root, args, context) => {
-      await actingCaller(context);
+      const actor = await actingCaller(context);
       const statuses = (args.statuses?.length ? args.statuses : ['SUCCEEDED', 'CANCELED']) as JobStatus[];
       const active = statuses.filter((status) => !(finalStatuses as readonly string[]).includes(status));
-      if (active.length) throw new InputError(`Only finished jobs can be pruned; ${active.join(', ')} ${active.length === 1 ? 'is' : 'are'} not a final status.`, 'statuses');
+      if (active.length)
+        throw await refused(
+          context,
+          actor,
+          'PRUNE',
+          new InputError(`Only finished jobs can be pruned; ${active.join(', ')} ${active.length === 1 ? 'is' : 'are'} not a final status.`, 'statuses'),
+        );
       if (Number.isNaN(args.olderThan.getTime()) || args.olderThan.getTime() > context.queue.now().getTime()) {
-        throw new InputError('olderThan must be a valid time in the past.', 'olderThan');
+        throw await refused(context, actor, 'PRUNE', new InputError('olderThan must be a valid time in the past.', 'olderThan'));
       }
-      return { deleted: await jobsPrune(context.queue, { statuses, olderThan: args.olderThan }) };
+      return { deleted: await jobsPrune(context.queue, { statuses, olderThan: args.olderThan }, { actor }) };
     },
   }),
 );

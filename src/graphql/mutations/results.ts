@@ -20,6 +20,12 @@ export async function actingCaller(context: GraphQLContext): Promise<Actor> {
   return { name: principal.name, role: principal.role ?? null, requestId: context.requestId };
 }
 
+/** Audits an action the queue refused before it touched anything (no job), and gives the error back to throw. */
+export async function refused<E extends QueueError>(context: GraphQLContext, actor: Actor, action: AuditAction, error: E, detail?: string): Promise<E> {
+  await auditFailures(context.queue, actor, action, [{ jobId: null, error, detail }]);
+  return error;
+}
+
 /** Runs a single-job action; a refusal by the queue (a typed error: nothing changed) is audited, then returned. */
 export async function audited<T>(context: GraphQLContext, actor: Actor, action: AuditAction, jobId: number | null, run: () => Promise<T>): Promise<T> {
   try {

@@ -1,20 +1,33 @@
 import type { AttemptDetails, UpstreamExchange } from '../../integrations/exchanges.js';
-import { builder } from '../builder.js';
+import { builder, type GraphQLContext } from '../builder.js';
+import { roleAtLeast } from '../../auth/tokens.js';
 import { JobRef } from './job.js';
 import { firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
 
 const UpstreamCallRef = builder.objectRef<UpstreamExchange>('UpstreamCall').implement({
-  description: 'One request an attempt made to CRM or Billing. Bodies are cut to 1,000 characters, with the values of secret-looking fields redacted.',
+  description:
+    'One request an attempt made to an upstream. Bodies are cut to 1,000 characters, with secrets redacted (secret-looking fields in JSON, form and text bodies, credentials by their shape; see the README).',
   fields: (t) => ({
     method: t.exposeString('method', { description: 'GET or POST.' }),
     url: t.exposeString('url', { description: 'Where it went (secret-looking query values redacted).' }),
     status: t.exposeInt('status', { nullable: true, description: 'The HTTP status; null when no answer came (timeout, refused connection).' }),
     durationMs: t.exposeInt('durationMs', { description: 'From sending to the whole answer (or giving up).' }),
-    requestBody: t.exposeString('requestBody', { nullable: true, description: 'The start of what was sent.' }),
-    responseBody: t.exposeString('responseBody', { nullable: true, description: 'The start of what came back.' }),
+    requestBody: t.exposeString('requestBody', {
+      nullable: true,
+      description: 'The start of what was sent, redacted; null for callers below SYNCBRIDGE_FORENSICS_ROLE (default operator).',
+    }),
+    responseBody: t.exposeString('responseBody', {
+      nullable: true,
+      description: 'The start of what came back, redacted; null for callers below SYNCBRIDGE_FORENSICS_ROLE (default operator).',
+    }),
     error: t.exposeString('error', { nullable: true, description: 'Why it failed, when it did.' }),
   }),
 });
+
+/** Whether this caller may read bodies and stacks (SYNCBRIDGE_FORENSICS_ROLE; without tokens everyone is admin). */
+function seesBodies(context: GraphQLContext): boolean {
+  return roleAtLeast(context.principal.role, context.forensicsRole);
+}
 
 /** An attempt's stored forensics (null when it made no calls and had no unexpected error). */
 function detailsOf(attempt: { details: string | null }): AttemptDetails | null {
@@ -39,7 +52,10 @@ export const AttemptRef = builder.prismaObject('Attempt', {
       type: [UpstreamCallRef],
       description: 'The requests it made to CRM and Billing, in order (at most 20), with what came back.',
       select: { details: true },
-      resolve: (attempt) => detailsOf(attempt)?.calls ?? [],
+      resolve: (attempt, _args, context) => {
+        const calls = detailsOf(attempt)?.calls ?? [];
+        return seesBodies(context) ? calls : calls.map((call) => ({ ...call, requestBody: null, responseBody: null }));
+      },
     }),
     traceId: t.string({
       nullable: true,
@@ -49,9 +65,10 @@ export const AttemptRef = builder.prismaObject('Attempt', {
     }),
     errorStack: t.string({
       nullable: true,
-      description: 'For an unexpected error (a bug, not an upstream answer): where it was thrown (at most 4,000 characters).',
+      description:
+        'For an unexpected error (a bug, not an upstream answer): where it was thrown (at most 4,000 characters, redacted); null for callers below SYNCBRIDGE_FORENSICS_ROLE.',
       select: { details: true },
-      resolve: (attempt) => detailsOf(attempt)?.stack ?? null,
+      resolve: (attempt, _args, context) => (seesBodies(context) ? (detailsOf(attempt)?.stack ?? null) : null),
     }),
   }),
 });

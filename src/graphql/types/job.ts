@@ -31,6 +31,10 @@ export const JobRef = builder.prismaObject('Job', {
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true, description: 'Not run before this time, when set at enqueue.' }),
     maxRetries: t.exposeInt('maxRetries', { description: 'Retries allowed after the first attempt for retryable failures (attempts ≤ maxRetries + 1).' }),
     attemptCount: t.exposeInt('attemptCount', { description: 'Attempts started so far, across manual retries.' }),
+    unchargedAttempts: t.exposeInt('unchargedAttempts', {
+      description:
+        'Attempts lost to the system rather than to the upstream (a worker shut down under the job, the process ran out of file descriptors): they do not count against maxRetries.',
+    }),
     payloadVersion: t.exposeInt('payloadVersion', { description: 'Selects the handler version together with jobType.' }),
     correlationId: t.exposeString('correlationId', { description: 'Sent upstream as X-Correlation-ID and on every log line of the job.' }),
     leaseOwner: t.exposeString('leaseOwner', { nullable: true, description: 'The worker holding the job while RUNNING.' }),

@@ -39,6 +39,8 @@ const validDate = (value: Date | null | undefined, field: string) => {
 const text = (value: string | null | undefined, field: string, max = 256) => {
   if (value === null || value === undefined) return undefined;
   if (value.length > max) throw new InputError(`${field} must be at most ${max} characters.`, field);
+  // PostgreSQL text cannot hold NUL (nor can any stored value): nothing could match, and the query would fail.
+  if (value.includes('\u0000')) throw new InputError(`${field} must not contain NUL characters.`, field);
   return value;
 };
 

@@ -3,7 +3,21 @@ import type { Schedule } from '../../db/types.js';
 import { InputError, NotFoundError } from '../../queue/errors.js';
 import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/schedules.js';
 import { builder } from '../builder.js';
-import { actingCaller } from '../mutations/results.js';
+import { actingCaller, refused } from '../mutations/results.js';
+import { QueueError } from '../../queue/errors.js';
+import type { AuditAction } from '../../queue/audit.js';
+import type { GraphQLContext } from '../builder.js';
+
+/** Runs a schedule change as the caller; a refusal (nothing changed) is audited too. */
+async function asCaller<T>(context: GraphQLContext, action: AuditAction, detail: string, run: (actor: Awaited<ReturnType<typeof actingCaller>>) => Promise<T>): Promise<T> {
+  const actor = await actingCaller(context);
+  try {
+    return await run(actor);
+  } catch (error) {
+    if (error instanceof QueueError) throw await refused(context, actor, action, error, detail);
+    throw error;
+  }
+}
 import { JobTypeEnum } from './enums.js';
 
 const CatchUpEnum = builder.enumType('ScheduleCatchUp', {
@@ -55,10 +69,7 @@ builder.mutationFields((t) => ({
     description: 'Create a recurring job. Each tick enqueues exactly once across all processes; a tick whose pair still has an active job is skipped.',
     errors: { types: [InputError], directResult: true, union: { name: 'CreateScheduleResult', description: 'The outcome of createSchedule.' } },
     args: { input: t.arg({ type: CreateScheduleInput, required: true, description: 'The schedule.' }) },
-    resolve: async (_root, { input }, context) => {
-      await actingCaller(context);
-      return scheduleCreate(context.queue, input);
-    },
+    resolve: (_root, { input }, context) => asCaller(context, 'SCHEDULE_CREATE', `schedule ${input.name}`.slice(0, 200), (actor) => scheduleCreate(context.queue, input, actor)),
   }),
   pauseSchedule: t.field({
     type: ScheduleRef,
@@ -68,20 +79,20 @@ builder.mutationFields((t) => ({
       name: t.arg.string({ required: true, description: 'The schedule.' }),
       paused: t.arg.boolean({ required: false, description: 'false resumes (default true).' }),
     },
-    resolve: async (_root, args, context) => {
-      await actingCaller(context);
-      return scheduleSetPaused(context.queue, args.name, args.paused ?? true);
-    },
+    resolve: (_root, args, context) =>
+      asCaller(context, (args.paused ?? true) ? 'SCHEDULE_PAUSE' : 'SCHEDULE_RESUME', `schedule ${args.name}`.slice(0, 200), (actor) =>
+        scheduleSetPaused(context.queue, args.name, args.paused ?? true, actor),
+      ),
   }),
   deleteSchedule: t.field({
     type: DeleteScheduleSuccess,
     description: 'Delete a schedule (the jobs it enqueued stay).',
     errors: { types: [NotFoundError], directResult: true, union: { name: 'DeleteScheduleResult', description: 'The outcome of deleteSchedule.' } },
     args: { name: t.arg.string({ required: true, description: 'The schedule.' }) },
-    resolve: async (_root, args, context) => {
-      await actingCaller(context);
-      await scheduleDelete(context.queue, args.name);
-      return { name: args.name };
-    },
+    resolve: (_root, args, context) =>
+      asCaller(context, 'SCHEDULE_DELETE', `schedule ${args.name}`.slice(0, 200), async (actor) => {
+        await scheduleDelete(context.queue, args.name, actor);
+        return { name: args.name };
+      }),
   }),
 }));

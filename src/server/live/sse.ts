@@ -26,12 +26,22 @@ export interface SseOptions {
 const completeFrame = Buffer.from('event: complete\ndata:\n\n');
 const keepAliveFrame = Buffer.from(':\n\n');
 
-export function wantsEventStream(req: IncomingMessage): boolean {
-  return (req.headers.accept ?? '').includes('text/event-stream');
+/**
+ * Whether the client takes an event stream: it asks for one, or for anything (curl's default
+ * `*\/*`), or says nothing. Every subscription is served here whatever the Accept header says;
+ * one that rules the stream out is told so (406) rather than sent elsewhere.
+ */
+export function acceptsEventStream(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  if (!accept) return true;
+  return accept.split(',').some((part) => {
+    const type = part.split(';')[0]!.trim().toLowerCase();
+    return type === 'text/event-stream' || type === '*/*' || type === 'text/*';
+  });
 }
 
-/** The operation of a GET (query string) or POST (JSON body) request, or undefined if it has none. */
-export function operationParamsOf(req: IncomingMessage, body: Buffer | undefined): OperationParams | undefined {
+/** The operation of a GET (query string) or POST (its parsed JSON body) request, or undefined if it has none. */
+export function operationParamsOf(req: IncomingMessage, body: Record<string, unknown> | undefined): OperationParams | undefined {
   try {
     if (req.method === 'GET') {
       const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
@@ -45,9 +55,7 @@ export function operationParamsOf(req: IncomingMessage, body: Buffer | undefined
       };
       return isOperationParams(params) ? params : undefined;
     }
-    if (!body?.length) return undefined;
-    const params = JSON.parse(body.toString('utf8')) as unknown;
-    return isOperationParams(params) ? params : undefined;
+    return isOperationParams(body) ? body : undefined;
   } catch {
     return undefined; // Yoga answers malformed requests with its own errors
   }
@@ -68,6 +76,13 @@ export class SseSubscriptions {
   async serve(req: IncomingMessage, res: ServerResponse, params: OperationParams, principal: Principal): Promise<boolean> {
     const prepared = await prepareOperation(this.yoga, params, { principal, remoteAddress: req.socket.remoteAddress }, this.options.limits);
     if ('args' in prepared && prepared.operation !== 'subscription') return false;
+    if (!acceptsEventStream(req)) {
+      res.writeHead(406, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(
+        JSON.stringify({ errors: [{ message: 'Subscriptions over HTTP are served as text/event-stream (or use the WebSocket on this path); send Accept: text/event-stream.' }] }),
+      );
+      return true;
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.flushHeaders();
     if (!('args' in prepared)) return this.end(res, prepared);

@@ -32,6 +32,10 @@ export interface WebSocketOptions {
   maxPayloadBytes: number;
   limits: GraphQLLimits;
   maxSubscriptionsPerConnection: number;
+  /** Queries, mutations and subscriptions being started that one connection may have at once. */
+  maxOperationsInFlight: number;
+  /** The same over every connection of the process. */
+  maxOperationsInFlightTotal: number;
   /** The process-wide subscription cap, shared with SSE. */
   budget: SubscriptionBudget;
   /** A connection must send connection_init within this. */
@@ -63,6 +67,8 @@ class Connection {
   readonly operations = new Map<string, LiveSubscription | null>();
   /** Subscription ids holding a slot of the process budget. */
   private readonly budgeted = new Set<string>();
+  /** Queries and mutations being prepared or run (they sit in `operations` too, until answered). */
+  private queriesInFlight = 0;
   private readonly prefixes = new Map<string, Buffer>();
   readonly outbox: Outbox;
   alive = true;
@@ -161,7 +167,40 @@ class Connection {
     if (!this.acknowledged) return this.ws.close(CloseCode.Unauthorized, 'Unauthorized');
     if (this.operations.has(id)) return this.ws.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     const { options } = this.server;
+    // Only a document that names a subscription can be one (the parse decides; this is the cheap first look).
+    const subscription = typeof payload?.query === 'string' && /\bsubscription\b/.test(payload.query);
+    if (subscription && this.operations.size - this.queriesInFlight >= options.maxSubscriptionsPerConnection) return this.refuseSubscription(id);
+    // Work in flight is bounded per connection and per process; the excess is refused at once,
+    // not queued (5,000 queries on one socket once stalled HTTP for 8 s).
+    const perConnection = !subscription && this.queriesInFlight >= options.maxOperationsInFlight;
+    if (perConnection || this.server.operationsInFlight >= options.maxOperationsInFlightTotal) {
+      this.send({
+        id,
+        type: MessageType.Error,
+        payload: [
+          new GraphQLError(
+            perConnection
+              ? `This connection has ${options.maxOperationsInFlight} operations running already (SYNCBRIDGE_WS_MAX_OPERATIONS_IN_FLIGHT); wait for one to complete.`
+              : 'The server is running as many WebSocket operations as it takes at once (SYNCBRIDGE_MAX_OPERATIONS_IN_FLIGHT); try again shortly.',
+            { extensions: { code: 'TOO_MANY_OPERATIONS', limit: perConnection ? 'maxOperationsInFlight' : 'maxOperationsInFlightTotal' } },
+          ).toJSON(),
+        ],
+      });
+      return;
+    }
     this.operations.set(id, null);
+    if (!subscription) this.queriesInFlight += 1;
+    this.server.operationsInFlight += 1;
+    try {
+      await this.start(id, payload);
+    } finally {
+      if (!subscription) this.queriesInFlight -= 1;
+      this.server.operationsInFlight -= 1;
+    }
+  }
+
+  private async start(id: string, payload: SubscribeMessage['payload']): Promise<void> {
+    const { options } = this.server;
     const prepared = await prepareOperation(this.server.yoga, payload, { principal: this.principal, remoteAddress: this.remoteAddress }, options.limits);
     if (!this.operations.has(id)) return; // completed by the client meanwhile
     if (!('args' in prepared)) return this.fail(id, prepared);
@@ -175,15 +214,8 @@ class Connection {
       return;
     }
 
-    // this.operations already holds this one.
-    if (this.operations.size > options.maxSubscriptionsPerConnection) {
-      return this.fail(id, [
-        new GraphQLError(
-          `This connection holds its maximum of ${options.maxSubscriptionsPerConnection} subscriptions (SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one first.`,
-          { extensions: { code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerConnection', max: options.maxSubscriptionsPerConnection } },
-        ),
-      ]);
-    }
+    // this.operations already holds this one (and the queries in flight).
+    if (this.operations.size - this.queriesInFlight > options.maxSubscriptionsPerConnection) return this.fail(id, [this.subscriptionLimitError()]);
     if (!options.budget.acquire()) return this.fail(id, [options.budget.fullError()]);
     this.budgeted.add(id);
     const prefix = Buffer.from(`{"id":${JSON.stringify(id)}`);
@@ -200,6 +232,18 @@ class Connection {
     if (!('unsubscribe' in subscription)) return this.fail(id, subscription);
     if (!this.operations.has(id)) return subscription.unsubscribe(); // completed (or disconnected) meanwhile
     this.operations.set(id, subscription);
+  }
+
+  private subscriptionLimitError(): GraphQLError {
+    const max = this.server.options.maxSubscriptionsPerConnection;
+    return new GraphQLError(`This connection holds its maximum of ${max} subscriptions (SYNCBRIDGE_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one first.`, {
+      extensions: { code: 'SUBSCRIPTION_LIMIT', limit: 'maxSubscriptionsPerConnection', max },
+    });
+  }
+
+  /** Refused before it was taken on: nothing to unsubscribe or release. */
+  private refuseSubscription(id: string): void {
+    this.send({ id, type: MessageType.Error, payload: [this.subscriptionLimitError().toJSON()] });
   }
 
   /** The operation ends with `errors` (graphql-ws `error` message). */
@@ -281,6 +325,8 @@ class ConnectionRing {
 export class LiveWebSocketServer {
   readonly wss: WebSocketServer;
   readonly connections = new ConnectionRing();
+  /** Operations in flight over every connection (bounded by maxOperationsInFlightTotal). */
+  operationsInFlight = 0;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
