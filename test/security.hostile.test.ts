@@ -15,6 +15,9 @@ import { loadConfig } from '../src/config/index.js';
 import { mockLimits } from '../src/integrations/mocks.js';
 import { Redactor } from '../src/integrations/redaction.js';
 import { dueTick } from '../src/queue/schedules.js';
+import { createHttpServer } from '../src/server/http.js';
+import { LogCapture } from './helpers.js';
+import { pino } from 'pino';
 import { createTestDatabase, gql, gqlHttp, isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 import { StubUpstream } from './faults.helpers.js';
 
@@ -253,6 +256,32 @@ describe.each(providers)('3-4. bodies and WebSocket operations (%s)', (provider)
     expect(await response.text()).toMatch(/nests arrays or objects deeper than 64 levels/);
     expect(response.headers.get('x-request-id')).toBeTruthy();
     expect(app.logs.lines.filter((line) => (line.level as number) >= 50).length).toBe(errorsBefore);
+  });
+
+  it('logs every 500 with the request id its answer carries', async () => {
+    const logs = new LogCapture();
+    const server = createHttpServer({
+      logger: pino({ level: 'debug' }, logs.stream),
+      routes: [
+        () => {
+          throw new TypeError('a bug in a route');
+        },
+      ],
+      maxConnections: 10,
+      headersTimeoutMs: 1_000,
+      requestTimeoutMs: 1_000,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/anything`, { headers: { 'x-request-id': 'req-500-check' } });
+      tried += 1;
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-request-id')).toBe('req-500-check');
+      expect(await response.json()).toEqual({ error: 'internal_error', requestId: 'req-500-check' });
+      expect(logs.lines.find((line) => line.msg === 'request failed')).toMatchObject({ level: 50, requestId: 'req-500-check' });
+    } finally {
+      server.close();
+    }
   });
 
   it('logs an aborted upload below error level', async () => {

@@ -1,5 +1,11 @@
+-- DropIndex
+DROP INDEX "Job_jobType_entityId_idx";
+
 -- AlterTable
 ALTER TABLE "Job" ADD COLUMN     "unchargedAttempts" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateIndex
+CREATE INDEX "Job_entityId_jobType_idx" ON "Job"("entityId", "jobType");
 
 -- syncbridge: beyond the Prisma schema (test/db.schema.test.ts applies these after the schema's own DDL)
 -- The entity id prefix filter compares bytes (~>=~ and ~<~), whatever the database's collation:
