@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { HandlerRegistry } from '../src/handlers/registry.js';
 import { startSyncBridge } from '../src/main.js';
-import { jobsEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { pgReachable, scratchPostgres, scratchSqlite } from './lib/databases.js';
 import { report } from './lib/measure.js';
 

@@ -1,18 +1,17 @@
 /**
- * Conformance of the dialect seam: the same expectations of insert, claim, start, finish,
- * release, lease renewal and expiry on SQLite and PostgreSQL, so the two stores cannot drift; and
- * the rows the queue publishes without reading them back (rebuilt from the claim and the
- * outcome) equal what the database holds.
+ * Conformance of the JobStore port (src/db/ports.ts): the same expectations of insert, claim,
+ * start, finish, release, lease renewal and expiry on SQLite and PostgreSQL, so the two stores
+ * cannot drift. The lifecycle mirrors of each statement are checked in db.lifecycle.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FinishRow } from '../src/db/dialects/index.js';
+import type { FinishRow } from '../src/domain/index.js';
 import type { Job } from '../src/db/types.js';
-import { jobCancel } from '../src/queue/jobCancel.js';
-import { jobAfterFinish } from '../src/queue/jobsFinish.js';
-import { jobEnqueue, jobsEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobCancel } from '../src/queue/services/jobCancel.js';
+import { afterFinish } from '../src/domain/index.js';
+import { jobEnqueue, jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { providers, startTestApp, type TestApp } from './helpers.js';
 
-describe.each(providers)('dialect %s', (provider) => {
+describe.each(providers)('JobStore %s', (provider) => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp(provider, { SYNCBRIDGE_WORKER: 'off' });
@@ -21,8 +20,8 @@ describe.each(providers)('dialect %s', (provider) => {
     await app?.close();
   });
   const db = () => app.database.db;
-  const dialect = () => app.context.dialect;
-  const claim = (workerId: string, limit = 100, leaseMs = 60_000) => dialect().jobsClaim({ workerId, now: new Date(), leaseMs, limit });
+  const store = () => app.context.jobs;
+  const claim = (workerId: string, limit = 100, leaseMs = 60_000) => store().claim({ workerId, now: new Date(), leaseMs, limit });
   const claimIds = async (workerId: string, limit = 100, leaseMs = 60_000) => (await claim(workerId, limit, leaseMs)).map((job) => job.id);
   const outcome = (job: Job, changes: Partial<FinishRow> = {}): FinishRow => ({
     id: job.id,
@@ -72,7 +71,7 @@ describe.each(providers)('dialect %s', (provider) => {
       replayOfAttemptId: null,
     };
     const held = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_ins_held' });
-    const inserted = await dialect().jobsInsert([
+    const inserted = await store().insert([
       { ...base, entityId: 'd_ins_a', correlationId: 'c1', activeKey: 'customer_sync:d_ins_a' },
       { ...base, entityId: 'd_ins_a', correlationId: 'c2', activeKey: 'customer_sync:d_ins_a' },
       { ...base, entityId: 'd_ins_held', correlationId: 'c3', activeKey: held.activeKey! },
@@ -108,7 +107,7 @@ describe.each(providers)('dialect %s', (provider) => {
     const claimed = await claim('starter');
     const startedAt = new Date();
     const lease = (job: Job) => claimed.find((row) => row.id === job.id)!.leaseAcquiredAt!;
-    await dialect().jobsStart({
+    await store().start({
       leaseOwner: 'starter',
       rows: [
         { id: a!.id, claimedAt: lease(a!), startedAt },
@@ -124,7 +123,8 @@ describe.each(providers)('dialect %s', (provider) => {
     const [a, b, c] = await enqueueMany('d_f1', 'd_f2', 'd_f3');
     const claimed = new Map((await claim('owner')).map((job) => [job.id, job]));
     const retryAt = new Date(Date.now() + 10_000);
-    const written = await dialect().jobsFinish({
+    const written = await store().finish({
+      now: new Date(),
       leaseOwner: 'owner',
       rows: [
         outcome(claimed.get(a!.id)!),
@@ -149,7 +149,7 @@ describe.each(providers)('dialect %s', (provider) => {
       [b!.id, 1, false, 'UpstreamTimeout'],
     ]);
     // Another owner cannot finish c.
-    expect(await dialect().jobsFinish({ leaseOwner: 'thief', rows: [outcome(claimed.get(c!.id)!)] })).toEqual([]);
+    expect(await store().finish({ leaseOwner: 'thief', rows: [outcome(claimed.get(c!.id)!)], now: new Date() })).toEqual([]);
   });
 
   it('the row the queue publishes after a finish equals the row the database holds, for every outcome and for a cancel that raced it', async () => {
@@ -173,12 +173,12 @@ describe.each(providers)('dialect %s', (provider) => {
       outcome(byEntity.get('d_eq_failed')!, { status: 'FAILED', success: false, lastError: 'gone', lastErrorType: 'NotFound', finishedAt }),
       outcome(byEntity.get('d_eq_canceled')!, { status: 'FAILED', success: false, lastError: 'canceled', lastErrorType: 'Canceled', finishedAt }),
     ];
-    const written = await dialect().jobsFinish({ leaseOwner: 'mirror', rows });
+    const written = await store().finish({ leaseOwner: 'mirror', rows, now: new Date() });
     expect(written).toHaveLength(jobs.length);
     for (const result of written) {
       const before = claimed.find((job) => job.id === result.id)!;
       const finish = rows.find((candidate) => candidate.id === result.id)!;
-      expect(jobAfterFinish(before, finish, result), before.entityId).toEqual(await row(result.id));
+      expect(afterFinish(before, finish, result), before.entityId).toEqual(await row(result.id));
     }
   });
 
@@ -187,7 +187,8 @@ describe.each(providers)('dialect %s', (provider) => {
     await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_dead' });
     const [claimed] = await claim('owner');
     const deadAt = new Date();
-    await dialect().jobsFinish({
+    await store().finish({
+      now: new Date(),
       leaseOwner: 'owner',
       rows: [outcome(claimed!, { status: 'DEAD', success: false, lastError: '429 again', lastErrorType: 'UpstreamRateLimited', deadAt, finishedAt: deadAt })],
     });
@@ -201,7 +202,7 @@ describe.each(providers)('dialect %s', (provider) => {
     await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_late' });
     const [claimed] = await claim('late');
     await jobCancel(app.context, claimed!.id);
-    const written = await dialect().jobsFinish({ leaseOwner: 'late', rows: [outcome(claimed!)] });
+    const written = await store().finish({ leaseOwner: 'late', rows: [outcome(claimed!)], now: new Date() });
     expect(written.map((job) => [job.id, job.status])).toEqual([[claimed!.id, 'CANCELED']]);
     expect(await row(claimed!.id)).toMatchObject({ status: 'CANCELED', activeKey: null, leaseOwner: null });
   });
@@ -212,7 +213,7 @@ describe.each(providers)('dialect %s', (provider) => {
     const claimed = await claim('releaser');
     await jobCancel(app.context, cancel!.id);
     const now = new Date();
-    const written = await dialect().jobsRelease({ leaseOwner: 'releaser', jobs: claimed.map((job) => ({ id: job.id, claimedAt: job.leaseAcquiredAt! })), now });
+    const written = await store().release({ leaseOwner: 'releaser', jobs: claimed.map((job) => ({ id: job.id, claimedAt: job.leaseAcquiredAt! })), now });
     expect(written.map((job) => [job.id, job.status]).sort()).toEqual(
       [
         [keep!.id, 'PENDING'],
@@ -230,7 +231,7 @@ describe.each(providers)('dialect %s', (provider) => {
     const [theirs] = await claim('other', 1);
     const later = new Date(Date.now() + 120_000);
     const lease = (job: Job) => ({ id: job.id, claimedAt: job.leaseAcquiredAt! });
-    expect(await dialect().leasesRenew({ workerId: 'holder', jobs: [lease(mine!), lease(theirs!)], leaseExpiresAt: later })).toEqual([mine!.id]);
+    expect(await store().renew({ workerId: 'holder', jobs: [lease(mine!), lease(theirs!)], leaseExpiresAt: later })).toEqual([mine!.id]);
     expect((await row(mine!.id)).leaseExpiresAt).toEqual(later);
   });
 
@@ -239,9 +240,9 @@ describe.each(providers)('dialect %s', (provider) => {
     const [started, waiting] = await enqueueMany('d_x1', 'd_x2');
     const claimed = new Map((await claim('ghost', 10, 50)).map((job) => [job.id, job]));
     const startedAt = new Date();
-    await dialect().jobsStart({ leaseOwner: 'ghost', rows: [{ id: started!.id, claimedAt: claimed.get(started!.id)!.leaseAcquiredAt!, startedAt }] });
+    await store().start({ leaseOwner: 'ghost', rows: [{ id: started!.id, claimedAt: claimed.get(started!.id)!.leaseAcquiredAt!, startedAt }] });
     const now = new Date(Date.now() + 1_000);
-    const expired = await dialect().leasesExpired({ now, limit: 10 });
+    const expired = await store().expired({ now, limit: 10 });
     expect(expired.map((lease) => [lease.id, lease.startedAt?.getTime() ?? null]).sort()).toEqual(
       [
         [started!.id, startedAt.getTime()],
@@ -250,8 +251,8 @@ describe.each(providers)('dialect %s', (provider) => {
     );
     // The owner renews before recovery writes: recovery must leave the job alone.
     const renewed = claimed.get(waiting!.id)!;
-    await dialect().leasesRenew({ workerId: 'ghost', jobs: [{ id: renewed.id, claimedAt: renewed.leaseAcquiredAt! }], leaseExpiresAt: new Date(Date.now() + 60_000) });
-    expect(await dialect().jobsRelease({ leaseOwner: 'ghost', jobs: [{ id: renewed.id, claimedAt: renewed.leaseAcquiredAt! }], now, expiredBy: now })).toEqual([]);
+    await store().renew({ workerId: 'ghost', jobs: [{ id: renewed.id, claimedAt: renewed.leaseAcquiredAt! }], leaseExpiresAt: new Date(Date.now() + 60_000) });
+    expect(await store().release({ leaseOwner: 'ghost', jobs: [{ id: renewed.id, claimedAt: renewed.leaseAcquiredAt! }], now, expiredBy: now })).toEqual([]);
     expect((await row(renewed.id)).status).toBe('RUNNING');
   });
 });

@@ -239,7 +239,7 @@ describe.each(providers)('GraphQL API (%s)', (provider) => {
     // Every statement: Prisma's and the read seam's.
     const statements: string[] = [];
     onQuery(db, (sql) => statements.push(sql));
-    app.context.dialect.onStatement((name) => statements.push(name));
+    app.context.capabilities.onStatement((name) => statements.push(name));
     const countFor = async (first: number) => {
       statements.length = 0;
       const { data, errors } = await gql(

@@ -14,10 +14,10 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
-import { isFinalStatus } from '../src/domain.js';
+import { isFinalStatus } from '../src/domain/index.js';
 import type { Job } from '../src/db/client.js';
-import type { EventBus } from '../src/live/bus.js';
-import type { JobTransition } from '../src/live/events.js';
+import type { EventBus } from '../src/events/bus.js';
+import type { JobTransition } from '../src/events/events.js';
 import { logRedactPaths, startSyncBridge, type StartOptions, type SyncBridge } from '../src/main.js';
 
 export const pgServerUrl = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -1,7 +1,7 @@
 /** Which subscriptions may share one execution in the live engine. */
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { shareKey } from '../src/server/live/engine.js';
+import { shareKey } from '../src/server/subscriptions/engine.js';
 
 describe('shareKey', () => {
   const key = (query: string, variableValues?: Record<string, unknown>, operationName?: string) => shareKey({ document: parse(query), variableValues, operationName });

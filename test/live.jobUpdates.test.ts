@@ -1,8 +1,8 @@
 /** The slow-consumer policy: compaction to each job's latest state, then the subscriber is dropped. */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/db/client.js';
-import { EventBus } from '../src/live/bus.js';
-import { JobUpdateHub, SubscriberTooSlowError } from '../src/live/jobUpdates.js';
+import { EventBus } from '../src/events/bus.js';
+import { JobUpdateHub, SubscriberTooSlowError } from '../src/events/jobUpdates.js';
 
 const job = (id: number, status: string, attemptCount: number): Job => ({ id, status, attemptCount, jobType: 'customer_sync', updatedAt: new Date() }) as Job;
 

@@ -1,6 +1,6 @@
 /** A live connection's way out: one write batch per tick, compaction of a backlog, close on a stall or past its bytes. */
 import { describe, expect, it } from 'vitest';
-import { Outbox, type OutboxSocket } from '../src/server/live/outbox.js';
+import { Outbox, type OutboxSocket } from '../src/server/subscriptions/outbox.js';
 
 /** A transport whose peer reads only when told to. */
 class StalledSocket implements OutboxSocket {

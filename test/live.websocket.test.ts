@@ -56,7 +56,10 @@ describe('WebSocket transport', () => {
     expect(idleClosed).toEqual({ code: 1000, reason: 'Idle' });
     // A connection with a subscription that answers pings stays, interval after interval.
     expect(live.readyState).toBe(WebSocket.OPEN);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise<void>((resolve) => {
+      let pings = 0;
+      live.on('ping', () => ++pings === 3 && resolve());
+    });
     expect(live.readyState).toBe(WebSocket.OPEN);
     live.terminate();
   });

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../src/db/types.js';
-import type { JobTransition } from '../src/live/events.js';
-import { decodeBatch, encodeBatches, PayloadTooLargeError } from '../src/live/wire.js';
+import type { JobTransition } from '../src/events/events.js';
+import { decodeBatch, encodeBatches, PayloadTooLargeError } from '../src/events/wire.js';
 
 const at = new Date('2026-11-29T05:00:00.000Z');
 

@@ -3,11 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerRegistry } from '../src/handlers/registry.js';
 import { UpstreamNotFoundError } from '../src/integrations/errors.js';
 import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../src/queue/errors.js';
-import { jobCancel } from '../src/queue/jobCancel.js';
-import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
-import { jobReplay } from '../src/queue/jobReplay.js';
-import { jobRetry } from '../src/queue/jobRetry.js';
-import type { JobTransition } from '../src/live/events.js';
+import { jobCancel } from '../src/queue/services/jobCancel.js';
+import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
+import { jobReplay } from '../src/queue/services/jobReplay.js';
+import { jobRetry } from '../src/queue/services/jobRetry.js';
+import type { JobTransition } from '../src/events/events.js';
 import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** Handlers the test steers: `block` jobs run until aborted; `fail:*` fail as named. */

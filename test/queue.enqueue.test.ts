@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateActiveJobError, InputError } from '../src/queue/errors.js';
-import { jobEnqueue, jobsEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobEnqueue, jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 describe.each(providers)('enqueue (%s)', (provider) => {
@@ -98,7 +98,7 @@ describe.each(providers)('enqueue (%s)', (provider) => {
     const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'c_later', scheduledAt: at });
     expect(job.scheduledAt).toEqual(at);
     expect(job.nextRunAt).toEqual(at);
-    const claimed = await app.context.dialect.jobsClaim({ workerId: 't', now: new Date(), leaseMs: 1000, limit: 1000 });
+    const claimed = await app.context.jobs.claim({ workerId: 't', now: new Date(), leaseMs: 1000, limit: 1000 });
     expect(claimed.map((row) => row.id)).not.toContain(job.id);
   });
 
@@ -113,7 +113,7 @@ describe.each(providers)('enqueue (%s)', (provider) => {
     await db.job.update({ where: { id: normal2.id }, data: { nextRunAt: new Date(Date.now() - 60_000) } });
     const order: number[] = [];
     for (let i = 0; i < 4; i++) {
-      order.push(...(await app.context.dialect.jobsClaim({ workerId: 't', now: new Date(), leaseMs: 60_000, limit: 1 })).map((row) => row.id));
+      order.push(...(await app.context.jobs.claim({ workerId: 't', now: new Date(), leaseMs: 60_000, limit: 1 })).map((row) => row.id));
     }
     expect(order).toEqual([high.id, normal2.id, normal1.id, low.id]);
   });

@@ -4,7 +4,7 @@
  * missing (FAILED, NotFound), for customers and invoices, on each database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 describe.each(providers)('job lifecycle with the mock upstreams (%s)', (provider) => {

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { mockLimits } from '../src/integrations/mocks.js';
 import { Redactor } from '../src/integrations/redaction.js';
-import { dueTick } from '../src/queue/schedules.js';
+import { dueTick } from '../src/queue/maintenance/scheduler.js';
 import { createHttpServer } from '../src/server/http.js';
 import { LogCapture } from './helpers.js';
 import { pino } from 'pino';
@@ -350,7 +350,7 @@ describe('5. schedule catch-up', () => {
       }
       tried += 4;
       await app.database.db.schedule.updateMany({ data: { nextRunAt: new Date(Date.now() - 26 * 3_600_000) } });
-      const { schedulesTick } = await import('../src/queue/schedules.js');
+      const { schedulesTick } = await import('../src/queue/maintenance/scheduler.js');
       const ticking = schedulesTick(app.context);
       expect(await healthWithin(app.url)).toBe(200);
       expect(await ticking).toBe(4); // each one fires its latest (on time) tick once

@@ -228,7 +228,7 @@ describe.each(providers)('operation limits: the execution time limit (%s)', (pro
       await new Promise((resolve) => setTimeout(resolve, 200));
       let statements: string[] = [];
       onQuery(app.database.db, (sql) => statements.push(sql));
-      app.context.dialect.onStatement((name) => statements.push(name));
+      app.context.capabilities.onStatement((name) => statements.push(name));
       // On a loaded machine the deadline may pass before the first page query starts (then nothing
       // runs at all); try again until a run started its pages, which is the case this test is about.
       for (let attempt = 0; attempt < 10; attempt++) {

@@ -1,7 +1,7 @@
 /** Leases: heartbeats keep long jobs; an expired lease (a dead worker) is recovered by another. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerRegistry } from '../src/handlers/registry.js';
-import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -1,8 +1,8 @@
 /** Prefetched jobs: claimed ahead of free slots, started in order, never started once canceled. */
 import { describe, expect, it } from 'vitest';
 import { HandlerRegistry } from '../src/handlers/registry.js';
-import { jobCancel } from '../src/queue/jobCancel.js';
-import { jobEnqueue } from '../src/queue/jobsEnqueue.js';
+import { jobCancel } from '../src/queue/services/jobCancel.js';
+import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { isFinal, providers, startTestApp, waitForJob } from './helpers.js';
 
 describe.each(providers)('worker prefetch (%s)', (provider) => {

@@ -9,8 +9,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { HandlerRegistry } from '../../src/handlers/registry.js';
 import { createJobRunner } from '../../src/handlers/runner.js';
 import { startSyncBridge } from '../../src/main.js';
-import { jobsEnqueue } from '../../src/queue/jobsEnqueue.js';
-import { Worker } from '../../src/queue/worker.js';
+import { jobsEnqueue } from '../../src/queue/services/jobsEnqueue.js';
+import { Worker } from '../../src/queue/worker/worker.js';
 import { measure, report } from '../lib/measure.js';
 
 const config = loadConfig({

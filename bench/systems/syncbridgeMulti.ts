@@ -10,7 +10,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { startSyncBridge } from '../../src/main.js';
-import { jobsEnqueue } from '../../src/queue/jobsEnqueue.js';
+import { jobsEnqueue } from '../../src/queue/services/jobsEnqueue.js';
 import { report, settings } from '../lib/measure.js';
 
 const url = process.env.BENCH_DB_URL!;

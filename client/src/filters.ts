@@ -4,9 +4,9 @@
  * from the filter form.
  */
 
-import { jobPhases, jobStatuses, jobTypeNames, systemErrorTypes, upstreamErrorTypes, type JobType } from '../../src/domain';
+import { jobPhases, jobStatuses, jobTypeNames, systemErrorTypes, upstreamErrorTypes, type JobType } from 'syncbridge/domain';
 
-// The domain's words (src/domain.ts, a module without imports), as the API's enums spell them.
+// The domain's words (syncbridge/domain: src/domain, which imports nothing outside itself), as the API's enums spell them.
 export const statuses = jobStatuses;
 export const phases = jobPhases;
 export const jobTypes = jobTypeNames.map((name) => name.toUpperCase() as Uppercase<JobType>);

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ApiOptions } from './api.js';
 import { table, time, type Output } from './output.js';
-import { parseDurationSeconds } from '../domain.js';
+import { parseDurationSeconds } from '../domain/index.js';
 
 /** Exit codes scripts can rely on (README → Command-line client). */
 export const exitCodes = {

@@ -1,46 +1,36 @@
 /**
  * Opens the database named by DATABASE_URL: picks the dialect, applies pending migrations, then
- * opens the Prisma client generated for that provider (the API's reads and one-off writes) and
- * the dialect's hot path (the statements that run per job).
+ * opens Prisma (the one-off writes and rarer reads) and the ports (src/db/ports.ts) the rest of
+ * the code base reaches the database through.
  */
 import type { Config } from '../config/index.js';
 import { applyMigrations, pendingMigrations } from './migrations.js';
-import { dialectFor, type ClientOptions, type Dialect, type DialectModule } from './dialects/index.js';
+import { dialectFor, type ClientOptions, type DialectModule, type OpenedDatabase } from './dialect.js';
+
 import type { Db } from './types.js';
 
 export type { Db, Job, Attempt } from './types.js';
+export type { ClientOptions } from './dialect.js';
 
-export interface Database {
-  db: Db;
-  dialect: Dialect;
+export interface Database extends OpenedDatabase {
   module: DialectModule;
   /** Migrations applied by this open (empty when the database was current). */
   appliedMigrations: string[];
-  close(): Promise<void>;
 }
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databaseProvider'>, options: ClientOptions = {}): Promise<Database> {
   const module = await dialectFor(config.databaseProvider);
-  let db = await module.openClient(config.databaseUrl, options);
-  let appliedMigrations: string[] = [];
-  if ((await pendingMigrations(module.provider, db)).length) {
+  const check = await module.openClient(config.databaseUrl, options);
+  let pending: string[];
+  try {
+    pending = await pendingMigrations(module.provider, check);
+  } finally {
     // The schema engine migrates over its own connection; on SQLite ours would hold the lock it needs.
-    await db.$disconnect();
-    appliedMigrations = await applyMigrations(module.provider, module.adapterFactory(config.databaseUrl));
-    db = await module.openClient(config.databaseUrl, options);
+    await check.$disconnect();
   }
-  await module.prepareClient(db);
-  const dialect = await module.open(config.databaseUrl, options);
-  return {
-    db,
-    dialect,
-    module,
-    appliedMigrations,
-    close: async () => {
-      await dialect.close();
-      await db.$disconnect();
-    },
-  };
+  const appliedMigrations = pending.length ? await applyMigrations(module.provider, module.adapterFactory(config.databaseUrl)) : [];
+  const opened = await module.open(config.databaseUrl, options);
+  return { ...opened, module, appliedMigrations };
 }
 
 /** The database could not be reached within the start-up wait. */

@@ -3,7 +3,7 @@
  * parameterized SQL condition for either database. Values are always parameters, never spliced
  * into the text; the two databases differ only in how a parameter and a time are written.
  */
-import type { JobPhase, JobStatus } from '../domain.js';
+import type { JobPhase, JobStatus } from '../domain/index.js';
 
 export interface JobFilter {
   ids?: readonly number[];

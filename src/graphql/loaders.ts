@@ -1,11 +1,11 @@
 /**
  * Per-request batch loaders for the reads every page makes (jobs by id, a job's attempts and
  * replays, an attempt's job and replays): whatever the number of jobs on a page, each relation is
- * one statement on the driver (src/db/dialects), not one per job, and not one Prisma query each
+ * one statement on the driver (src/db/ports.ts), not one per job, and not one Prisma query each
  * (Prisma's client cost 40 times the database's own work per read, measured).
  */
 import DataLoader from 'dataloader';
-import type { Dialect } from '../db/dialects/index.js';
+import type { JobReads } from '../db/ports.js';
 import type { Attempt, Job } from '../db/types.js';
 
 function groupBy<T>(rows: T[], key: (row: T) => number | null): Map<number, T[]> {
@@ -32,30 +32,30 @@ export class Loaders {
   /** One loader per list bound (`first`), since the statement takes it. */
   private readonly lists = new Map<string, DataLoader<number, (Job | Attempt)[]>>();
 
-  constructor(private readonly dialect: Dialect) {}
+  constructor(private readonly reads: JobReads) {}
 
   get jobs(): DataLoader<number, Job | null> {
     return (this.jobLoader ??= new DataLoader(async (ids) => {
-      const byId = new Map((await this.dialect.jobsByIds([...new Set(ids)])).map((job) => [job.id, job]));
+      const byId = new Map((await this.reads.byIds([...new Set(ids)])).map((job) => [job.id, job]));
       return ids.map((id) => byId.get(id) ?? null);
     }, options));
   }
 
   get attempts(): DataLoader<number, Attempt | null> {
     return (this.attemptLoader ??= new DataLoader(async (ids) => {
-      const byId = new Map((await this.dialect.attemptsByIds([...new Set(ids)])).map((attempt) => [attempt.id, attempt]));
+      const byId = new Map((await this.reads.attemptsByIds([...new Set(ids)])).map((attempt) => [attempt.id, attempt]));
       return ids.map((id) => byId.get(id) ?? null);
     }, options));
   }
 
   /** A job's attempts, newest first, at most `first`. */
   attemptsOfJob(jobId: number, first: number): Promise<Attempt[]> {
-    return this.list(`attempts:${first}`, async (ids) => groupBy(await this.dialect.attemptsByJobIds(ids, first), (attempt) => attempt.jobId)).load(jobId) as Promise<Attempt[]>;
+    return this.list(`attempts:${first}`, async (ids) => groupBy(await this.reads.attemptsByJobIds(ids, first), (attempt) => attempt.jobId)).load(jobId) as Promise<Attempt[]>;
   }
 
   /** Jobs that replay a job (`replayOfId`) or an attempt (`replayOfAttemptId`), newest first, at most `first`. */
   replaysOf(parent: 'replayOfId' | 'replayOfAttemptId', parentId: number, first: number): Promise<Job[]> {
-    return this.list(`${parent}:${first}`, async (ids) => groupBy(await this.dialect.replaysByParents(parent, ids, first), (job) => job[parent])).load(parentId) as Promise<Job[]>;
+    return this.list(`${parent}:${first}`, async (ids) => groupBy(await this.reads.replaysByParents(parent, ids, first), (job) => job[parent])).load(parentId) as Promise<Job[]>;
   }
 
   private list<T extends Job | Attempt>(key: string, load: (ids: readonly number[]) => Promise<Map<number, T[]>>): DataLoader<number, T[]> {

@@ -3,16 +3,16 @@
  * process already has it) or Redis (REDIS_URL: a round trip to memory instead of a write).
  */
 import type { Redis } from 'ioredis';
-import type { Dialect } from '../db/dialects/index.js';
-import { deploymentHash } from '../live/redisTransport.js';
+import { deploymentHash } from '../config/index.js';
 import type { PaceStore } from './pace.js';
 
-export function databasePaceStore(dialect: Dialect): PaceStore {
+/** The database's slots (src/db's PaceStore has this shape), named for the metrics. */
+export function databasePaceStore(store: Pick<PaceStore, 'reserve' | 'pause' | 'pausesLeft'>): PaceStore {
   return {
     name: 'database',
-    reserve: (target, intervalMs) => dialect.upstreamSlotReserve(target, intervalMs),
-    pause: (target, pauseMs) => dialect.upstreamPause(target, pauseMs),
-    pausesLeft: (targets) => dialect.upstreamPausesLeft(targets),
+    reserve: (target, intervalMs) => store.reserve(target, intervalMs),
+    pause: (target, pauseMs) => store.pause(target, pauseMs),
+    pausesLeft: (targets) => store.pausesLeft(targets),
   };
 }
 

@@ -1,13 +1,19 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/types.js';
-import type { Dialect } from '../db/dialects/index.js';
-import type { EventBus } from '../live/bus.js';
-import type { JobTransition } from '../live/events.js';
+import type { JobReads, JobStore, Signals, StoreCapabilities } from '../db/ports.js';
+import type { EventBus } from '../events/bus.js';
+import type { JobTransition } from '../events/events.js';
 
 /** What every queue service and the worker share. */
 export interface QueueContext {
+  /** Prisma: the one-off writes (cancel, retry, controls, schedules) and the rarer reads. */
   db: Db;
-  dialect: Dialect;
+  /** The hot path: inserts, claims, outcomes, leases (one statement per batch). */
+  jobs: JobStore;
+  /** The API's frequent reads. */
+  reads: JobReads;
+  signals: Signals;
+  capabilities: StoreCapabilities;
   bus: EventBus;
   logger: Logger;
   settings: {
@@ -15,12 +21,12 @@ export interface QueueContext {
     backoffBaseSeconds: number;
     leaseSeconds: number;
   };
-  /** The clock; tests may pin it. */
+  /** The clock every decision reads (tests pin it); durations use the monotonic clock. */
   now(): Date;
 }
 
 /** Publishes committed transitions, as one batch. Call only after the write that made them. */
-export function publishTransitions(context: QueueContext, transitions: JobTransition[]): void {
+export function publishTransitions(context: Pick<QueueContext, 'bus'>, transitions: JobTransition[]): void {
   if (transitions.length) context.bus.emit('job:transitions', transitions);
 }
 
@@ -28,11 +34,11 @@ export function publishTransitions(context: QueueContext, transitions: JobTransi
  * Wakes idle workers: in this process through the bus; in others through the database, unless
  * the write already did it in its own statement (`notified`: the hot-path writes do).
  */
-export async function announceDueJobs(context: QueueContext, count: number, options: { notified?: boolean } = {}): Promise<void> {
+export async function announceDueJobs(context: Pick<QueueContext, 'bus' | 'signals' | 'logger'>, count: number, options: { notified?: boolean } = {}): Promise<void> {
   if (count <= 0) return;
   context.bus.emit('jobs:available', { count });
-  if (options.notified || !context.dialect.wakeNotify) return;
-  await context.dialect.wakeNotify().catch((error: unknown) => {
+  if (options.notified || !context.signals.wakeNotify) return;
+  await context.signals.wakeNotify().catch((error: unknown) => {
     // The job is committed; other processes will still find it at their next poll.
     context.logger.warn({ err: error }, 'could not notify other processes of new jobs');
   });

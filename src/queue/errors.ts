@@ -3,7 +3,7 @@
  * result (DuplicateActiveJobError, NotFoundError, InvalidStateError, InputError); messages say
  * what to do next.
  */
-import type { JobStatus } from '../live/events.js';
+import type { JobStatus } from '../events/events.js';
 
 export class QueueError extends Error {}
 

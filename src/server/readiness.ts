@@ -4,19 +4,19 @@
  */
 import type { Database } from '../db/client.js';
 import { pendingMigrations } from '../db/migrations.js';
-import type { LiveTransport } from '../live/transport.js';
+import type { EventTransport } from '../events/transport.js';
 
 export interface Readiness {
   ready: boolean;
   detail: Record<string, unknown>;
 }
 
-export function readinessCheck(database: Database, transport: LiveTransport | undefined): () => Promise<Readiness> {
+export function readinessCheck(database: Database, transport: EventTransport | undefined): () => Promise<Readiness> {
   return async () => {
     try {
       await database.db.job.count({ take: 1 });
-      const pending = await pendingMigrations(database.dialect.provider, database.db);
-      const connections = { ...database.dialect.health(), ...(transport ? { liveEvents: transport.healthy() } : {}) };
+      const pending = await pendingMigrations(database.capabilities.provider, database.db);
+      const connections = { ...database.signals.health(), ...(transport ? { liveEvents: transport.healthy() } : {}) };
       const healthy = Object.values(connections).every(Boolean);
       return { ready: pending.length === 0 && healthy, detail: { database: 'ok', pendingMigrations: pending, connections } };
     } catch (error) {

@@ -4,7 +4,7 @@ import { ApiError, subscribe } from '../api.js';
 import { exitCodes, jobType, positiveInt, statusList, type Cli, type Job } from '../cli.js';
 import { cliDocuments } from '../documents.js';
 import { time } from '../output.js';
-import { isFinalStatus } from '../../domain.js';
+import { isFinalStatus } from '../../domain/index.js';
 
 export function register(program: Command, cli: Cli): void {
   program

@@ -1,6 +1,6 @@
 /** retryJobs, cancelJobs, replayJobs: one filter, the single-job rules for every match, counts back. */
 import { InputError } from '../../queue/errors.js';
-import { jobsBulk, type BulkAction, type BulkResult } from '../../queue/jobsBulk.js';
+import { jobsBulk, type BulkAction, type BulkResult } from '../../queue/services/jobsBulk.js';
 import { builder } from '../builder.js';
 import { JobRef } from '../types/job.js';
 import { JobFilterInput, toJobFilter } from '../types/jobFilter.js';
@@ -35,7 +35,7 @@ const BulkActionResult = builder.objectRef<BulkOutcome>('BulkActionResult').impl
       complexity: (args) => ({ field: 1, multiplier: Math.min(200, Math.max(0, args.first ?? 20)) }),
       resolve: async (result, args, context) => {
         const ids = result.jobIds.slice(0, Math.min(200, Math.max(0, args.first ?? 20)));
-        const byId = new Map((await context.queue.dialect.jobsByIds(ids)).map((job) => [job.id, job]));
+        const byId = new Map((await context.queue.reads.byIds(ids)).map((job) => [job.id, job]));
         return ids.flatMap((id) => byId.get(id) ?? []);
       },
     }),

@@ -1,5 +1,5 @@
 import { DuplicateActiveJobError, InputError } from '../../queue/errors.js';
-import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/jobsEnqueue.js';
+import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/services/jobsEnqueue.js';
 import { builder } from '../builder.js';
 import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
 import { actingCaller, successType } from './results.js';

@@ -1,8 +1,8 @@
 /** retryJob, cancelJob, replayJob: thin calls into the queue services, typed results. */
 import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../../queue/errors.js';
-import { jobCancel } from '../../queue/jobCancel.js';
-import { jobReplay } from '../../queue/jobReplay.js';
-import { jobRetry } from '../../queue/jobRetry.js';
+import { jobCancel } from '../../queue/services/jobCancel.js';
+import { jobReplay } from '../../queue/services/jobReplay.js';
+import { jobRetry } from '../../queue/services/jobRetry.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { actingCaller, audited, successType } from './results.js';

@@ -1,7 +1,7 @@
 /** pruneJobs: retention on demand, for admins. */
-import { finalStatuses, type JobStatus } from '../../domain.js';
+import { finalStatuses, type JobStatus } from '../../domain/index.js';
 import { InputError } from '../../queue/errors.js';
-import { jobsPrune } from '../../queue/jobsPrune.js';
+import { jobsPrune } from '../../queue/services/jobsPrune.js';
 import { builder } from '../builder.js';
 import { JobStatusEnum } from '../types/enums.js';
 import { actingCaller, refused } from './results.js';

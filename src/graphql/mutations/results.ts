@@ -1,6 +1,6 @@
 import type { Job } from '../../db/client.js';
 import { anonymousName } from '../../auth/principal.js';
-import { auditFailures, type Actor, type AuditAction } from '../../queue/audit.js';
+import { auditFailures, type Actor, type AuditAction } from '../../queue/services/audit.js';
 import { QueueError } from '../../queue/errors.js';
 import { builder, type GraphQLContext } from '../builder.js';
 import { JobRef } from '../types/job.js';

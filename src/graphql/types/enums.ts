@@ -1,4 +1,4 @@
-import { jobPhases, jobStatuses } from '../../domain.js';
+import { jobPhases, jobStatuses } from '../../domain/index.js';
 import { builder } from '../builder.js';
 
 export const JobStatusEnum = builder.enumType('JobStatus', {

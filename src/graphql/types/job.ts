@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
-import type { Dialect } from '../../db/dialects/index.js';
+import type { JobReads } from '../../db/ports.js';
 import type { JobFilter } from '../../db/jobFilter.js';
-import { priorityName } from '../../domain.js';
-import { jobPhase } from '../../queue/jobPhase.js';
+import { priorityName } from '../../domain/index.js';
+import { phaseOf } from '../../domain/index.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { attemptsList, firstArgDescription, relationComplexity, relationTake, replaysList } from '../listBounds.js';
@@ -25,7 +25,7 @@ export const JobRef = builder.prismaObject('Job', {
     phase: t.field({
       type: JobPhaseEnum,
       description: 'Operator phase: queued, scheduled, retry scheduled, running, lease expired, finished.',
-      resolve: (job, _args, context) => jobPhase(job, context.queue.now()),
+      resolve: (job, _args, context) => phaseOf(job, context.queue.now()),
     }),
     priority: t.field({ type: JobPriorityEnum, description: 'Claim priority.', resolve: (job) => priorityName(job.priority) }),
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true, description: 'Not run before this time, when set at enqueue.' }),
@@ -132,7 +132,7 @@ builder.queryFields((t) => ({
       fields: (t) => ({
         totalCount: t.int({
           description: 'How many jobs match the filters, across all pages.',
-          resolve: (connection, _args, context) => context.queue.dialect.jobsCount((connection as PageOf).filter, (connection as PageOf).now),
+          resolve: (connection, _args, context) => context.queue.reads.count((connection as PageOf).filter, (connection as PageOf).now),
         }),
       }),
     },
@@ -165,7 +165,7 @@ function pageSize(value: number | null | undefined, argument: string): number | 
 
 /** One page, newest first: one statement for the page (one more row tells whether another follows). */
 async function jobsPageOf(
-  context: { queue: { dialect: Dialect; now(): Date } },
+  context: { queue: { reads: JobReads; now(): Date } },
   filter: JobFilter,
   args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
 ) {
@@ -176,7 +176,7 @@ async function jobsPageOf(
   const size = backward ? last! : (first ?? jobsPage.defaultSize);
   const afterId = args.after ? idOfCursor(args.after, 'after') : undefined;
   const beforeId = args.before ? idOfCursor(args.before, 'before') : undefined;
-  const rows = await context.queue.dialect.jobsPage({ filter, now, limit: size + 1, backward, ...(backward ? { beforeId } : { afterId }) });
+  const rows = await context.queue.reads.page({ filter, now, limit: size + 1, backward, ...(backward ? { beforeId } : { afterId }) });
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();

@@ -1,9 +1,9 @@
 /** Job types: pause and resume, a concurrency limit, what each has pending and running, live. */
 import { InputError } from '../../queue/errors.js';
-import { jobTypeSetConcurrency, maxJobTypeConcurrency } from '../../queue/jobTypeConcurrency.js';
-import { jobTypeSetPaused } from '../../queue/jobTypePause.js';
-import { jobTypesRead, type JobTypeStatus } from '../../queue/jobTypesRead.js';
-import type { LiveFieldExtension } from '../../live/liveField.js';
+import { jobTypeSetConcurrency, maxJobTypeConcurrency } from '../../queue/services/jobTypeConcurrency.js';
+import { jobTypeSetPaused } from '../../queue/services/jobTypePause.js';
+import { jobTypesRead, type JobTypeStatus } from '../../queue/reads/jobTypesRead.js';
+import type { LiveFieldExtension } from '../../events/liveField.js';
 import { builder, type GraphQLContext } from '../builder.js';
 import { actingCaller } from '../mutations/results.js';
 import { JobTypeEnum } from './enums.js';

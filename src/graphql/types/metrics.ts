@@ -1,5 +1,5 @@
-import { metricsRead, type QueueMetrics } from '../../queue/metricsRead.js';
-import { metricsHistoryRead, maxHistoryBuckets, type AttemptCounts, type HistoryBucket } from '../../queue/attemptHistory.js';
+import { metricsRead, type QueueMetrics } from '../../queue/reads/metricsRead.js';
+import { metricsHistoryRead, maxHistoryBuckets, type AttemptCounts, type HistoryBucket } from '../../queue/maintenance/attemptHistory.js';
 import { InputError } from '../../queue/errors.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import { builder } from '../builder.js';

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
-import { parseDateTime } from '../../domain.js';
+import { parseDateTime } from '../../domain/index.js';
 import { builder } from '../builder.js';
 
 /**

@@ -1,11 +1,11 @@
 /** Recurring schedules: a cron expression in a time zone enqueues one job per tick. */
 import type { Schedule } from '../../db/types.js';
 import { InputError, NotFoundError } from '../../queue/errors.js';
-import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/schedules.js';
+import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/services/schedules.js';
 import { builder } from '../builder.js';
 import { actingCaller, refused } from '../mutations/results.js';
 import { QueueError } from '../../queue/errors.js';
-import type { AuditAction } from '../../queue/audit.js';
+import type { AuditAction } from '../../queue/services/audit.js';
 import type { GraphQLContext } from '../builder.js';
 
 /** Runs a schedule change as the caller; a refusal (nothing changed) is audited too. */

@@ -5,9 +5,9 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Job } from '../../db/types.js';
-import type { JobStatus } from '../../domain.js';
-import type { QueueMetrics } from '../../queue/metricsRead.js';
-import type { LiveFieldExtension } from '../../live/liveField.js';
+import type { JobStatus } from '../../domain/index.js';
+import type { QueueMetrics } from '../../queue/reads/metricsRead.js';
+import type { LiveFieldExtension } from '../../events/liveField.js';
 import type { GraphQLContext } from '../builder.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
@@ -19,9 +19,6 @@ builder.subscriptionType({
   description: 'Live updates over WebSocket (graphql-ws) or SSE.',
   authScopes: { viewer: true },
 });
-
-/** The engine asks for the source alone and sends each subscriber its snapshot itself. */
-const fromEngine = (context: GraphQLContext) => (context as { liveSource?: boolean }).liveSource === true;
 
 function jobIdArg(id: string | number | null | undefined): number | undefined {
   if (id === null || id === undefined) return undefined;
@@ -68,21 +65,10 @@ builder.subscriptionFields((t) => ({
       jobType: t.arg({ type: JobTypeEnum, required: false, description: 'Only jobs of this type.' }),
     },
     extensions: { live: jobUpdatedLive },
-    subscribe: async (_root, args, context) => {
-      const id = jobIdArg(args.id);
-      // Subscribe before reading, so no change between the read and the first event is lost.
-      const subscription = context.live.jobs.subscribe({ id, statuses: (args.status ?? undefined) as JobStatus[] | undefined, jobType: args.jobType ?? undefined });
-      if (id !== undefined && !fromEngine(context)) {
-        try {
-          const job = await currentJob(id, context);
-          if (subscription.matches(job)) subscription.startWith(job);
-        } catch (error) {
-          await subscription.return();
-          throw error;
-        }
-      }
-      return subscription;
-    },
+    // The source alone: the live engine (src/server/subscriptions/engine.ts), which serves every
+    // subscription, sends each subscriber its snapshot (`extensions.live`) and then the newer events.
+    subscribe: (_root, args, context) =>
+      context.live.jobs.subscribe({ id: jobIdArg(args.id), statuses: (args.status ?? undefined) as JobStatus[] | undefined, jobType: args.jobType ?? undefined }),
     resolve: (job) => job,
   }),
   metricsUpdated: t.field({

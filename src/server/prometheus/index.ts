@@ -5,30 +5,35 @@
  * operation types, upstream names; never entity or job ids.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventBus } from '../../live/bus.js';
+import type { EventBus } from '../../events/bus.js';
 import type { RouteHandler } from '../http.js';
 import { graphqlMetrics } from './graphql.js';
 import { scrapeMetrics, type ScrapeSources } from './scrape.js';
 import { transitionMetrics } from './transitions.js';
 
-export interface PrometheusSources extends ScrapeSources {
-  bus: EventBus;
-}
+export type { ScrapeSources } from './scrape.js';
 
-export function createPrometheus(sources: PrometheusSources) {
+/**
+ * The registry, the transition counters (from the bus) and the GraphQL plugin at once; the
+ * scrape-time gauges and the route once their sources exist (`route`).
+ */
+export function createPrometheus(bus: EventBus) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'syncbridge_process_' });
-  const refresh = scrapeMetrics(registry, sources);
-  const off = transitionMetrics(registry, sources.bus);
+  const off = transitionMetrics(registry, bus);
   const graphqlPlugin = graphqlMetrics(registry);
 
-  const route: RouteHandler = async (req, res, path) => {
-    if (path !== '/metrics' || req.method !== 'GET') return false;
-    await refresh();
-    res.writeHead(200, { 'content-type': registry.contentType });
-    res.end(await registry.metrics());
-    return true;
-  };
+  /** GET /metrics, with the gauges read from `sources` at scrape time. */
+  function route(sources: ScrapeSources): RouteHandler {
+    const refresh = scrapeMetrics(registry, sources);
+    return async (req, res, path) => {
+      if (path !== '/metrics' || req.method !== 'GET') return false;
+      await refresh();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(await registry.metrics());
+      return true;
+    };
+  }
 
   return { registry, route, graphqlPlugin, close: off };
 }

@@ -3,7 +3,7 @@
  * and the upstreams' pacing (its running totals exported as counters that grow by the difference).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { QueueStats } from '../../queue/queueStatsRead.js';
+import type { QueueStats } from '../../queue/reads/queueStatsRead.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 
 export interface ScrapeSources {

@@ -4,8 +4,8 @@
  * took from its commit to this process (local and from other processes).
  */
 import { Counter, type Registry } from 'prom-client';
-import type { EventBus } from '../../live/bus.js';
-import { systemErrorTypes } from '../../domain.js';
+import type { EventBus } from '../../events/bus.js';
+import { systemErrorTypes } from '../../domain/index.js';
 import { BatchHistogram } from './batchHistogram.js';
 
 const outcomeByKind: Record<string, string> = {

@@ -1,0 +1,39 @@
+/** The page's title, its quick filters, and a button that copies the link to what is shown. */
+import { useState } from 'react';
+import { hasConditions, type JobFilter } from '../../filters';
+import { linkProps } from '../../router';
+
+export function JobsToolbar({ filter }: { filter: JobFilter }) {
+  const [copied, setCopied] = useState(false);
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+    } catch {
+      // No clipboard access (an insecure origin): the address bar holds the same link.
+      window.prompt('Copy this link', location.href);
+    }
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2_000);
+  };
+  const statusValue = filter.status?.join(',') ?? '';
+  const quick = (href: string, label: string, isCurrent: boolean) => (
+    <a {...linkProps(href)} aria-current={isCurrent ? 'page' : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <div className="toolbar">
+      <h1 id="jobs-heading">Jobs</h1>
+      <nav className="quick" aria-label="Quick filters">
+        {quick('/', 'All', !hasConditions(filter))}
+        {quick('/?status=DEAD', 'Dead letters', statusValue === 'DEAD' && Object.keys(filter).filter((key) => filter[key as keyof JobFilter]).length === 1)}
+        {quick('/?status=FAILED', 'Failed', statusValue === 'FAILED' && !filter.jobType)}
+        {quick('/?phase=RETRY_SCHEDULED', 'Retry scheduled', filter.phase === 'RETRY_SCHEDULED')}
+        {quick('/?status=RUNNING', 'Running', statusValue === 'RUNNING')}
+      </nav>
+      <button type="button" className="secondary" onClick={() => void copyLink()} aria-live="polite">
+        {copied ? 'Link copied' : 'Copy link'}
+      </button>
+    </div>
+  );
+}

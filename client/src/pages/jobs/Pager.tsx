@@ -1,0 +1,36 @@
+/** Newer and older pages of the connection, by cursor, in the URL. */
+import { withParams } from '../../filters';
+import { navigate } from '../../router';
+
+interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor?: string | null;
+  endCursor?: string | null;
+}
+
+export function Pager({ params, pageInfo }: { params: URLSearchParams; pageInfo: PageInfo | undefined }) {
+  const after = params.get('after');
+  const before = params.get('before');
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button
+        type="button"
+        disabled={!pageInfo?.hasPreviousPage && !after}
+        onClick={() => navigate(withParams(params, { before: pageInfo?.startCursor ?? undefined, after: undefined }))}
+      >
+        ← Newer
+      </button>
+      <button
+        type="button"
+        disabled={!pageInfo?.hasNextPage && !before}
+        onClick={() => navigate(withParams(params, { after: pageInfo?.endCursor ?? undefined, before: undefined }))}
+      >
+        Older →
+      </button>
+      <span className="muted keys">
+        <kbd>/</kbd> search · <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open
+      </span>
+    </nav>
+  );
+}

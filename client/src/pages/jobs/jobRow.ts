@@ -1,0 +1,23 @@
+/** The fields a row of the jobs table shows (the page query and the live stream both select them). */
+import { graphql, type ResultOf } from '../../graphql';
+
+export const JobRow = graphql(`
+  fragment JobRow on Job {
+    id
+    jobType
+    entityId
+    status
+    phase
+    priority
+    attemptCount
+    maxRetries
+    createdAt
+    updatedAt
+    nextRunAt
+    lastErrorType
+    correlationId
+    isReplay
+  }
+`);
+
+export type JobRowData = ResultOf<typeof JobRow>;

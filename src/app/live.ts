@@ -1,0 +1,57 @@
+/**
+ * The live part of a process: one job update hub and two figure feeds, fed by the bus, and the
+ * channel that carries this process's transitions to the others (Redis if REDIS_URL is set, else
+ * the database's own notifications where it has them; SQLite deployments are one process).
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/client.js';
+import type { EventBus } from '../events/bus.js';
+import { LiveChannel } from '../events/channel.js';
+import { JobUpdateHub } from '../events/jobUpdates.js';
+import type { EventTransport } from '../events/transport.js';
+import { openRedisTransport } from '../events/transports/redis.js';
+import type { QueueContext } from '../queue/context.js';
+import { jobTypesRead, type JobTypeStatus } from '../queue/reads/jobTypesRead.js';
+import { metricsRead, type QueueMetrics } from '../queue/reads/metricsRead.js';
+import { SnapshotFeed } from '../queue/reads/snapshotFeed.js';
+
+export interface LivePart {
+  jobs: JobUpdateHub;
+  metrics: SnapshotFeed<QueueMetrics>;
+  jobTypes: SnapshotFeed<JobTypeStatus[]>;
+  channel: LiveChannel;
+  /** Undefined where there is none (one SQLite process). */
+  transport: EventTransport | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startLive(config: Config, database: Database, context: QueueContext, bus: EventBus, logger: Logger): Promise<LivePart> {
+  const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
+  const transport: EventTransport | undefined = config.redisUrl
+    ? await openRedisTransport(config.redisUrl, config.databaseUrl, onTransportError)
+    : await database.signals.notifications?.(onTransportError);
+  const jobs = new JobUpdateHub(bus);
+  const metrics = new SnapshotFeed(context, metricsRead, { kind: 'metricsUpdated' });
+  // Polled too: another process's pause or limit reaches this one through the database only.
+  const jobTypes = new SnapshotFeed(context, jobTypesRead, { kind: 'jobTypesUpdated', pollMs: 1_000 });
+  const channel = new LiveChannel(bus, transport, logger, {
+    hasSubscribers: () => jobs.size + metrics.size + jobTypes.size > 0,
+    // After an interruption: the newest changes first, bounded (a subscriber that needs more resubscribes).
+    changedSince: (since) => database.reads.page({ filter: { updatedAfter: since }, now: context.now(), limit: 10_000 }),
+  });
+  await channel.start();
+  return {
+    jobs,
+    metrics,
+    jobTypes,
+    channel,
+    transport,
+    async stop() {
+      await channel.stop();
+      jobs.close();
+      metrics.close();
+      jobTypes.close();
+    },
+  };
+}

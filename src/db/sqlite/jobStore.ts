@@ -1,0 +1,230 @@
+/**
+ * The JobStore on SQLite, on the hot path's own better-sqlite3 connection. Statements run on this
+ * thread, so the connection never waits for a lock (busy timeout 0): when Prisma's connection
+ * holds the write lock across an await, the batch is retried a moment later instead of blocking
+ * the event loop that would let Prisma finish. A batch is one transaction, observed once.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
+import { jobFromValues } from '../jobRow.js';
+import type { AuditStamp, ClaimParams, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, WrittenJob } from '../ports.js';
+import { rawStatements, statements } from './statements.js';
+
+/** How long a hot-path batch keeps retrying while another connection holds the write lock. */
+const busyRetryMs = 10_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/** Runs `run` (a statement or an immediate transaction), retrying a moment later while the database is locked. */
+export async function retryWhileBusy<T>(run: () => T): Promise<T> {
+  const deadline = Date.now() + busyRetryMs;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return run();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() > deadline) throw error;
+    }
+    await delay(wait);
+  }
+}
+
+const ms = (date: Date | null) => (date ? date.getTime() : null);
+
+type WrittenRow = { id: number; status: string; canceledAt: number | null };
+const written = (row: WrittenRow): WrittenJob => ({ id: row.id, status: row.status, canceledAt: row.canceledAt === null ? null : new Date(row.canceledAt) });
+
+/** Every named statement, prepared once. */
+export function prepareAll(connection: Database.Database) {
+  const prepared = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, connection.prepare(text)])) as Record<keyof typeof statements, Database.Statement>;
+  const raw = Object.fromEntries(Object.entries(rawStatements).map(([name, text]) => [name, connection.prepare(text).raw(true)])) as Record<
+    keyof typeof rawStatements,
+    Database.Statement
+  >;
+  return { ...prepared, ...raw };
+}
+
+export type Prepared = ReturnType<typeof prepareAll>;
+
+type Row<K extends keyof JobStore> = Parameters<JobStore[K]>[0];
+
+/** The batches that write, each one transaction of per-row statements. */
+function writeBatches(connection: Database.Database, s: Prepared) {
+  return {
+    insert: connection.transaction((rows: Row<'insert'>, audit: Parameters<JobStore['insert']>[1]) => {
+      const inserted: { id: number; activeKey: string }[] = [];
+      for (const row of rows) {
+        const result = s.insert.get(
+          row.jobType,
+          row.sourceSystem,
+          row.targetSystem,
+          row.entityType,
+          row.entityId,
+          row.priority,
+          ms(row.scheduledAt),
+          row.maxRetries,
+          row.payloadVersion,
+          row.correlationId,
+          row.activeKey,
+          ms(row.createdAt),
+          ms(row.createdAt),
+          ms(row.nextRunAt),
+          row.isReplay ? 1 : 0,
+          row.replayOfId,
+          row.replayOfAttemptId,
+        ) as { id: number } | undefined;
+        if (!result) continue;
+        inserted.push({ id: result.id, activeKey: row.activeKey });
+        if (audit) {
+          const detail = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
+          s.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, result.id, audit.requestId, detail);
+        }
+      }
+      return inserted;
+    }),
+    start: connection.transaction(({ leaseOwner, rows }: Row<'start'>) => {
+      for (const row of rows) s.start.run(ms(row.startedAt), row.id, leaseOwner, ms(row.claimedAt));
+    }),
+    renew: connection.transaction(({ workerId, jobs, leaseExpiresAt }: Row<'renew'>) => {
+      const held: number[] = [];
+      for (const job of jobs) if (s.renew.get(leaseExpiresAt.getTime(), job.id, workerId, ms(job.claimedAt))) held.push(job.id);
+      return held;
+    }),
+  };
+}
+
+/** The batches that end leases: outcomes (each job's row and its Attempt row) and releases. */
+function leaseBatches(connection: Database.Database, s: Prepared) {
+  return {
+    finish: connection.transaction((params: Row<'finish'>) => {
+      const result: WrittenJob[] = [];
+      for (const row of params.rows) {
+        const values = {
+          id: row.id,
+          leaseOwner: params.leaseOwner,
+          claimedAt: ms(row.claimedAt),
+          expiredBy: ms(params.expiredBy ?? null),
+          attemptNumber: row.attemptNumber,
+          status: row.status,
+          startedAt: ms(row.startedAt),
+          finishedAt: ms(row.finishedAt),
+          success: row.success ? 1 : 0,
+          durationMs: row.durationMs,
+          nextRunAt: ms(row.nextRunAt),
+          lastError: row.lastError,
+          lastErrorType: row.lastErrorType,
+          deadAt: ms(row.deadAt),
+          details: row.details,
+          uncharged: row.uncharged ? 1 : 0,
+        };
+        s.attempt.run(values);
+        // Named parameters: each statement reads the ones it names.
+        const updated = s.finish.get(values) as WrittenRow | undefined;
+        if (updated) result.push(written(updated));
+      }
+      return result;
+    }),
+    release: connection.transaction(({ leaseOwner, jobs, now, expiredBy }: Row<'release'>) => {
+      const result: WrittenJob[] = [];
+      for (const job of jobs) {
+        const updated = s.release.get({ id: job.id, leaseOwner, claimedAt: ms(job.claimedAt), now: now.getTime(), expiredBy: ms(expiredBy ?? null) }) as WrittenRow | undefined;
+        if (updated) result.push(written(updated));
+      }
+      return result;
+    }),
+  };
+}
+
+type ExpiredRow = Omit<ExpiredLease, 'claimedAt' | 'leaseExpiresAt' | 'startedAt'> & { claimedAt: number; leaseExpiresAt: number; startedAt: number | null };
+
+export class SqliteJobStore implements JobStore {
+  private readonly writes: ReturnType<typeof writeBatches>;
+  private readonly leases: ReturnType<typeof leaseBatches>;
+
+  constructor(
+    connection: Database.Database,
+    private readonly s: Prepared,
+    private readonly observe: (name: string) => void,
+  ) {
+    this.writes = writeBatches(connection, s);
+    this.leases = leaseBatches(connection, s);
+  }
+
+  /** Busy is retried inside; what reaches the caller is about the data, or the disk. */
+  isTransient(error: unknown): boolean {
+    return /^SQLITE_(IOERR|FULL|CANTOPEN|BUSY|LOCKED)/.test(String((error as { code?: unknown }).code ?? ''));
+  }
+
+  insert(rows: NewJobRow[], audit?: AuditStamp) {
+    this.observe('insert');
+    return retryWhileBusy(() => this.writes.insert.immediate(rows, audit));
+  }
+
+  async activeHolders(keys: readonly string[]) {
+    if (!keys.length) return [];
+    this.observe('activeHolders');
+    return this.s.activeHolders.all(JSON.stringify(keys)) as { id: number; activeKey: string }[];
+  }
+
+  claim({ workerId, now, leaseMs, limit }: ClaimParams) {
+    this.observe('claim');
+    return retryWhileBusy(() => (this.s.claim.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit }) as unknown[][]).map(jobFromValues));
+  }
+
+  claimOfType({ workerId, now, leaseMs, limit, jobType }: ClaimParams & { jobType: string }) {
+    this.observe('claimOfType');
+    return retryWhileBusy(() => (this.s.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues));
+  }
+
+  async start(params: Row<'start'>) {
+    if (!params.rows.length) return;
+    this.observe('start');
+    await retryWhileBusy(() => this.writes.start.immediate(params));
+  }
+
+  async finish(params: FinishParams) {
+    if (!params.rows.length) return [];
+    this.observe('finish');
+    return retryWhileBusy(() => this.leases.finish.immediate(params));
+  }
+
+  async release(params: ReleaseParams) {
+    if (!params.jobs.length) return [];
+    this.observe('release');
+    return retryWhileBusy(() => this.leases.release.immediate(params));
+  }
+
+  async renew(params: RenewParams) {
+    if (!params.jobs.length) return [];
+    this.observe('renew');
+    return retryWhileBusy(() => this.writes.renew.immediate(params));
+  }
+
+  async expired({ now, limit }: { now: Date; limit: number }): Promise<ExpiredLease[]> {
+    this.observe('expired');
+    return (this.s.expired.all(now.getTime(), limit) as ExpiredRow[]).map((row) => ({
+      ...row,
+      claimedAt: new Date(row.claimedAt),
+      leaseExpiresAt: new Date(row.leaseExpiresAt),
+      startedAt: row.startedAt === null ? null : new Date(row.startedAt),
+    }));
+  }
+
+  async leasedTo(leaseOwner: string) {
+    this.observe('leasedTo');
+    return (this.s.leasedTo.all(leaseOwner) as { id: number; claimedAt: number }[]).map((row) => ({ id: row.id, claimedAt: new Date(row.claimedAt) }));
+  }
+
+  async statuses(ids: readonly number[]) {
+    if (!ids.length) return [];
+    this.observe('statuses');
+    return this.s.statuses.all(JSON.stringify(ids)) as { id: number; status: string }[];
+  }
+
+  async controls() {
+    this.observe('controls');
+    return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null }[]).map((row) => ({ ...row, paused: Boolean(row.paused) }));
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Every statement SyncBridge runs on SQLite through its own ports, by name, each prepared once on
+ * the hot path's better-sqlite3 connection. One writer at a time, so a claim needs no row locks:
+ * a single `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING` is atomic (River's riversqlite
+ * does the same). A batch is one transaction of per-row statements: microseconds each, there is
+ * no round trip to save. Times are integer milliseconds since the epoch.
+ */
+import { attemptColumns, jobColumns } from '../jobRow.js';
+
+export const jobSelect = jobColumns.map((column) => `"${column}"`).join(', ');
+export const attemptSelect = attemptColumns.map((column) => `"${column}"`).join(', ');
+
+/** Leases the rows the subquery that follows picks (both claims; lifecycle `afterClaim`): @now, @workerId, @expires. */
+const leaseWhere = `UPDATE "Job"
+            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
+                "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
+          WHERE "id" IN`;
+
+/** Statements whose rows come back as arrays of values (jobColumns / attemptColumns order). */
+export const rawStatements = {
+  claim: `${leaseWhere} (
+                SELECT "id" FROM "Job"
+                 WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
+                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
+                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
+                 ORDER BY "priority" DESC, "nextRunAt", "id"
+                 LIMIT @limit)
+        RETURNING ${jobSelect}`,
+  // One writer at a time: the RUNNING count read here is the count this statement leaves.
+  claimOfType: `${leaseWhere} (
+                SELECT "id" FROM "Job"
+                 WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
+                 ORDER BY "priority" DESC, "nextRunAt", "id"
+                 LIMIT coalesce((
+                   SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
+                     FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."concurrency" IS NOT NULL), 0))
+        RETURNING ${jobSelect}`,
+  jobsByIds: `SELECT ${jobSelect} FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
+  attemptsByIds: `SELECT ${attemptSelect} FROM "Attempt" WHERE "id" IN (SELECT value FROM json_each(?))`,
+  attemptsByJobIds: `SELECT ${attemptSelect} FROM (
+           SELECT *, row_number() OVER (PARTITION BY "jobId" ORDER BY "attemptNumber" DESC) AS n FROM "Attempt"
+            WHERE "jobId" IN (SELECT value FROM json_each(?))
+         ) WHERE n <= ? ORDER BY "jobId", "attemptNumber" DESC`,
+  replaysByReplayOfId: `SELECT ${jobSelect} FROM (
+           SELECT *, row_number() OVER (PARTITION BY "replayOfId" ORDER BY "id" DESC) AS n FROM "Job"
+            WHERE "replayOfId" IN (SELECT value FROM json_each(?))
+         ) WHERE n <= ? ORDER BY "id" DESC`,
+  replaysByReplayOfAttemptId: `SELECT ${jobSelect} FROM (
+           SELECT *, row_number() OVER (PARTITION BY "replayOfAttemptId" ORDER BY "id" DESC) AS n FROM "Job"
+            WHERE "replayOfAttemptId" IN (SELECT value FROM json_each(?))
+         ) WHERE n <= ? ORDER BY "id" DESC`,
+} as const;
+
+/** Statements whose rows come back as objects. */
+export const statements = {
+  insert: `
+      INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
+                         "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
+      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
+      RETURNING "id"`,
+  audit: `
+      INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
+      VALUES (?, ?, ?, ?, ?, ?, 'OK', ?)`,
+  activeHolders: `SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" IN (SELECT value FROM json_each(?))`,
+  start: `UPDATE "Job" SET "lastStartedAt" = ?
+        WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" IN ('RUNNING', 'CANCELED')`,
+  // The attempt first, under the same conditions the update checks, while the row still shows the lease.
+  attempt: `INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs", "details")
+       SELECT "id", @attemptNumber, @startedAt, @finishedAt, @success, @lastError, @lastErrorType, @durationMs, @details FROM "Job"
+        WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
+          AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)`,
+  // Lifecycle `afterFinish`.
+  finish: `UPDATE "Job"
+          SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED' ELSE @status END,
+              "activeKey" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' THEN "activeKey" END,
+              "nextRunAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' THEN @nextRunAt ELSE "nextRunAt" END,
+              "deadAt" = CASE WHEN "status" = 'RUNNING' THEN @deadAt END,
+              "deadError" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastError END,
+              "deadErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastErrorType END,
+              "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL,
+              "attemptCount" = @attemptNumber,
+              "unchargedAttempts" = "unchargedAttempts" + @uncharged,
+              "lastStartedAt" = @startedAt,
+              "lastFinishedAt" = @finishedAt,
+              "lastDurationMs" = @durationMs,
+              "lastError" = @lastError,
+              "lastErrorType" = @lastErrorType,
+              "updatedAt" = @finishedAt
+        WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
+          AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
+      RETURNING "id", "status", "canceledAt"`,
+  // Lifecycle `afterRelease`.
+  release: `UPDATE "Job"
+          SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED' ELSE 'PENDING' END,
+              "nextRunAt" = CASE WHEN "status" = 'CANCELED' THEN "nextRunAt" ELSE @now END,
+              "attemptCount" = "attemptCount" - 1,
+              "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = @now
+        WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
+          AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
+      RETURNING "id", "status", "canceledAt"`,
+  renew: `UPDATE "Job" SET "leaseExpiresAt" = ?
+        WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" = 'RUNNING'
+      RETURNING "id"`,
+  expired: `SELECT "id", "leaseOwner", "leaseAcquiredAt" AS "claimedAt", "leaseExpiresAt", "attemptCount", "unchargedAttempts", "maxRetries",
+              CASE WHEN "lastStartedAt" >= "leaseAcquiredAt" THEN "lastStartedAt" END AS "startedAt"
+         FROM "Job" WHERE "status" = 'RUNNING' AND "leaseExpiresAt" < ? ORDER BY "leaseExpiresAt" LIMIT ?`,
+  leasedTo: `SELECT "id", "leaseAcquiredAt" AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = ?`,
+  statuses: `SELECT "id", "status" FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
+  controls: `SELECT "jobType", "paused", "concurrency" FROM "JobTypeState"`,
+  paceReserve: `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now + @interval, 0)
+       ON CONFLICT ("target") DO UPDATE SET "nextSlotMs" = max("nextSlotMs", "pausedUntilMs", @now) + @interval
+       RETURNING "nextSlotMs" - @interval - @now AS "waitMs"`,
+  pausesLeft: `SELECT "target", "pausedUntilMs" - ? AS "leftMs" FROM "UpstreamPace" WHERE "target" IN (SELECT value FROM json_each(?))`,
+  pacePause: `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now, @until)
+       ON CONFLICT ("target") DO UPDATE SET "pausedUntilMs" = max("pausedUntilMs", @until)`,
+} as const;

@@ -1,0 +1,127 @@
+/**
+ * Enqueue: validates each input, then inserts the valid ones in one statement. Each item succeeds
+ * or fails on its own; a failed item changes nothing.
+ */
+import type { Job } from '../../db/client.js';
+import type { QueueContext } from '../context.js';
+import { DuplicateActiveJobError, InputError, type QueueError } from '../errors.js';
+import { jobsInsert, type NewJob } from './jobsInsert.js';
+import { auditFailures, auditStamp, logAudited, type Actor } from './audit.js';
+import { jobTypes, priorities, type JobType, type Priority } from '../../domain/index.js';
+
+export interface EnqueueInput {
+  jobType: string;
+  entityId: string;
+  maxRetries?: number | null;
+  priority?: Priority | null;
+  scheduledAt?: Date | null;
+  payloadVersion?: number | null;
+}
+
+export const enqueueLimits = {
+  entityIdMaxLength: 128,
+  entityIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/,
+  maxRetries: { min: 0, max: 25 },
+  payloadVersion: { min: 1, max: 1000 },
+  /** How far ahead scheduledAt may be. */
+  scheduleHorizonDays: 366,
+  batchSize: 10_000,
+} as const;
+
+export type EnqueueResult = { ok: true; job: Job } | { ok: false; error: QueueError };
+
+export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now'>): NewJob {
+  if (!(input.jobType in jobTypes)) {
+    throw new InputError(`Unknown jobType "${input.jobType}"; use one of ${Object.keys(jobTypes).join(', ')}.`, 'jobType');
+  }
+  const entityId = typeof input.entityId === 'string' ? input.entityId.trim() : '';
+  if (!entityId) throw new InputError('entityId must not be empty.', 'entityId');
+  if (entityId.length > enqueueLimits.entityIdMaxLength) {
+    throw new InputError(`entityId must be at most ${enqueueLimits.entityIdMaxLength} characters.`, 'entityId');
+  }
+  if (!enqueueLimits.entityIdPattern.test(entityId)) {
+    throw new InputError('entityId may contain only letters, digits and . _ : @ - (and must start with a letter or digit).', 'entityId');
+  }
+  const maxRetries = input.maxRetries ?? context.settings.maxRetriesDefault;
+  const { min, max } = enqueueLimits.maxRetries;
+  if (!Number.isInteger(maxRetries) || maxRetries < min || maxRetries > max) {
+    throw new InputError(`maxRetries must be an integer from ${min} to ${max}.`, 'maxRetries');
+  }
+  const payloadVersion = input.payloadVersion ?? 1;
+  if (!Number.isInteger(payloadVersion) || payloadVersion < enqueueLimits.payloadVersion.min || payloadVersion > enqueueLimits.payloadVersion.max) {
+    throw new InputError(`payloadVersion must be an integer from ${enqueueLimits.payloadVersion.min} to ${enqueueLimits.payloadVersion.max}.`, 'payloadVersion');
+  }
+  const scheduledAt = input.scheduledAt ?? null;
+  if (scheduledAt !== null) {
+    if (!(scheduledAt instanceof Date) || Number.isNaN(scheduledAt.getTime())) {
+      throw new InputError('scheduledAt must be a valid ISO-8601 date-time.', 'scheduledAt');
+    }
+    const horizon = context.now().getTime() + enqueueLimits.scheduleHorizonDays * 86_400_000;
+    if (scheduledAt.getTime() > horizon) {
+      throw new InputError(`scheduledAt must be within ${enqueueLimits.scheduleHorizonDays} days from now.`, 'scheduledAt');
+    }
+  }
+  const priority = input.priority ?? 'NORMAL';
+  if (!(priority in priorities)) throw new InputError('priority must be LOW, NORMAL or HIGH.', 'priority');
+  return {
+    jobType: input.jobType as JobType,
+    entityId,
+    maxRetries,
+    payloadVersion,
+    scheduledAt,
+    priority: priorities[priority],
+  };
+}
+
+/** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). */
+export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[], actor?: Actor): Promise<EnqueueResult[]> {
+  if (inputs.length > enqueueLimits.batchSize) {
+    throw new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs');
+  }
+  const results: EnqueueResult[] = new Array(inputs.length);
+  const valid: { index: number; job: NewJob }[] = [];
+  inputs.forEach((input, index) => {
+    try {
+      valid.push({ index, job: validateEnqueueInput(input, context) });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      results[index] = { ok: false, error };
+    }
+  });
+  if (valid.length) {
+    const inserted = await jobsInsert(
+      context,
+      valid.map((item) => item.job),
+      actor && auditStamp(actor, 'ENQUEUE', context.now()),
+    );
+    inserted.forEach((result, position) => {
+      results[valid[position]!.index] = result instanceof Error ? { ok: false, error: result } : { ok: true, job: result };
+    });
+  }
+  if (actor) {
+    logAudited(
+      context,
+      actor,
+      'ENQUEUE',
+      results.flatMap((result) => (result.ok ? [result.job.id] : [])),
+    );
+    await auditFailures(
+      context,
+      actor,
+      'ENQUEUE',
+      results.flatMap((result, index) => {
+        if (result.ok) return [];
+        const jobId = result.error instanceof DuplicateActiveJobError ? result.error.existingJobId || null : null;
+        return [{ jobId, error: result.error, detail: `${inputs[index]?.jobType}:${String(inputs[index]?.entityId).slice(0, 128)}: ${result.error.message}`.slice(0, 500) }];
+      }),
+    );
+  }
+  return results;
+}
+
+/** One job; throws the item's QueueError. */
+export async function jobEnqueue(context: QueueContext, input: EnqueueInput, actor?: Actor): Promise<Job> {
+  const [result] = await jobsEnqueue(context, [input], actor);
+  if (!result!.ok) throw result!.error;
+  return result!.job;
+}

@@ -1,0 +1,38 @@
+/**
+ * The job type controls as the worker obeys them: paused types and types with a concurrency
+ * limit, read from the database (every second, and at once on a change in this process), one
+ * read at a time, so reads never pile up while the database is away.
+ */
+import type { Logger } from 'pino';
+import type { JobStore } from '../../db/ports.js';
+
+export class JobTypeControls {
+  paused = new Set<string>();
+  limited = new Set<string>();
+  private reading: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly store: Pick<JobStore, 'controls'>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Reads the controls again; resolves true when a type may have become claimable (resumed, newly limited). */
+  refresh(): Promise<boolean> {
+    return (this.reading ??= this.read().finally(() => (this.reading = undefined)));
+  }
+
+  private async read(): Promise<boolean> {
+    try {
+      const controls = await this.store.controls();
+      const paused = new Set(controls.filter((control) => control.paused).map((control) => control.jobType));
+      const limited = new Set(controls.filter((control) => control.concurrency !== null).map((control) => control.jobType));
+      const claimable = [...this.paused].some((jobType) => !paused.has(jobType)) || [...limited].some((jobType) => !this.limited.has(jobType));
+      this.paused = paused;
+      this.limited = limited;
+      return claimable;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'reading job type controls failed; trying again shortly');
+      return false;
+    }
+  }
+}
