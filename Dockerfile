@@ -14,7 +14,7 @@ WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 
 FROM toolchain AS build
-COPY package.json package-lock.json ./
+COPY package.json npm-shrinkwrap.json ./
 # Scripts off for the dependencies' layer (it is cached until the lockfile changes); the two
 # packages whose install scripts matter run theirs, and the build runs once the sources are in.
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts && npm rebuild better-sqlite3 esbuild
@@ -22,7 +22,7 @@ COPY . .
 RUN npm run build
 
 FROM toolchain AS production-dependencies
-COPY package.json package-lock.json ./
+COPY package.json npm-shrinkwrap.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --omit=optional --ignore-scripts && npm rebuild better-sqlite3
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

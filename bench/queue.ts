@@ -8,6 +8,8 @@
  * a stock Yoga server. Loopback only; every part is bounded in time and cleans up after itself.
  *
  *   BENCH_JOBS=20000 BENCH_ROUNDS=3 BENCH_ONLY=queue|multi|reads npm run bench
+ *   BENCH_BEFORE=../previous-main npm run bench    # also SyncBridge from that checkout (built, its own
+ *                                                  # bench/systems/syncbridge.ts), rounds interleaved
  *
  * The peers are dependencies of bench/ only (installed on first run into bench/node_modules).
  */
@@ -34,10 +36,10 @@ const only = new Set((process.env.BENCH_ONLY ?? 'queue,multi,reads').split(','))
 const childTimeoutMs = Number(process.env.BENCH_CHILD_TIMEOUT_SECONDS ?? 300) * 1000;
 
 /** Runs a TypeScript file in a child process; resolves with its RESULT line. */
-export function runChild<T>(file: string, env: Record<string, string>): Promise<T> {
+export function runChild<T>(file: string, env: Record<string, string>, cwd = root): Promise<T> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout takes down whatever it started too.
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let result: T | undefined;
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -63,13 +65,24 @@ interface System {
   file: string;
   database: 'postgresql' | 'sqlite' | 'redis';
   env?: Record<string, string>;
+  /** Another checkout to run it from (BENCH_BEFORE). */
+  cwd?: string;
 }
+
+/** A checkout of the previous main, measured beside this one in the same run. */
+const before = process.env.BENCH_BEFORE;
 
 // The same depth of jobs fetched ahead as SyncBridge's default SYNCBRIDGE_WORKER_PREFETCH (its most).
 const graphileLocalQueue = process.env.BENCH_GRAPHILE_LOCAL_QUEUE ?? '500';
 const systems: System[] = [
   { name: 'SyncBridge (PostgreSQL)', file: 'bench/systems/syncbridge.ts', database: 'postgresql' },
   { name: 'SyncBridge (SQLite)', file: 'bench/systems/syncbridge.ts', database: 'sqlite' },
+  ...(before
+    ? [
+        { name: 'SyncBridge before (PostgreSQL)', file: 'bench/systems/syncbridge.ts', database: 'postgresql' as const, cwd: before },
+        { name: 'SyncBridge before (SQLite)', file: 'bench/systems/syncbridge.ts', database: 'sqlite' as const, cwd: before },
+      ]
+    : []),
   { name: 'graphile-worker 0.18 (defaults)', file: 'bench/peers/graphileWorker.ts', database: 'postgresql' },
   {
     name: `graphile-worker 0.18 (localQueue ${graphileLocalQueue}, batched completion)`,
@@ -102,7 +115,7 @@ async function queueSection(havePg: boolean) {
       const scratch = await scratchFor(system.database);
       process.stdout.write(`round ${round}/${rounds}: ${system.name}… `);
       try {
-        const result = await runChild<QueueResult>(system.file, { ...system.env, ...(scratch ? { BENCH_DB_URL: scratch.url } : {}) });
+        const result = await runChild<QueueResult>(system.file, { ...system.env, ...(scratch ? { BENCH_DB_URL: scratch.url } : {}) }, system.cwd);
         results.set(system.name, [...(results.get(system.name) ?? []), result]);
         console.log(`${Math.round(result.drainPerSecond)} jobs/s`);
       } catch (error) {
@@ -147,6 +160,20 @@ async function queueSection(havePg: boolean) {
     });
   console.log('\nSyncBridge ÷ peer (above 1×: SyncBridge is faster)\n');
   console.table(ratios);
+  if (before) {
+    const rows = ['PostgreSQL', 'SQLite']
+      .filter((database) => results.has(sb(database)) && results.has(`SyncBridge before (${database})`))
+      .map((database) => {
+        const ratio = (key: keyof QueueResult, inverse = false) => {
+          const ours = median(of(sb(database), key));
+          const theirs = median(of(`SyncBridge before (${database})`, key));
+          return `${(inverse ? theirs / ours : ours / theirs).toFixed(3)}×`;
+        };
+        return { database, drain: ratio('drainPerSecond'), 'bulk enqueue': ratio('enqueuePerSecond'), 'p50 (before ÷ now)': ratio('latencyP50', true) };
+      });
+    console.log(`\nThis checkout ÷ ${before} (above 1×: this checkout is faster)\n`);
+    console.table(rows);
+  }
 }
 
 async function multiSection() {

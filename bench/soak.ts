@@ -8,7 +8,7 @@
  */
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
-import { HandlerRegistry } from '../src/handlers/registry.js';
+import { defineJobType } from '../src/index.js';
 import { startSyncBridge } from '../src/main.js';
 import { jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { pgReachable, scratchPostgres, scratchSqlite } from './lib/databases.js';
@@ -29,7 +29,7 @@ interface Sample {
 
 async function soak(url: string): Promise<Sample[]> {
   const config = loadConfig({ DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'silent', SYNCBRIDGE_WORKER_CONCURRENCY: '10' });
-  const app = await startSyncBridge(config, { logger: pino({ level: 'silent' }), handlers: new HandlerRegistry().register('customer_sync', 1, async () => {}) });
+  const app = await startSyncBridge(config, { logger: pino({ level: 'silent' }), jobTypes: [defineJobType({ name: 'customer_sync', handler: () => {} })] });
   const samples: Sample[] = [];
   const step = total / 10;
   let completed = 0;

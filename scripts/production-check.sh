@@ -23,10 +23,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "production check failed at line $LINENO" >&2; [ -f "$copy/server.log" ] && tail -n 20 "$copy/server.log" >&2' ERR
 
-# The tarball holds exactly what `files` names; the lockfile comes along so the install is `npm ci`.
+# The tarball holds exactly what `files` names, and the lockfile (npm-shrinkwrap.json, which npm
+# publishes), so the install is `npm ci`.
 tarball="$(cd "$root" && npm pack --ignore-scripts --silent --pack-destination "$copy")"
 tar -xzf "$copy/$tarball" -C "$copy" && rm "$copy/$tarball"
-cp "$root/package-lock.json" "$copy/package/"
+[ -f "$copy/package/npm-shrinkwrap.json" ] || { echo "the tarball lacks npm-shrinkwrap.json" >&2; exit 1; }
 cd "$copy/package"
 # Prisma's client names its CLI and TypeScript as optional peers: npm keeps them (about 250 MB)
 # unless optional packages are left out too. Nothing here needs an optional package at run time.

@@ -13,19 +13,23 @@ import { MutationRateLimiter } from './auth/rateLimit.js';
 import { TokenStore } from './auth/tokens.js';
 import { openDatabase, waitForDatabase, type Database } from './db/client.js';
 import { EventBus } from './events/bus.js';
-import { defaultHandlers, type HandlerRegistry } from './handlers/index.js';
 import type { MockUpstreams } from './integrations/mocks.js';
 import type { QueueContext } from './queue/context.js';
+import { isUniqueViolation } from './queue/prismaErrors.js';
 import type { Retention } from './queue/maintenance/retention.js';
 import { queueStatsRead } from './queue/reads/queueStatsRead.js';
 import type { Worker } from './queue/worker/worker.js';
-import { createHttpServer, healthRoutes, mockRoutes } from './server/http.js';
+import { createHttpServer, healthRoutes, mockRoutes, type RouteHandler } from './server/http.js';
 import { createPrometheus } from './server/prometheus/index.js';
 import { readinessCheck } from './server/readiness.js';
 import { startTracing } from './tracing.js';
 import { createApi, type ApiPart } from './app/api.js';
 import { startLive, type LivePart } from './app/live.js';
-import { startUpstreams } from './app/upstreams.js';
+import { resolveJobTypes } from './app/jobTypes.js';
+import { startUpstreams, upstreamsOf } from './app/upstreams.js';
+import type { JobTypeDefinition } from './platform/defineJobType.js';
+import type { JobTypeRegistry } from './platform/registry.js';
+import type { UpstreamConfig } from './platform/upstreamClient.js';
 import { attemptHistory, startWorkerPart } from './app/worker.js';
 
 /** Secrets never logged: tokens in headers, connection payloads and configuration. */
@@ -46,13 +50,18 @@ export interface SyncBridge {
   /** Pruning of old finished jobs (in worker processes). */
   retention: Retention | undefined;
   mocks: MockUpstreams | undefined;
+  /** The job types this process runs. */
+  jobTypes: JobTypeRegistry;
   logger: Logger;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   logger?: Logger;
-  handlers?: HandlerRegistry;
+  /** The job types to run (default: the module SYNCBRIDGE_JOB_TYPES names, else the demo's). */
+  jobTypes?: readonly JobTypeDefinition[];
+  /** Their upstreams (default: the module's `upstreams` export, else the demo's crm and billing). */
+  upstreams?: Record<string, UpstreamConfig>;
   /** Pins the clock (tests). */
   now?: () => Date;
   /** Emit Prisma query events (statement counting). */
@@ -62,7 +71,7 @@ export interface StartOptions {
 }
 
 /** The database, once reachable and migrated, and the queue context every part shares. */
-async function openQueue(config: Config, options: StartOptions, logger: Logger): Promise<{ database: Database; context: QueueContext; bus: EventBus }> {
+async function openQueue(config: Config, options: StartOptions, registry: JobTypeRegistry, logger: Logger): Promise<{ database: Database; context: QueueContext; bus: EventBus }> {
   const connection = { queryEvents: options.queryEvents, statementTimeoutMs: config.dbStatementTimeoutSeconds * 1000, connectTimeoutMs: config.dbConnectTimeoutSeconds * 1000 };
   await waitForDatabase(config, {
     ...connection,
@@ -71,6 +80,7 @@ async function openQueue(config: Config, options: StartOptions, logger: Logger):
   });
   const database = await openDatabase(config, connection);
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
+  await registerJobTypes(database, registry, logger);
   const bus = new EventBus(logger);
   const context: QueueContext = {
     db: database.db,
@@ -78,12 +88,37 @@ async function openQueue(config: Config, options: StartOptions, logger: Logger):
     reads: database.reads,
     signals: database.signals,
     capabilities: database.capabilities,
+    jobTypes: registry,
     bus,
     logger,
-    settings: { maxRetriesDefault: config.jobMaxRetriesDefault, backoffBaseSeconds: config.backoffBaseSeconds, leaseSeconds: config.leaseSeconds },
+    settings: {
+      maxRetriesDefault: config.jobMaxRetriesDefault,
+      backoffBaseSeconds: config.backoffBaseSeconds,
+      leaseSeconds: config.leaseSeconds,
+      handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
+    },
     now: options.now ?? (() => new Date()),
   };
   return { database, context, bus };
+}
+
+/**
+ * Records this process's types in the database (JobTypeState, as unpaused, unlimited rows unless
+ * they exist) and learns of the ones earlier processes registered, so jobs of a type this module
+ * no longer defines stay listed.
+ */
+async function registerJobTypes(database: Database, registry: JobTypeRegistry, logger: Logger): Promise<void> {
+  const stored = new Set((await database.jobs.controls()).map((control) => control.jobType));
+  for (const type of registry.list()) {
+    if (stored.has(type.name)) continue;
+    // Another process starting at the same time may have written it first: that is the same row.
+    await database.db.jobTypeState.create({ data: { jobType: type.name, updatedAt: new Date() } }).catch((error: unknown) => {
+      if (!isUniqueViolation(error)) throw error;
+    });
+    stored.add(type.name);
+  }
+  registry.noteStored([...stored]);
+  if (registry.retired.length) logger.warn({ jobTypes: registry.retired }, 'job types registered before but not defined here: their jobs are listed, not run');
 }
 
 function logAccess(config: Config, tokens: TokenStore, logger: Logger): void {
@@ -105,13 +140,35 @@ async function listen(server: Server, config: Config): Promise<string> {
   return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 }
 
+/** The one HTTP server every transport shares. A worker-only process (SYNCBRIDGE_API=off) still answers health checks, Prometheus and its mock upstreams. */
+function httpServer(
+  config: Config,
+  logger: Logger,
+  parts: { database: Database; live: LivePart; api: ApiPart; metricsRoute: RouteHandler; mocks: MockUpstreams | undefined },
+): Server {
+  const { database, live, api, metricsRoute, mocks } = parts;
+  const server = createHttpServer({
+    logger,
+    maxConnections: config.httpMaxConnections,
+    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
+    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
+    routes: [healthRoutes(readinessCheck(database, live.transport)), ...api.routes.graphql, metricsRoute, ...(mocks ? [mockRoutes(mocks)] : []), ...api.routes.dashboard],
+  });
+  api.websocket?.attach(server);
+  return server;
+}
+
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
+  // The job types and their upstreams first: a module or credential at fault stops start-up before anything opens.
+  const types = await resolveJobTypes(config, options);
+  const upstreamSet = upstreamsOf(config, types.upstreams);
+  logger.info({ jobTypes: types.registry.list().map((type) => `${type.name} v${type.versions.join(',')}`), from: types.origin }, 'job types registered');
   const tracing = config.tracing ? await startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
-  const { database, context, bus } = await openQueue(config, options, logger);
+  const { database, context, bus } = await openQueue(config, options, types.registry, logger);
   const tokens = new TokenStore(config.apiTokens);
   logAccess(config, tokens, logger);
-  const upstreams = await startUpstreams(config, database.pace, tokens, logger);
+  const upstreams = await startUpstreams(config, upstreamSet, database.pace, tokens, logger);
   const history = attemptHistory(config, context);
   const live = await startLive(config, database, context, bus, logger);
   const prometheus = createPrometheus(bus);
@@ -125,6 +182,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       history,
       operatorLinks: config.operatorLinks,
       forensicsRole: config.forensicsRole,
+      redactor: upstreams.redactor,
     },
     tokens,
     logger,
@@ -136,23 +194,9 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     webSockets: () => api.websocket?.connectionCount ?? 0,
     readUpstreams: () => upstreams.pacer.status(),
   });
-  const server = createHttpServer({
-    logger,
-    maxConnections: config.httpMaxConnections,
-    headersTimeoutMs: config.httpHeadersTimeoutSeconds * 1000,
-    requestTimeoutMs: config.httpRequestTimeoutSeconds * 1000,
-    // A worker-only process (SYNCBRIDGE_API=off) still answers health checks, Prometheus and its mock upstreams.
-    routes: [
-      healthRoutes(readinessCheck(database, live.transport)),
-      ...api.routes.graphql,
-      metricsRoute,
-      ...(upstreams.mocks ? [mockRoutes(upstreams.mocks)] : []),
-      ...api.routes.dashboard,
-    ],
-  });
-  api.websocket?.attach(server);
+  const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
   const url = await listen(server, config);
-  const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(options.handlers ?? defaultHandlers(), url), history) : undefined;
+  const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url), history) : undefined;
   logger.info({ url, database: database.capabilities.provider, api: config.apiEnabled, worker: Boolean(work) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
@@ -175,5 +219,21 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
 
   const { jobs, metrics, jobTypes, channel } = live;
   const liveView = { jobs, metrics, jobTypes, channel, engine: api.engine, websocket: api.websocket, sse: api.sse };
-  return { config, url, database, context, bus, live: liveView, server, yoga: api.yoga, worker: work?.worker, retention: work?.retention, mocks: upstreams.mocks, logger, stop };
+  const worker = work?.worker;
+  return {
+    config,
+    url,
+    database,
+    context,
+    bus,
+    live: liveView,
+    server,
+    yoga: api.yoga,
+    worker,
+    retention: work?.retention,
+    mocks: upstreams.mocks,
+    jobTypes: types.registry,
+    logger,
+    stop,
+  };
 }

@@ -1,12 +1,17 @@
+#!/usr/bin/env node
 /**
- * The service entry: `npm start`. Config errors, a database that cannot be reached within the
- * start-up wait, and failed migrations end the process with one clear message (exit 2, 4, 3).
+ * The service entry: `npm start`. Config errors (a bad variable, a job types module that fails to
+ * load or validate, an upstream without its credential), a database that cannot be reached within
+ * the start-up wait, and failed migrations end the process with one clear message (exit 2, 4, 3).
  * SIGINT or SIGTERM stops gracefully (running jobs get the grace period); a second signal exits at once.
  */
 import { ConfigError, loadConfig } from './config/index.js';
 import { MigrationError } from './db/migrations.js';
 import { DatabaseUnreachableError } from './db/client.js';
 import { startSyncBridge } from './main.js';
+import { JobTypeDefinitionError } from './platform/defineJobType.js';
+import { JobTypesModuleError } from './platform/loadModule.js';
+import { UpstreamConfigError } from './platform/upstreamClient.js';
 
 async function main() {
   let config;
@@ -23,6 +28,10 @@ async function main() {
   try {
     app = await startSyncBridge(config);
   } catch (error) {
+    if (error instanceof JobTypesModuleError || error instanceof JobTypeDefinitionError || error instanceof UpstreamConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
     if (error instanceof MigrationError) {
       console.error(error.message);
       process.exit(3);

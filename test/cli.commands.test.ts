@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { exitCodes, main } from '../src/cli/main.js';
+import { defineJobType } from '../src/index.js';
 import { isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -72,7 +74,11 @@ describe('syncbridge CLI', () => {
     const wrongState = await run(['--json', 'retry', succeeded.id]);
     expect(wrongState.code).toBe(exitCodes.InvalidStateError);
     expect(wrongState.json()).toMatchObject({ __typename: 'InvalidStateError' });
-    expect((await run(['enqueue', 'email_sync', 'x'])).code).toBe(exitCodes.usage);
+    expect((await run(['enqueue', 'email sync', 'x'])).code).toBe(exitCodes.usage);
+    // A well-formed name the server does not have: the server says so, as an input error.
+    const unknownType = await run(['enqueue', 'email_sync', 'x']);
+    expect(unknownType.code).toBe(exitCodes.InputError);
+    expect(unknownType.err).toMatch(/^InputError: .*"EMAIL_SYNC".* This server's job types: customer_sync, invoice_sync\.$/);
     expect((await run(['get', 'nope'])).code).toBe(exitCodes.NotFoundError);
     const unreachable = await main(['--url', 'http://127.0.0.1:9/graphql', 'metrics'], { out: () => {}, err: () => {}, env: {} });
     expect(unreachable).toBe(exitCodes.unexpected);
@@ -144,7 +150,7 @@ describe('syncbridge CLI', () => {
     const limited = await run(['concurrency', 'customer_sync', '2']);
     expect(limited.code).toBe(0);
     expect(limited.out).toMatch(/^customer_sync: at most 2 running at once; \d+ pending, \d+ running$/);
-    expect((await run(['types'])).out).toMatch(/customer_sync\s+│\s+active\s+│\s+2\s+│/);
+    expect((await run(['types'])).out).toMatch(/customer_sync\s+│\s+1\s+│\s+active\s+│\s+2\s+│/);
     expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'customer_sync' } })).toMatchObject({ concurrency: 2 });
     expect((await run(['concurrency', 'customer_sync', 'lots'])).code).toBe(exitCodes.usage);
     const refused = await run(['concurrency', 'customer_sync', '0']);
@@ -198,5 +204,64 @@ describe('syncbridge CLI', () => {
       timeout: 20_000,
     }).catch((error: { code: number }) => error);
     expect((failing as { code: number }).code).toBe(exitCodes.NotFoundError);
+  });
+});
+
+describe('syncbridge CLI with job types of your own', () => {
+  let app: TestApp;
+  const contactSync = defineJobType({
+    name: 'contact_sync',
+    description: 'Helpdesk contact → Billing customer',
+    payload: z.object({ email: z.string().email(), name: z.string() }),
+    handler: () => ({ ok: true }),
+  });
+  beforeAll(async () => {
+    app = await startTestApp('sqlite', { SYNCBRIDGE_PERSISTED_ONLY: 'true', SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken}` }, { jobTypes: [contactSync], upstreams: {} });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  const run = async (args: string[], stdin?: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['--url', `${app.url}/graphql`, '--token', operatorToken, ...args], {
+      out: (text) => out.push(text),
+      err: (text) => err.push(text),
+      stdin: stdin === undefined ? undefined : Readable.from([stdin]),
+      env: {},
+    });
+    return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+  };
+
+  it('enqueues with --payload; a payload its schema refuses is an InputError naming the path; bad JSON is a usage error', async () => {
+    const ok = await run(['--json', 'enqueue', 'contact_sync', 'h_cli', '--payload', '{"email":"cli@example.com","name":"Cli"}']);
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { jobType: 'CONTACT_SYNC', entityId: 'h_cli' } });
+    const shown = await run(['get', ok.json().job.id]);
+    expect(shown.out).toContain('payload (v1): {"email":"cli@example.com","name":"Cli"}');
+
+    const refused = await run(['enqueue', 'contact_sync', 'h_cli2', '--payload', '{"email":"nope","name":"Cli"}']);
+    expect(refused.code).toBe(exitCodes.InputError);
+    expect(refused.err).toContain('InputError: payload.email: Invalid email address');
+    const notJson = await run(['enqueue', 'contact_sync', 'h_cli3', '--payload', '{email: nope}']);
+    expect(notJson.code).toBe(exitCodes.usage);
+    expect(notJson.err).toContain('not JSON');
+    const unknown = await run(['enqueue', 'customer_sync', 'c_1001']);
+    expect(unknown.code).toBe(exitCodes.InputError);
+    expect(unknown.err).toMatch(/^InputError: .*"CUSTOMER_SYNC".* This server's job types: contact_sync\.$/);
+  });
+
+  it('enqueues NDJSON lines with their payloads, each item on its own', async () => {
+    const lines = [
+      JSON.stringify({ jobType: 'contact_sync', entityId: 'h_nd1', payload: { email: 'nd1@example.com', name: 'One' } }),
+      JSON.stringify({ jobType: 'contact_sync', entityId: 'h_nd2', payload: { email: 'nd2', name: 'Two' } }),
+    ].join('\n');
+    const result = await run(['enqueue', '--file', '-'], lines);
+    expect(result.code).toBe(exitCodes.batchFailures);
+    expect(result.out).toContain('1 enqueued, 1 failed');
+    expect(result.out).toMatch(/h_nd2\s+│\s+InputError\s+│\s+payload\.email: Invalid email address/);
+    const types = await run(['types']);
+    expect(types.out).toMatch(/contact_sync\s+│\s+1\s+│\s+active\s+│/);
+    expect(types.out).toContain('Helpdesk contact → Billing customer');
   });
 });

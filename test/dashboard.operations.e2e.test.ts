@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientDist } from '../src/server/static.js';
-import { defaultHandlers } from '../src/handlers/index.js';
+import { customerSync } from '../src/demo/jobTypes.js';
 import { UpstreamTimeoutError } from '../src/integrations/errors.js';
-import { createTestDatabase, gqlHttp, isFinal, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
+import { createTestDatabase, demoTypesWith, gqlHttp, isFinal, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
@@ -37,16 +37,16 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     database = await createTestDatabase('sqlite');
-    const handlers = defaultHandlers();
-    const sync = handlers.get('customer_sync', 1)!;
-    handlers.register('customer_sync', 1, async (context) => {
-      if (context.job.entityId.startsWith('bulk_')) {
-        if (billingDown) throw new UpstreamTimeoutError('POST /customers answered 503: billing is down');
-        return { ok: true };
-      }
-      return sync(context);
+    const handlers = demoTypesWith({
+      customer_sync: async (context) => {
+        if (context.job.entityId.startsWith('bulk_')) {
+          if (billingDown) throw new UpstreamTimeoutError('POST /customers answered 503: billing is down');
+          return { ok: true };
+        }
+        return customerSync.handler(context);
+      },
     });
-    app = await startTestApp('sqlite', {}, { database, handlers });
+    app = await startTestApp('sqlite', {}, { database, ...handlers });
     // Finished before any page is open: the history must show them.
     const early = await enqueue([
       { jobType: 'CUSTOMER_SYNC', entityId: 'c_1001' },

@@ -69,6 +69,7 @@ describe.each(providers)('JobStore %s', (provider) => {
       isReplay: false,
       replayOfId: null,
       replayOfAttemptId: null,
+      payload: null,
     };
     const held = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_ins_held' });
     const inserted = await store().insert([

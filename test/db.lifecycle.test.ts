@@ -53,6 +53,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
       isReplay: false,
       replayOfId: null,
       replayOfAttemptId: null,
+      payload: null,
     };
   };
 
@@ -93,7 +94,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
         },
         outcome,
         { finishedAt: at(5), durationMs: 3 },
-        2,
+        { baseSeconds: 2 },
       );
       const [written] = await store().finish({ leaseOwner: `w-${name}`, rows: [finish], now: at(5) });
       expect(await row(claimed.id)).toEqual(afterFinish(claimed, finish, written!));
@@ -106,7 +107,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
       { id: claimed.id, claimedAt: claimed.leaseAcquiredAt!, attemptNumber: 4, unchargedAttempts: 0, maxRetries: 3, startedAt: at(2) },
       outcomes['retry scheduled']!,
       { finishedAt: at(5), durationMs: 7 },
-      2,
+      { baseSeconds: 2 },
     );
     expect(finish.status).toBe('DEAD');
     const [written] = await store().finish({ leaseOwner: 'w-dead', rows: [finish], now: at(5) });
@@ -121,7 +122,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
       { id: claimed.id, claimedAt: claimed.leaseAcquiredAt!, attemptNumber: 1, unchargedAttempts: 0, maxRetries: 3, startedAt: at(2) },
       { success: false, errorType: 'Canceled', message: 'canceled', retryable: false },
       { finishedAt: at(5), durationMs: 2 },
-      2,
+      { baseSeconds: 2 },
     );
     const before = await row(claimed.id);
     const [written] = await store().finish({ leaseOwner: 'w-cancel', rows: [finish], now: at(5) });
@@ -156,7 +157,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
       { id: claimed.id, claimedAt: claimed.leaseAcquiredAt!, attemptNumber: 1, unchargedAttempts: 0, maxRetries: 3, startedAt: at(2) },
       outcomes.failed!,
       { finishedAt: at(5), durationMs: 3 },
-      2,
+      { baseSeconds: 2 },
     );
     const [written] = await store().finish({ leaseOwner: 'w-retry', rows: [finish], now: at(5) });
     const failed = afterFinish(claimed, finish, written!);

@@ -4,9 +4,7 @@
  * one past its time limit. Worker-side only, so on the embedded database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerRegistry } from '../src/handlers/registry.js';
-import { customerSyncV1 } from '../src/handlers/customerSync.js';
-import { gqlHttp, isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
+import { demoTypesWith, gqlHttp, isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
 import { StubUpstream } from './faults.helpers.js';
 
 const enqueue = async (app: TestApp, entityIds: string[], jobType = 'CUSTOMER_SYNC', maxRetries = 0) => {
@@ -22,7 +20,7 @@ describe('faults: upstreams and handlers that never finish', () => {
   beforeAll(async () => {
     stub = await new StubUpstream().start();
     // invoice_sync stands in for a handler that ignores its abort signal entirely.
-    const handlers = new HandlerRegistry().register('customer_sync', 1, customerSyncV1).register('invoice_sync', 1, () => new Promise(() => {}));
+    const handlers = demoTypesWith({ invoice_sync: () => new Promise(() => {}) });
     app = await startTestApp(
       'sqlite',
       {
@@ -32,7 +30,7 @@ describe('faults: upstreams and handlers that never finish', () => {
         SYNCBRIDGE_HANDLER_TIMEOUT_SECONDS: '1',
         SYNCBRIDGE_WORKER_CONCURRENCY: '10',
       },
-      { handlers },
+      handlers,
     );
   });
   afterAll(async () => {

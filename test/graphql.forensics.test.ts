@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactedExcerpt, redactedUrl } from '../src/integrations/exchanges.js';
-import { defaultHandlers } from '../src/handlers/index.js';
-import { createTestDatabase, gqlHttp, isFinal, providers, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
+import { createTestDatabase, demoTypesWith, gqlHttp, isFinal, providers, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
 
 const ENQUEUE = `mutation ($jobType: JobType!, $entityId: String!) { enqueueJob(input: { jobType: $jobType, entityId: $entityId, maxRetries: 1 }) { ... on EnqueueJobSuccess { job { id } } } }`;
 const ATTEMPTS = `query ($id: ID!) { job(id: $id) { status attempts { attemptNumber errorType errorStack upstreamCalls { method url status durationMs requestBody responseBody error } } } }`;
@@ -28,11 +27,13 @@ describe.each(providers)('attempt forensics and history (%s)', (provider) => {
   let app: TestApp;
   beforeAll(async () => {
     database = await createTestDatabase(provider);
-    const handlers = defaultHandlers().register('invoice_sync', 1, async ({ job }) => {
-      if (job.entityId === 'bug') throw new TypeError('Cannot read properties of undefined (reading "amount")');
-      return { ok: true };
+    const handlers = demoTypesWith({
+      invoice_sync: async ({ job }) => {
+        if (job.entityId === 'bug') throw new TypeError('Cannot read properties of undefined (reading "amount")');
+        return { ok: true };
+      },
     });
-    app = await startTestApp(provider, {}, { database, handlers });
+    app = await startTestApp(provider, {}, { database, ...handlers });
   });
   afterAll(async () => {
     await app?.close();

@@ -19,6 +19,8 @@ import type { Job } from '../src/db/client.js';
 import type { EventBus } from '../src/events/bus.js';
 import type { JobTransition } from '../src/events/events.js';
 import { logRedactPaths, startSyncBridge, type StartOptions, type SyncBridge } from '../src/main.js';
+import { customerSync, demoUpstreams, invoiceSync } from '../src/demo/jobTypes.js';
+import { defineJobType, type HandlerContext } from '../src/platform/defineJobType.js';
 
 export const pgServerUrl = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -124,6 +126,18 @@ export const testEnv = {
   // Generous: a loaded CI machine must not turn a slow mock answer into a retry.
   SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '15',
 };
+
+export type TestHandler = (context: HandlerContext<undefined>) => unknown;
+
+/**
+ * The demo's two job types, with handlers of the test's own where given (the demo's elsewhere),
+ * and the demo's upstreams: StartOptions to spread into startTestApp's.
+ */
+export function demoTypesWith(handlers: { customer_sync?: TestHandler; invoice_sync?: TestHandler }): Pick<StartOptions, 'jobTypes' | 'upstreams'> {
+  const own = (demo: typeof customerSync, handler: TestHandler | undefined) =>
+    handler ? defineJobType({ name: demo.name, entityType: demo.entityType, source: demo.source, target: demo.target, handler }) : demo;
+  return { jobTypes: [own(customerSync, handlers.customer_sync), own(invoiceSync, handlers.invoice_sync)], upstreams: demoUpstreams };
+}
 
 export async function startTestApp(provider: DatabaseProvider, env: Record<string, string> = {}, options: StartOptions & { database?: TestDatabase } = {}): Promise<TestApp> {
   const testDatabase = options.database ?? (await createTestDatabase(provider));

@@ -45,6 +45,7 @@ function transition(id: number, lastError: string | null): JobTransition {
     replayOfId: null,
     replayOfAttemptId: null,
     unchargedAttempts: 0,
+    payload: null,
   };
   return { jobId: id, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at, job };
 }

@@ -7,8 +7,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerRegistry, type Handler } from '../src/handlers/index.js';
-import { createTestDatabase, gqlHttp, isFinal, providers, redisReachable, redisUrl, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
+import {
+  createTestDatabase,
+  demoTypesWith,
+  gqlHttp,
+  isFinal,
+  providers,
+  redisReachable,
+  redisUrl,
+  startTestApp,
+  waitForJob,
+  type TestApp,
+  type TestDatabase,
+  type TestHandler,
+} from './helpers.js';
 
 const ENQUEUE = `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`;
 const SET_CONCURRENCY = `mutation ($jobType: JobType!, $concurrency: Int) {
@@ -25,7 +37,7 @@ function countingHandlers(runMs: number) {
   const running = { CUSTOMER_SYNC: 0, INVOICE_SYNC: 0 };
   const peak = { CUSTOMER_SYNC: 0, INVOICE_SYNC: 0 };
   const counted =
-    (jobType: keyof typeof running): Handler =>
+    (jobType: keyof typeof running): TestHandler =>
     async ({ signal }) => {
       running[jobType] += 1;
       peak[jobType] = Math.max(peak[jobType], running[jobType]);
@@ -37,8 +49,8 @@ function countingHandlers(runMs: number) {
         running[jobType] -= 1;
       }
     };
-  const registry = new HandlerRegistry().register('customer_sync', 1, counted('CUSTOMER_SYNC')).register('invoice_sync', 1, counted('INVOICE_SYNC'));
-  return { registry, peak, reset: () => Object.assign(peak, { CUSTOMER_SYNC: 0, INVOICE_SYNC: 0 }) };
+  const types = demoTypesWith({ customer_sync: counted('CUSTOMER_SYNC'), invoice_sync: counted('INVOICE_SYNC') });
+  return { types, peak, reset: () => Object.assign(peak, { CUSTOMER_SYNC: 0, INVOICE_SYNC: 0 }) };
 }
 
 describe.each(providers)('per-type concurrency across two worker processes (%s)', (provider) => {
@@ -47,7 +59,7 @@ describe.each(providers)('per-type concurrency across two worker processes (%s)'
   const handlers = countingHandlers(40);
   beforeAll(async () => {
     database = await createTestDatabase(provider);
-    for (let i = 0; i < 2; i++) apps.push(await startTestApp(provider, { SYNCBRIDGE_WORKER_CONCURRENCY: '8' }, { database, handlers: handlers.registry }));
+    for (let i = 0; i < 2; i++) apps.push(await startTestApp(provider, { SYNCBRIDGE_WORKER_CONCURRENCY: '8' }, { database, ...handlers.types }));
   });
   afterAll(async () => {
     for (const app of apps) await app.close();
@@ -149,12 +161,12 @@ class RecordingUpstream {
 
 /** Each job makes one Billing call, and says which process made it. */
 function billingCallers(label: string, callers: string[]) {
-  const call: Handler = async ({ job, clients, correlationId, signal }) => {
-    const record = await clients.billing.upsertCustomer({ external_id: job.entityId, email: `${job.entityId}@example.com`, name: job.entityId }, { correlationId, signal });
+  const call: TestHandler = async ({ entityId, upstream }) => {
+    const record = await upstream('billing').post('/customers', { external_id: entityId, email: `${entityId}@example.com`, name: entityId });
     callers.push(label);
     return record;
   };
-  return new HandlerRegistry().register('customer_sync', 1, call);
+  return demoTypesWith({ customer_sync: call });
 }
 
 const paceStores = [
@@ -178,7 +190,7 @@ describe.each(paceStores)('upstream rate limit shared by two processes ($name)',
     const billing = await upstream.start();
     database = await createTestDatabase(provider);
     const settings = { ...env, SYNCBRIDGE_BILLING_BASE_URL: billing, SYNCBRIDGE_UPSTREAM_RATE_LIMITS: `billing=${limitPerSecond}`, SYNCBRIDGE_WORKER_CONCURRENCY: '10' };
-    for (const label of ['a', 'b']) apps.push(await startTestApp(provider, settings, { database, handlers: billingCallers(label, callers) }));
+    for (const label of ['a', 'b']) apps.push(await startTestApp(provider, settings, { database, ...billingCallers(label, callers) }));
   });
   afterEach(() => {
     callers.length = 0;
@@ -215,8 +227,8 @@ describe.each(paceStores)('upstream rate limit shared by two processes ($name)',
 
     const { data } = await gqlHttp(a, `{ metrics { upstreams { target limitPerSecond waited } } }`);
     expect(data!.metrics.upstreams).toEqual([
-      { target: 'CRM', limitPerSecond: null, waited: 0 },
-      { target: 'BILLING', limitPerSecond: limitPerSecond, waited: expect.any(Number) },
+      { target: 'crm', limitPerSecond: null, waited: 0 },
+      { target: 'billing', limitPerSecond: limitPerSecond, waited: expect.any(Number) },
     ]);
     expect(data!.metrics.upstreams[1].waited).toBeGreaterThan(0);
     const exposition = await (await fetch(`${a.url}/metrics`)).text();

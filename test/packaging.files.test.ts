@@ -74,6 +74,8 @@ describe('README', () => {
     const documented = new Set([...readme.matchAll(/^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|/gm)].flatMap((match) => match[1]!.split(', ').map((name) => name.slice(1, -1))));
     expect(configVariables.filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !configVariables.includes(name))).toEqual([]);
+    // The one family of variables named after something of the user's: an upstream's URL.
+    expect(readme).toMatch(/^\| `SYNCBRIDGE_UPSTREAM_<NAME>_URL` \|/m);
   });
 });
 

@@ -1,6 +1,5 @@
 /** retry, cancel and replay: the SPEC's state rules and typed errors, on each database. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerRegistry } from '../src/handlers/registry.js';
 import { UpstreamNotFoundError } from '../src/integrations/errors.js';
 import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError } from '../src/queue/errors.js';
 import { jobCancel } from '../src/queue/services/jobCancel.js';
@@ -8,7 +7,7 @@ import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { jobReplay } from '../src/queue/services/jobReplay.js';
 import { jobRetry } from '../src/queue/services/jobRetry.js';
 import type { JobTransition } from '../src/events/events.js';
-import { isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
+import { demoTypesWith, isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** Handlers the test steers: `block` jobs run until aborted; `fail:*` fail as named. */
 function steeredHandlers(seen: { aborted: number[] }) {
@@ -33,14 +32,14 @@ function steeredHandlers(seen: { aborted: number[] }) {
     const outcome = outcomes.get(job.entityId.split('_')[0]!) ?? outcomes.get('ok')!;
     return outcome();
   };
-  return new HandlerRegistry().register('customer_sync', 1, handler).register('invoice_sync', 1, handler);
+  return demoTypesWith({ customer_sync: handler, invoice_sync: handler });
 }
 
 describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
   let app: TestApp;
   const seen = { aborted: [] as number[] };
   beforeAll(async () => {
-    app = await startTestApp(provider, {}, { handlers: steeredHandlers(seen) });
+    app = await startTestApp(provider, {}, { ...steeredHandlers(seen) });
   });
   afterAll(async () => {
     await app?.close();

@@ -94,8 +94,15 @@ describe.each(providers)('job lifecycle with the mock upstreams (%s)', (provider
     }
   });
 
-  it('an unknown payload version is a non-retryable ValidationError', async () => {
-    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'c_1001', payloadVersion: 9 });
+  it('an unknown payload version is refused at enqueue; a stored job of a version no handler has fails, non-retryable', async () => {
+    await expect(jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'c_1001', payloadVersion: 9 })).rejects.toMatchObject({
+      name: 'InputError',
+      field: 'payloadVersion',
+    });
+    // As an older module's producer left it: due later, then made due with a version this module has no handler for.
+    const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'c_1001', scheduledAt: new Date(Date.now() + 3_600_000) });
+    await app.database.db.job.update({ where: { id: job.id }, data: { payloadVersion: 9, nextRunAt: new Date() } });
+    app.bus.emit('jobs:available', { count: 1 });
     const final = await waitForJob(app, job.id, isFinal);
     expect(final).toMatchObject({ status: 'FAILED', attemptCount: 1, lastErrorType: 'ValidationError' });
     expect(final.lastError).toContain('payload version 9');

@@ -1,8 +1,7 @@
 /** Leases: heartbeats keep long jobs; an expired lease (a dead worker) is recovered by another. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HandlerRegistry } from '../src/handlers/registry.js';
 import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
-import { isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
+import { demoTypesWith, isFinal, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -19,7 +18,7 @@ const handlers = () => {
     if (job.entityId.startsWith('slow')) await sleep(1_200, signal);
     return {};
   };
-  return new HandlerRegistry().register('customer_sync', 1, handler);
+  return demoTypesWith({ customer_sync: handler });
 };
 
 /**
@@ -39,9 +38,9 @@ describe.each(providers)('leases (%s)', (provider) => {
   let second: TestApp;
   beforeAll(async () => {
     const env = { SYNCBRIDGE_JOB_LEASE_SECONDS: '0.3' };
-    first = await startTestApp(provider, env, { handlers: handlers() });
+    first = await startTestApp(provider, env, { ...handlers() });
     // A second worker process on the same database.
-    second = await startTestApp(provider, env, { handlers: handlers(), database: first.testDatabase });
+    second = await startTestApp(provider, env, { ...handlers(), database: first.testDatabase });
   });
   afterAll(async () => {
     await second?.stop();

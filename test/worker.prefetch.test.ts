@@ -1,21 +1,22 @@
 /** Prefetched jobs: claimed ahead of free slots, started in order, never started once canceled. */
 import { describe, expect, it } from 'vitest';
-import { HandlerRegistry } from '../src/handlers/registry.js';
 import { jobCancel } from '../src/queue/services/jobCancel.js';
 import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
-import { isFinal, providers, startTestApp, waitForJob } from './helpers.js';
+import { demoTypesWith, isFinal, providers, startTestApp, waitForJob } from './helpers.js';
 
 describe.each(providers)('worker prefetch (%s)', (provider) => {
   it('a job canceled while waiting for a slot is never started; the others run in claim order', async () => {
     const started: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const handlers = new HandlerRegistry().register('customer_sync', 1, async ({ job }) => {
-      started.push(job.entityId);
-      if (job.entityId.startsWith('p_block')) await gate;
+    const handlers = demoTypesWith({
+      customer_sync: async ({ job }) => {
+        started.push(job.entityId);
+        if (job.entityId.startsWith('p_block')) await gate;
+      },
     });
     // Two slots and a depth of two: with both slots busy, two jobs wait leased.
-    const app = await startTestApp(provider, { SYNCBRIDGE_WORKER_CONCURRENCY: '2', SYNCBRIDGE_WORKER_PREFETCH: '2' }, { handlers });
+    const app = await startTestApp(provider, { SYNCBRIDGE_WORKER_CONCURRENCY: '2', SYNCBRIDGE_WORKER_PREFETCH: '2' }, { ...handlers });
     try {
       const blockers = [
         await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'p_block1' }),

@@ -1,9 +1,8 @@
 /** Graceful shutdown: running handlers finish within the grace period, or are aborted and released. */
 import { describe, expect, it } from 'vitest';
-import { HandlerRegistry } from '../src/handlers/registry.js';
 import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { openDatabase } from '../src/db/client.js';
-import { createTestDatabase, providers, startTestApp, waitForJob } from './helpers.js';
+import { createTestDatabase, demoTypesWith, providers, startTestApp, waitForJob } from './helpers.js';
 
 function gatedHandlers(durationMs: number, started: () => void) {
   const handler = async ({ signal }: { signal: AbortSignal }) => {
@@ -16,7 +15,7 @@ function gatedHandlers(durationMs: number, started: () => void) {
       });
     });
   };
-  return new HandlerRegistry().register('customer_sync', 1, handler);
+  return demoTypesWith({ customer_sync: handler });
 }
 
 describe.each(providers)('graceful shutdown (%s)', (provider) => {
@@ -28,7 +27,7 @@ describe.each(providers)('graceful shutdown (%s)', (provider) => {
       provider,
       { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '5' },
       {
-        handlers: gatedHandlers(300, () => {
+        ...gatedHandlers(300, () => {
           startedCount += 1;
           onStart();
         }),
@@ -52,12 +51,12 @@ describe.each(providers)('graceful shutdown (%s)', (provider) => {
     const database = await createTestDatabase(provider);
     let onStart!: () => void;
     const started = new Promise<void>((resolve) => (onStart = resolve));
-    const app = await startTestApp(provider, { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '0.1' }, { database, handlers: gatedHandlers(60_000, () => onStart()) });
+    const app = await startTestApp(provider, { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '0.1' }, { database, ...gatedHandlers(60_000, () => onStart()) });
     const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'g_2' });
     await started;
     await app.stop();
     // A new process picks the job up again.
-    const next = await startTestApp(provider, {}, { database, handlers: gatedHandlers(10, () => {}) });
+    const next = await startTestApp(provider, {}, { database, ...gatedHandlers(10, () => {}) });
     try {
       const final = await waitForJob(next, job.id, (row) => row.status === 'SUCCEEDED');
       expect(final.attemptCount).toBe(2);
@@ -77,12 +76,14 @@ describe.each(providers)('graceful shutdown (%s)', (provider) => {
     let onStart!: () => void;
     const started = new Promise<void>((resolve) => (onStart = resolve));
     // Never returns, never looks at its signal.
-    const stubborn = new HandlerRegistry().register('customer_sync', 1, () => {
-      onStart();
-      return new Promise<never>(() => {});
+    const stubborn = demoTypesWith({
+      customer_sync: () => {
+        onStart();
+        return new Promise<never>(() => {});
+      },
     });
     // A lease of a minute: were the job left to its lease, it would still be RUNNING below.
-    const app = await startTestApp(provider, { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '0.1', SYNCBRIDGE_JOB_LEASE_SECONDS: '60' }, { database, handlers: stubborn });
+    const app = await startTestApp(provider, { SYNCBRIDGE_SHUTDOWN_GRACE_SECONDS: '0.1', SYNCBRIDGE_JOB_LEASE_SECONDS: '60' }, { database, ...stubborn });
     const job = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'g_stubborn' });
     await started;
     await app.stop();

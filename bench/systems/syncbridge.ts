@@ -6,8 +6,8 @@
  */
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
-import { HandlerRegistry } from '../../src/handlers/registry.js';
-import { createJobRunner } from '../../src/handlers/runner.js';
+import { defineJobType } from '../../src/index.js';
+import { UpstreamPacer } from '../../src/integrations/pace.js';
 import { startSyncBridge } from '../../src/main.js';
 import { jobsEnqueue } from '../../src/queue/services/jobsEnqueue.js';
 import { Worker } from '../../src/queue/worker/worker.js';
@@ -20,10 +20,10 @@ const config = loadConfig({
   LOG_LEVEL: 'silent',
   ...(process.env.BENCH_SYNCBRIDGE_ENV ? JSON.parse(process.env.BENCH_SYNCBRIDGE_ENV) : {}),
 });
-const app = await startSyncBridge(config, { logger: pino({ level: 'silent' }) });
-let worker: Worker | undefined;
 let onStart = () => {};
-const handlers = new HandlerRegistry().register('customer_sync', 1, async () => onStart());
+const logger = pino({ level: 'silent' });
+const app = await startSyncBridge(config, { logger, jobTypes: [defineJobType({ name: 'customer_sync', handler: () => onStart() })] });
+let worker: Worker | undefined;
 
 const result = await measure({
   enqueueBatch: async (offset, count) => {
@@ -36,7 +36,7 @@ const result = await measure({
     onStart = started;
     worker = new Worker({
       context: app.context,
-      runner: createJobRunner(handlers, undefined as never),
+      runner: app.jobTypes.runner({ upstreams: [], pacer: new UpstreamPacer([], {}, undefined, logger) }),
       concurrency,
       prefetchMax: config.workerPrefetch,
       pollIntervalMs: config.workerPollSeconds * 1000,

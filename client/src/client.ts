@@ -76,6 +76,7 @@ export const client = new Client({
         BulkActionResult: noKey,
         BulkSkipCount: noKey,
         UpstreamPace: noKey,
+        JobTypeRetry: noKey,
       },
     }),
     fetchExchange,

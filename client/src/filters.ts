@@ -4,12 +4,13 @@
  * from the filter form.
  */
 
-import { jobPhases, jobStatuses, jobTypeNames, systemErrorTypes, upstreamErrorTypes, type JobType } from 'syncbridge/domain';
+import { jobPhases, jobStatuses, systemErrorTypes, upstreamErrorTypes } from 'syncbridge/domain';
+import { asJobType, type JobTypeName } from './jobTypes';
 
 // The domain's words (syncbridge/domain: src/domain, which imports nothing outside itself), as the API's enums spell them.
+// Job types are the server's own (src/jobTypes.ts): a type in the URL is taken as written, upper-cased.
 export const statuses = jobStatuses;
 export const phases = jobPhases;
-export const jobTypes = jobTypeNames.map((name) => name.toUpperCase() as Uppercase<JobType>);
 export const errorTypes = [...upstreamErrorTypes, ...Object.values(systemErrorTypes)];
 
 /** The part of the API's JobFilter input the view sets (the queries check it against the schema where they pass it). */
@@ -17,7 +18,7 @@ export interface JobFilter {
   ids?: string[];
   status?: (typeof statuses)[number][];
   phase?: (typeof phases)[number];
-  jobType?: (typeof jobTypes)[number][];
+  jobType?: JobTypeName[];
   entityId?: string;
   entityIdPrefix?: string;
   correlationId?: string;
@@ -41,13 +42,18 @@ const isoOrUndefined = (raw: string | null) => {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 };
 
-/** The filter the URL describes; unknown values are left out (and the form shows what applies). */
-export function filterFromParams(params: URLSearchParams): JobFilter {
+/**
+ * The filter the URL describes; unknown values are left out (and the form shows what applies).
+ * `knownTypes`: the server's job types, once read (until then a type is taken as written).
+ */
+export function filterFromParams(params: URLSearchParams, knownTypes?: readonly string[]): JobFilter {
   const status = (params.get('status') ?? '')
     .split(',')
     .map((value) => pick(statuses, value))
     .filter((value): value is (typeof statuses)[number] => value !== undefined);
-  const type = pick(jobTypes, params.get('type'));
+  const rawType = params.get('type')?.trim();
+  const written = rawType && /^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(rawType) ? rawType.toUpperCase() : undefined;
+  const type = written && (!knownTypes || knownTypes.includes(written)) ? asJobType(written) : undefined;
   const entity = params.get('entity')?.trim();
   // "c_10*" is a prefix; anything else an exact entity id.
   const prefix = entity?.endsWith('*') ? entity.slice(0, -1) : undefined;

@@ -5,12 +5,14 @@
  * in-process use, but nothing is served.
  */
 import { join } from 'node:path';
+import type { GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { TokenStore } from '../auth/tokens.js';
 import { loadTrustedHashes } from '../auth/trustedDocuments.js';
-import { schema } from '../graphql/schema.js';
+import { withJobTypes } from '../graphql/jobTypeEnum.js';
+import { schema as baseSchema } from '../graphql/schema.js';
 import { graphqlRoute } from '../server/graphql/route.js';
 import { createGraphQLYoga, type SharedContext, type Yoga } from '../server/graphql/yoga.js';
 import type { RouteHandler } from '../server/http.js';
@@ -21,6 +23,8 @@ import { SseSubscriptions } from '../server/subscriptions/sse.js';
 import { LiveWebSocketServer } from '../server/subscriptions/websocket.js';
 
 export interface ApiPart {
+  /** The schema served (printSchema shows this process's JobType values). */
+  schema: GraphQLSchema;
   yoga: Yoga;
   engine: LiveEngine;
   sse: SseSubscriptions;
@@ -33,7 +37,10 @@ export interface ApiPart {
 }
 
 export function createApi(config: Config, shared: SharedContext, tokens: TokenStore, logger: Logger, plugins: Plugin[]): ApiPart {
+  // The JobType enum holds this process's types (and the retired ones whose jobs may be stored).
+  const schema = withJobTypes(baseSchema, shared.queue.jobTypes, shared.queue.jobTypes.retired);
   const yoga = createGraphQLYoga({
+    schema,
     shared,
     logger,
     limits: config.graphqlLimits,
@@ -64,6 +71,7 @@ export function createApi(config: Config, shared: SharedContext, tokens: TokenSt
     : undefined;
   const route = graphqlRoute({ yoga, sse, tokens, maxBodyBytes: config.httpMaxBodyBytes, maxBodyBytesInFlight: config.httpMaxBodyBytesInFlight });
   return {
+    schema,
     yoga,
     engine,
     sse,

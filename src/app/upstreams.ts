@@ -1,7 +1,7 @@
 /**
- * The upstream side of a process: the built-in mock CRM and Billing (when on), the pacer that
- * shares request slots between processes, the redaction rule, and the job runner the worker runs
- * handlers through, with clients bound to each attempt.
+ * The upstream side of a process: the named upstreams (resolved and checked before anything
+ * starts), the built-in mock CRM and Billing (when on), the pacer that shares request slots
+ * between processes, the redaction rule, and the job runner the worker runs handlers through.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -9,14 +9,12 @@ import type { Config } from '../config/index.js';
 import { authenticate } from '../auth/principal.js';
 import type { TokenStore } from '../auth/tokens.js';
 import type { PaceStore } from '../db/ports.js';
-import type { HandlerRegistry } from '../handlers/index.js';
-import { createJobRunner } from '../handlers/runner.js';
-import { createClients } from '../integrations/clients.js';
-import type { ExchangeLog } from '../integrations/exchanges.js';
 import { MockUpstreams } from '../integrations/mocks.js';
 import { UpstreamPacer } from '../integrations/pace.js';
 import { databasePaceStore, redisPaceStore } from '../integrations/paceStores.js';
 import { Redactor } from '../integrations/redaction.js';
+import type { JobTypeRegistry } from '../platform/registry.js';
+import { resolveUpstreams, type ResolvedUpstream, type UpstreamConfig } from '../platform/upstreamClient.js';
 import type { JobRunner } from '../queue/worker/executor.js';
 
 function safeEqual(a: string, b: string): boolean {
@@ -25,16 +23,53 @@ function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** The upstreams the built-in mocks stand in for, when nothing gives them a URL. */
+const mockable = new Set(['crm', 'billing']);
+
+/**
+ * Every upstream's configuration, checked (a missing credential, a bad URL: one error listing
+ * each, before the process starts anything). `crm` and `billing` also take the older
+ * SYNCBRIDGE_CRM_BASE_URL / SYNCBRIDGE_BILLING_BASE_URL, and, with neither nor a module URL,
+ * the built-in mocks (their `baseUrl` is filled in once the server listens).
+ */
+export function upstreamsOf(config: Config, configs: Record<string, UpstreamConfig>): { resolved: ResolvedUpstream[]; mocked: Set<string> } {
+  const legacy: Record<string, string | undefined> = { crm: config.crmBaseUrl, billing: config.billingBaseUrl };
+  const mocked = new Set<string>();
+  const withUrls = Object.fromEntries(
+    Object.entries(configs).map(([name, upstream]) => {
+      const baseUrl = config.upstreamUrls[name] ?? legacy[name] ?? upstream.baseUrl;
+      if (!baseUrl && mockable.has(name) && config.mocksEnabled) {
+        mocked.add(name);
+        return [name, { ...upstream, baseUrl: `http://mock.invalid/mock/${name}` }];
+      }
+      return [name, { ...upstream, baseUrl }];
+    }),
+  );
+  const resolved = resolveUpstreams(withUrls, {
+    timeoutMs: config.upstreamTimeoutSeconds * 1000,
+    rateLimits: config.upstreamRateLimits,
+    secretOf: config.secretOf,
+    requireCredentials: config.workerEnabled,
+  });
+  return { resolved, mocked };
+}
+
 export interface UpstreamsPart {
   mocks: MockUpstreams | undefined;
   pacer: UpstreamPacer;
   redactor: Redactor;
-  /** The job runner, its clients aimed at `url`'s own mocks where no upstream URL is configured. */
-  runner(handlers: HandlerRegistry, url: string): JobRunner;
+  /** The job runner; upstreams left to the built-in mocks are aimed at `url`, this server's own address. */
+  runner(registry: JobTypeRegistry, url: string): JobRunner;
   close(): Promise<void>;
 }
 
-export async function startUpstreams(config: Config, pace: PaceStore, tokens: TokenStore, logger: Logger): Promise<UpstreamsPart> {
+export async function startUpstreams(
+  config: Config,
+  upstreams: { resolved: ResolvedUpstream[]; mocked: Set<string> },
+  pace: PaceStore,
+  tokens: TokenStore,
+  logger: Logger,
+): Promise<UpstreamsPart> {
   // The mocks take the API's tokens, and a credential of this process's own for its worker's calls.
   const mockCredential = `Bearer sbm_${randomBytes(24).toString('base64url')}`;
   const mocks = config.mocksEnabled
@@ -44,7 +79,6 @@ export async function startUpstreams(config: Config, pace: PaceStore, tokens: To
         return authentication.ok && authentication.principal.role !== undefined;
       })
     : undefined;
-  if (!mocks && (!config.crmBaseUrl || !config.billingBaseUrl)) logger.warn('SYNCBRIDGE_MOCKS is off but an upstream base URL is not set: jobs will fail to reach it');
   // Paced upstreams share their slots through Redis when there is one, else the database.
   const onPaceError = (error: Error) => logger.error({ err: error }, 'upstream pace store error');
   const paceStore = Object.keys(config.upstreamRateLimits).length
@@ -52,24 +86,36 @@ export async function startUpstreams(config: Config, pace: PaceStore, tokens: To
       ? await redisPaceStore(config.redisUrl, config.databaseUrl, onPaceError)
       : databasePaceStore(pace)
     : undefined;
-  const pacer = new UpstreamPacer(config.upstreamRateLimits, paceStore, logger);
+  const limits = Object.fromEntries(upstreams.resolved.flatMap((upstream) => (upstream.rateLimitPerSecond ? [[upstream.name, upstream.rateLimitPerSecond]] : [])));
+  const pacer = new UpstreamPacer(
+    upstreams.resolved.map((upstream) => upstream.name),
+    limits,
+    paceStore,
+    logger,
+  );
   const redactor = new Redactor(config.redactKeys);
+  const unaimed = upstreams.resolved.filter((upstream) => !upstream.baseUrl).map((upstream) => upstream.name);
+  if (unaimed.length && config.workerEnabled) logger.warn({ upstreams: unaimed }, 'these upstreams have no base URL (SYNCBRIDGE_UPSTREAM_<NAME>_URL): jobs calling them fail');
+  logger.info(
+    {
+      upstreams: upstreams.resolved.map((upstream) => ({
+        name: upstream.name,
+        baseUrl: upstreams.mocked.has(upstream.name) ? 'built-in mock' : upstream.baseUrl && redactor.url(upstream.baseUrl),
+        authHeader: upstream.authHeader, // the header's name only: never its value
+        rateLimitPerSecond: upstream.rateLimitPerSecond,
+      })),
+    },
+    'upstreams configured',
+  );
   return {
     mocks,
     pacer,
     redactor,
-    runner(handlers, url) {
-      const options = {
-        crmBaseUrl: config.crmBaseUrl ?? `${url}/mock/crm`,
-        billingBaseUrl: config.billingBaseUrl ?? `${url}/mock/billing`,
-        timeoutMs: config.upstreamTimeoutSeconds * 1000,
-        redactor,
-        headers: {
-          crm: config.crmBaseUrl ? undefined : { authorization: mockCredential },
-          billing: config.billingBaseUrl ? undefined : { authorization: mockCredential },
-        },
-      };
-      return createJobRunner(handlers, (log: ExchangeLog) => createClients(options, pacer, log), redactor);
+    runner(registry, url) {
+      const aimed = upstreams.resolved.map((upstream) =>
+        upstreams.mocked.has(upstream.name) ? { ...upstream, baseUrl: `${url}/mock/${upstream.name}`, headers: { ...upstream.headers, authorization: mockCredential } } : upstream,
+      );
+      return registry.runner({ upstreams: aimed, pacer, redactor });
     },
     close: () => pacer.close(),
   };

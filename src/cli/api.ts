@@ -36,13 +36,18 @@ export async function request<T>(options: ApiOptions, query: string, variables?:
     throw new ApiError(`Cannot reach ${options.url}: ${(error as Error).message}. Is the server running? (--url or SYNCBRIDGE_URL)`);
   }
   const text = await response.text();
-  let body: { data?: T; errors?: { message: string }[] };
+  let body: { data?: T; errors?: GraphQLErrorLike[] };
   try {
     body = JSON.parse(text);
   } catch {
     throw new ApiError(`${options.url} answered ${response.status} with something that is not GraphQL: ${text.slice(0, 200)}`);
   }
-  if (body.errors?.length) throw new ApiError(body.errors.map((error) => error.message).join('; '));
+  if (body.errors?.length) {
+    const [first] = body.errors as [GraphQLErrorLike];
+    // A variable the schema refuses (a job type this server does not have, a bad enum value) is the caller's input at fault.
+    const code = first.extensions?.code ?? (/^Variable "\$\w+" got invalid value/.test(first.message) ? 'BAD_USER_INPUT' : undefined);
+    throw new ApiError(body.errors.map((error) => error.message).join('; '), code);
+  }
   if (!body.data) throw new ApiError(`${options.url} answered ${response.status} without data`);
   return body.data;
 }

@@ -96,10 +96,20 @@ export const jobLine = (job: Job) => table(jobHeader, [jobCells(job)]);
 
 // ---- argument parsers (a bad value is a usage error, exit 2) ----
 
+/** A job type's name, as the API's JobType enum writes it (`contact_sync` → CONTACT_SYNC); the server knows which exist (`syncbridge types`). */
 export function jobType(value: string): string {
-  const normalized = value.trim().toUpperCase();
-  if (normalized !== 'CUSTOMER_SYNC' && normalized !== 'INVOICE_SYNC') throw new InvalidArgumentError('use customer_sync or invoice_sync');
-  return normalized;
+  const normalized = value.trim();
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(normalized)) throw new InvalidArgumentError('a job type name: letters, digits and _ (see `syncbridge types`)');
+  return normalized.toUpperCase();
+}
+
+/** `--payload '{"email":"a@example.com"}'`: any JSON value. */
+export function jsonValue(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new InvalidArgumentError(`not JSON: ${(error as Error).message}`);
+  }
 }
 
 /** `--since 90m` → the ISO time that long ago. */

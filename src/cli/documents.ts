@@ -25,7 +25,7 @@ export const cliDocuments = {
   retry: `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`,
   cancel: `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`,
   replay: `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
-  get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} leaseOwner deadError deadErrorType replayOf { id } replays { id }
+  get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} payloadVersion payload leaseOwner deadError deadErrorType replayOf { id } replays { id }
     attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs } } }`,
   list: `query ($status: [JobStatus!], $jobType: JobType, $entityId: String, $first: Int, $after: String) {
     jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
@@ -37,7 +37,7 @@ export const cliDocuments = {
   pause: `mutation ($jobType: JobType!) { pauseJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused concurrency pending running } } }`,
   resume: `mutation ($jobType: JobType!) { resumeJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused concurrency pending running } } }`,
   concurrency: `mutation ($jobType: JobType!, $concurrency: Int) { setJobTypeConcurrency(jobType: $jobType, concurrency: $concurrency) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on JobTypeStatus { jobType paused concurrency pending running } } }`,
-  jobTypes: `{ jobTypes { jobType paused concurrency pending running } }`,
+  jobTypes: `{ jobTypes { jobType registered description versions paused concurrency pending running } }`,
   schedules: `{ schedules { name cron timezone jobType entityId catchUp paused nextRunAt lastTickAt } }`,
   scheduleCreate: `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on Schedule { name cron timezone jobType entityId catchUp paused nextRunAt } } }`,
   schedulePause: `mutation ($name: String!, $paused: Boolean) { pauseSchedule(name: $name, paused: $paused) { __typename ... on Error { message } ${callerRefusals} ... on Schedule { name paused nextRunAt } } }`,

@@ -4,7 +4,8 @@
  * and exit codes scripts can rely on (src/cli/cli.ts). One module per command under commands/.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ApiError } from './api.js';
+import { ApiError, request } from './api.js';
+import { cliDocuments } from './documents.js';
 import { Cli, defaultUrl, exitCodes, ExitError, type CliIo } from './cli.js';
 import * as enqueue from './commands/enqueue.js';
 import * as jobActions from './commands/jobActions.js';
@@ -18,6 +19,18 @@ export { exitCodes, type CliIo } from './cli.js';
 
 /** In the order `--help` lists them. */
 const commands = [enqueue, token, jobActions, jobTypes, schedules, jobsRead, watch];
+
+/** For a job type the server refused: the ones it has (each server registers its own). */
+async function jobTypesHint(cli: Cli, message: string): Promise<string> {
+  if (!message.includes('JobType')) return '';
+  try {
+    const { jobTypes } = await request<{ jobTypes: { jobType: string; registered: boolean }[] }>(cli.api(), cliDocuments.jobTypes);
+    const names = jobTypes.filter((type) => type.registered).map((type) => type.jobType.toLowerCase());
+    return ` This server's job types: ${names.join(', ')}.`;
+  } catch {
+    return '';
+  }
+}
 
 /** Runs the CLI; resolves with the exit code (the bin exits with it). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -40,6 +53,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof ExitError) {
       io.err(error.message);
       return error.code;
+    }
+    if (error instanceof ApiError && error.code === 'BAD_USER_INPUT') {
+      io.err(`InputError: ${error.message}${await jobTypesHint(cli, error.message)}`);
+      return exitCodes.InputError;
     }
     if (error instanceof ApiError) {
       io.err(error.code === 'NOT_FOUND' ? `NotFoundError: ${error.message}` : `error: ${error.message}`);

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../domain/index.js';
-import type { UpstreamTarget } from './index.js';
+
+/** An upstream's name: lower-case letters, digits, _ and - (as the job types' modules name them). */
+export const upstreamNamePattern = /^[a-z][a-z0-9_-]{0,63}$/;
 
 const flag = <F extends boolean | undefined>(name: string, fallback: F) =>
   z
@@ -158,21 +160,22 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((raw, ctx) => {
-      const limits: Partial<Record<UpstreamTarget, number>> = {};
+      const limits: Record<string, number> = {};
       for (const part of (raw ?? '')
         .split(',')
         .map((item) => item.trim())
         .filter(Boolean)) {
-        const match = /^(crm|billing)\s*=\s*(\d+(?:\.\d+)?)$/i.exec(part);
+        const match = /^([A-Za-z][A-Za-z0-9_-]{0,63})\s*=\s*(\d+(?:\.\d+)?)$/.exec(part);
         const perSecond = match ? Number(match[2]) : NaN;
         if (!match || !(perSecond > 0 && perSecond <= 100_000)) {
-          ctx.addIssue({ code: 'custom', message: `"${part}": use target=requests per second (crm or billing, above 0, up to 100000), e.g. billing=5,crm=20` });
+          ctx.addIssue({ code: 'custom', message: `"${part}": use upstream=requests per second (above 0, up to 100000), e.g. billing=5,crm=20` });
           return z.NEVER;
         }
-        limits[match[1]!.toLowerCase() as UpstreamTarget] = perSecond;
+        limits[match[1]!.toLowerCase()] = perSecond;
       }
       return limits;
     }),
+  SYNCBRIDGE_JOB_TYPES: z.string().optional(),
   SYNCBRIDGE_REDACT_KEYS: z
     .string()
     .optional()

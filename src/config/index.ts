@@ -13,7 +13,6 @@ export { openFileLimit } from './env.js';
 export const configVariables = Object.keys(envSchema.shape);
 
 export type DatabaseProvider = 'sqlite' | 'postgresql';
-export type UpstreamTarget = 'crm' | 'billing';
 
 export interface Config {
   databaseUrl: string;
@@ -46,7 +45,13 @@ export interface Config {
   /** A handler running longer is aborted and the attempt fails (HandlerTimeout, retryable). */
   handlerTimeoutSeconds: number;
   /** Requests per second each upstream may receive from all processes together (absent: unpaced). */
-  upstreamRateLimits: Partial<Record<UpstreamTarget, number>>;
+  upstreamRateLimits: Record<string, number>;
+  /** SYNCBRIDGE_UPSTREAM_<NAME>_URL: a base URL for the upstream of that name (lower-cased), over its module's. */
+  upstreamUrls: Record<string, string>;
+  /** The module of job types (SYNCBRIDGE_JOB_TYPES); undefined: the built-in demo types. */
+  jobTypesModule: string | undefined;
+  /** The value of an environment variable an upstream names for its secret (never stored in the config, never logged). */
+  secretOf(name: string): string | undefined;
   /** Cross-process live events through Redis pub/sub, and the upstreams' shared pace; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite) and the database. */
   redisUrl: string | undefined;
   wsMaxConnections: number;
@@ -175,9 +180,28 @@ function queueSettings(e: Env) {
   };
 }
 
+/** Variables whose names carry an upstream's name: SYNCBRIDGE_UPSTREAM_<NAME>_URL. */
+function upstreamUrlsOf(env: Record<string, string | undefined>): Record<string, string> {
+  const urls: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^SYNCBRIDGE_UPSTREAM_([A-Z0-9_]+)_URL$/.exec(key);
+    if (!match || value === undefined || value === '') continue;
+    if (!/^https?:\/\/[^\s]+$/.test(value)) problems.push(`  ${key}: must be an http(s) URL`);
+    else urls[match[1]!.toLowerCase().replaceAll('_', '-')] = value;
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration; fix these environment variables:\n${problems.join('\n')}`);
+  // A name with - is written with _ in a variable name: both spellings find it.
+  for (const [name, url] of Object.entries(urls)) urls[name.replaceAll('-', '_')] ??= url;
+  return urls;
+}
+
 /** The upstreams the handlers call, and what is kept of their exchanges. */
-function upstreamSettings(e: Env, host: string, apiTokens: TokenEntry[]) {
+function upstreamSettings(e: Env, host: string, apiTokens: TokenEntry[], env: Record<string, string | undefined>) {
   return {
+    upstreamUrls: upstreamUrlsOf(env),
+    jobTypesModule: e.SYNCBRIDGE_JOB_TYPES?.trim() || undefined,
+    secretOf: (name: string) => env[name],
     crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
     billingBaseUrl: e.SYNCBRIDGE_BILLING_BASE_URL || undefined,
     // The mocks answer anyone who reaches them: on by default only where that is the demo's own machine.
@@ -248,7 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const host = e.HOST || '127.0.0.1';
   const apiTokens = loadTokens(e.SYNCBRIDGE_API_TOKENS, e.SYNCBRIDGE_API_TOKENS_FILE);
   checkCombinations(e, host, apiTokens);
-  return { host, apiTokens, ...queueSettings(e), ...upstreamSettings(e, host, apiTokens), ...serverSettings(e), ...accessSettings(e) };
+  return { host, apiTokens, ...queueSettings(e), ...upstreamSettings(e, host, apiTokens, env), ...serverSettings(e), ...accessSettings(e) };
 }
 
 /** Whether `host` is a loopback address (only this machine can reach it). */

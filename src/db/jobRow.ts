@@ -40,6 +40,7 @@ export const jobColumns = [
   'replayOfId',
   'replayOfAttemptId',
   'unchargedAttempts',
+  'payload',
 ] as const satisfies readonly (keyof Job)[];
 
 // Every column of the model is listed (a new column fails to compile until it is added above).
@@ -103,6 +104,7 @@ export function jobFromValues(values: readonly unknown[]): Job {
     replayOfId: num(values[30]),
     replayOfAttemptId: num(values[31]),
     unchargedAttempts: Number(values[32] ?? 0),
+    payload: (values[33] ?? null) as string | null,
   };
 }
 

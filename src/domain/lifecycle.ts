@@ -9,7 +9,7 @@
  * A new status or phase is one change here (and in words.ts), plus the SQL it forces.
  * Pure: no I/O, no clock of its own; callers pass `now`.
  */
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { activeKey, type JobPhase, type JobStatus } from './words.js';
 
 /** The columns of a job the lifecycle reads and writes (a stored Job row has them all). */
@@ -98,6 +98,8 @@ export interface NewJobRow {
   isReplay: boolean;
   replayOfId: number | null;
   replayOfAttemptId: number | null;
+  /** The payload as validated JSON text (null: none). */
+  payload: string | null;
 }
 
 /** When a new job is due: at `scheduledAt` when that is later than now, else now. */
@@ -144,6 +146,7 @@ export function insertedJob(id: number, row: NewJobRow) {
     replayOfId: row.replayOfId,
     replayOfAttemptId: row.replayOfAttemptId,
     unchargedAttempts: 0,
+    payload: row.payload,
   };
 }
 
@@ -237,7 +240,7 @@ export function summarize(message: string): string {
  * maxRetries, so maxRetries 3 means four attempts), else DEAD. An uncharged attempt (lost to the
  * system) never spends the budget; a lost one is due again at once.
  */
-export function decideAfterAttempt(attempt: EndedAttempt, outcome: AttemptOutcome, timing: { finishedAt: Date; durationMs: number }, backoffBaseSeconds: number): FinishRow {
+export function decideAfterAttempt(attempt: EndedAttempt, outcome: AttemptOutcome, timing: { finishedAt: Date; durationMs: number }, backoff: BackoffPolicy): FinishRow {
   // One literal shape for every outcome (spreads of varying shapes showed in the drain's profile).
   let status: FinishRow['status'] = 'SUCCEEDED';
   let nextRunAt: Date | null = null;
@@ -251,7 +254,7 @@ export function decideAfterAttempt(attempt: EndedAttempt, outcome: AttemptOutcom
     const charged = attempt.attemptNumber - attempt.unchargedAttempts;
     if (!outcome.retryable) status = 'FAILED';
     else if (outcome.uncharged || charged <= attempt.maxRetries) {
-      const delay = outcome.immediate ? 0 : backoffDelayMs(outcome.uncharged ? 1 : charged, backoffBaseSeconds, outcome.retryAfterMs);
+      const delay = outcome.immediate ? 0 : backoffDelayMs(outcome.uncharged ? 1 : charged, backoff, outcome.retryAfterMs);
       status = 'PENDING';
       nextRunAt = new Date(timing.finishedAt.getTime() + delay);
     } else {

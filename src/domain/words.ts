@@ -1,16 +1,8 @@
 /**
- * The domain's words, in one bottom-layer module that imports nothing: job types and what they
- * move, statuses, priorities, the kinds of transition, and the error types the system itself
- * records. Every layer (and, through the schema's enums, the dashboard) uses these.
+ * The domain's words, in one bottom-layer module that imports nothing: statuses, priorities, the
+ * kinds of transition, and the error types the system itself records. Every layer (and, through
+ * the schema's enums, the dashboard) uses these. Job types are the users' own (src/platform).
  */
-
-/** What each job type moves: a new job type is one entry here plus its handler. */
-export const jobTypes = {
-  customer_sync: { sourceSystem: 'crm', targetSystem: 'billing', entityType: 'customer' },
-  invoice_sync: { sourceSystem: 'crm', targetSystem: 'billing', entityType: 'invoice' },
-} as const;
-export type JobType = keyof typeof jobTypes;
-export const jobTypeNames = Object.keys(jobTypes) as JobType[];
 
 export const jobStatuses = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'DEAD', 'CANCELED'] as const;
 export type JobStatus = (typeof jobStatuses)[number];

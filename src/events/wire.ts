@@ -4,7 +4,8 @@
  * bytes (PostgreSQL NOTIFY refuses 8,000 or more), counted in UTF-8: an error text in another
  * script takes up to three bytes a character.
  */
-import { jobFromValues, jobToValues } from '../db/jobRow.js';
+import { jobColumns, jobFromValues, jobToValues } from '../db/jobRow.js';
+import type { Job } from '../db/types.js';
 import type { JobStatus, JobTransition, TransitionKind } from './events.js';
 
 type WireTransition = [from: JobStatus | null, to: JobStatus, kind: TransitionKind, attemptNumber: number, at: number, job: unknown[]];
@@ -15,9 +16,21 @@ export interface WireBatch {
   transitions: WireTransition[];
 }
 
+/** Where a job's payload sits among its values. */
+const payloadIndex = jobColumns.indexOf('payload');
+/** Sent in the payload's place: the job has one, not carried (a payload may be 64 KiB; a NOTIFY holds under 8,000 bytes). */
+const payloadNotCarried = 0;
+
 export function encodeTransition(transition: JobTransition): string {
-  const wire: WireTransition = [transition.from, transition.to, transition.kind, transition.attemptNumber, transition.at.getTime(), jobToValues(transition.job)];
+  const values = jobToValues(transition.job);
+  if (values[payloadIndex] !== null) values[payloadIndex] = payloadNotCarried;
+  const wire: WireTransition = [transition.from, transition.to, transition.kind, transition.attemptNumber, transition.at.getTime(), values];
   return JSON.stringify(wire);
+}
+
+/** Whether a job came from another process without its payload (read it from the database when needed). */
+export function payloadNotCarriedIn(job: Job): boolean {
+  return job.payload === undefined;
 }
 
 /** The head every payload of `origin` starts with: a process drops its own batches without parsing them. */
@@ -31,6 +44,7 @@ export function decodeBatch(payload: string): { origin: string; transitions: Job
     origin: batch.origin,
     transitions: batch.transitions.map(([from, to, kind, attemptNumber, at, values]) => {
       const job = jobFromValues(values);
+      if (values[payloadIndex] === payloadNotCarried) (job as { payload: string | null | undefined }).payload = undefined;
       return { jobId: job.id, from, to, kind, attemptNumber, at: new Date(at), job };
     }),
   };

@@ -18,6 +18,7 @@ import type { SnapshotFeed } from '../queue/reads/snapshotFeed.js';
 import type { QueueMetrics } from '../queue/reads/metricsRead.js';
 import type { JobTypeStatus } from '../queue/reads/jobTypesRead.js';
 import type { UpstreamPacer } from '../integrations/pace.js';
+import type { Redactor } from '../integrations/redaction.js';
 import type { AttemptHistory } from '../queue/maintenance/attemptHistory.js';
 import type { Loaders } from './loaders.js';
 import type { Principal } from '../auth/principal.js';
@@ -48,6 +49,8 @@ export interface GraphQLContext {
   history: AttemptHistory | undefined;
   /** The least role that sees upstream bodies and error stacks (SYNCBRIDGE_FORENSICS_ROLE). */
   forensicsRole: Role;
+  /** What is shown of payloads (SYNCBRIDGE_REDACT_KEYS). */
+  redactor: Redactor;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */
@@ -69,6 +72,7 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { viewer: boolean; operator: boolean; admin: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
     ID: { Input: string; Output: string | number };
   };
   DefaultFieldNullability: false;

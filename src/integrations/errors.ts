@@ -1,12 +1,28 @@
 /**
- * Upstream failures as typed errors, classified exactly per SPEC → "Error classification". The
- * executor reads only `errorType`, `retryable` and `retryAfterMs`; everything else is for logs.
+ * Failures of a job's work as typed errors: upstream answers classified exactly per SPEC →
+ * "Error classification", and the two a handler throws itself (RetryableError,
+ * NonRetryableError). The executor reads only `errorType`, `retryable`, `retryAfterMs` and
+ * `uncharged`; everything else is for logs.
  */
-export type ErrorType = 'UpstreamTimeout' | 'UpstreamRateLimited' | 'NotFound' | 'ValidationError' | 'LocalResourcesExhausted';
+/** Each error's class names, under a global symbol: `instanceof` holds across copies of the package. */
+const errorKinds = Symbol.for('syncbridge.errorKinds');
 
 export abstract class IntegrationError extends Error {
-  abstract readonly errorType: ErrorType;
+  /**
+   * True for this class's own instances and for those another copy of the package made (a job
+   * types module importing its own `syncbridge`), so a handler's RetryableError is classified as
+   * one wherever it came from.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const kinds = typeof value === 'object' && value !== null ? (value as { [errorKinds]?: unknown })[errorKinds] : undefined;
+    return Array.isArray(kinds) && kinds.includes(this.name);
+  }
+
+  abstract readonly errorType: string;
   abstract readonly retryable: boolean;
+  /** How long the upstream (or the handler) asked to wait before the next attempt. */
+  readonly retryAfterMs?: number;
   /** The upstream's HTTP status, when it answered. */
   readonly statusCode: number | undefined;
   /** The upstream's answer, when it gave one (for the attempt's forensics; never logged whole). */
@@ -14,6 +30,9 @@ export abstract class IntegrationError extends Error {
   constructor(message: string, options: { statusCode?: number; responseText?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.statusCode = options.statusCode;
+    const kinds: string[] = [];
+    for (let type = new.target as unknown as { name: string } | null; type && type.name; type = Object.getPrototypeOf(type) as { name: string } | null) kinds.push(type.name);
+    Object.defineProperty(this, errorKinds, { value: kinds, enumerable: false });
     // Not enumerable: log serializers copy enumerable fields, and a body may be megabytes.
     Object.defineProperty(this, 'responseText', { value: options.responseText, enumerable: false });
   }
@@ -31,12 +50,41 @@ export class UpstreamRateLimitedError extends IntegrationError {
   override name = 'UpstreamRateLimitedError';
   readonly errorType = 'UpstreamRateLimited' as const;
   readonly retryable = true;
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-    options: { statusCode?: number; responseText?: string; cause?: unknown } = {},
-  ) {
+  override readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs: number | undefined, options: { statusCode?: number; responseText?: string; cause?: unknown } = {}) {
     super(message, options);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Names a handler gives its own failures: letters, digits and _ (they label metrics). */
+const errorTypePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Thrown by a handler: this attempt failed and a later one may succeed. Retried with the type's
+ * backoff while its retry budget lasts, then DEAD; `retryAfterSeconds` lengthens the wait (never
+ * shortens it).
+ */
+export class RetryableError extends IntegrationError {
+  override name = 'RetryableError';
+  readonly errorType: string;
+  readonly retryable = true;
+  override readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { retryAfterSeconds?: number; errorType?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.errorType = options.errorType && errorTypePattern.test(options.errorType) ? options.errorType : 'RetryableError';
+    this.retryAfterMs = options.retryAfterSeconds !== undefined && options.retryAfterSeconds >= 0 ? Math.round(options.retryAfterSeconds * 1000) : undefined;
+  }
+}
+
+/** Thrown by a handler: retrying cannot help (bad data, a record that cannot be synced). The job ends FAILED; an operator may retry it. */
+export class NonRetryableError extends IntegrationError {
+  override name = 'NonRetryableError';
+  readonly errorType: string;
+  readonly retryable = false;
+  constructor(message: string, options: { errorType?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.errorType = options.errorType && errorTypePattern.test(options.errorType) ? options.errorType : 'NonRetryableError';
   }
 }
 

@@ -8,8 +8,10 @@ import { redactedExcerpt, redactedUrl, type UpstreamExchange } from './exchanges
 import { defaultRedactor, type Redactor } from './redaction.js';
 import { isLocalResourceFailure, LocalResourcesError, UpstreamNotFoundError, parseRetryAfter, UpstreamRateLimitedError, UpstreamTimeoutError, ValidationError } from './errors.js';
 
+export type UpstreamMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface UpstreamRequest {
-  method: 'GET' | 'POST';
+  method: UpstreamMethod;
   url: string;
   correlationId: string;
   /** Sent with the request (credentials among them: never recorded). */
@@ -125,6 +127,8 @@ async function exchange<T>({
   if (statusCode === 429) throw new UpstreamRateLimitedError(detail, parseRetryAfter(retryAfter), answered);
   if (statusCode === 404) throw new UpstreamNotFoundError(detail, answered);
   if (statusCode < 200 || statusCode >= 300) throw new ValidationError(detail, answered);
+  // An empty answer (204, or 200 with no body) is no value, not invalid JSON.
+  if (!text.trim()) return { value: undefined as T, statusCode, text };
   try {
     return { value: JSON.parse(text) as T, statusCode, text };
   } catch (error) {

@@ -11,9 +11,6 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { UpstreamTarget } from '../config/index.js';
-
-export type { UpstreamTarget } from '../config/index.js';
 
 /** Where the processes share each upstream's next slot and pause. */
 export interface PaceStore {
@@ -28,7 +25,8 @@ export interface PaceStore {
 }
 
 export interface UpstreamPaceStatus {
-  target: UpstreamTarget;
+  /** The upstream's name. */
+  target: string;
   /** Requests per second for all processes together; null: unpaced. */
   limitPerSecond: number | null;
   /** Paused by the upstream's Retry-After until then (shared for paced upstreams; this process's own otherwise). */
@@ -42,20 +40,35 @@ export interface UpstreamPaceStatus {
   pausesRequested: number;
 }
 
-const targets: readonly UpstreamTarget[] = ['crm', 'billing'];
 /** New slots a call takes at most when it keeps waking too late for its slot. */
 const maxTries = 5;
 
-export class UpstreamPacer {
-  private readonly stats = new Map<UpstreamTarget, { waiting: number; waited: number; waitedMs: number; pausesRequested: number; localPauseUntil: number }>(
-    targets.map((target) => [target, { waiting: 0, waited: 0, waitedMs: 0, pausesRequested: 0, localPauseUntil: 0 }]),
-  );
+interface PaceStats {
+  waiting: number;
+  waited: number;
+  waitedMs: number;
+  pausesRequested: number;
+  localPauseUntil: number;
+}
 
+export class UpstreamPacer {
+  private readonly stats: Map<string, PaceStats>;
+
+  /** `targets`: every upstream's name; `limits`: requests per second of the paced ones. */
   constructor(
-    private readonly limits: Partial<Record<UpstreamTarget, number>>,
+    private readonly targets: readonly string[],
+    private readonly limits: Readonly<Record<string, number>>,
     private readonly store: PaceStore | undefined,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.stats = new Map(targets.map((target) => [target, { waiting: 0, waited: 0, waitedMs: 0, pausesRequested: 0, localPauseUntil: 0 }]));
+  }
+
+  private statsOf(target: string): PaceStats {
+    let stats = this.stats.get(target);
+    if (!stats) this.stats.set(target, (stats = { waiting: 0, waited: 0, waitedMs: 0, pausesRequested: 0, localPauseUntil: 0 }));
+    return stats;
+  }
 
   get storeName(): string | undefined {
     return this.store?.name;
@@ -67,8 +80,8 @@ export class UpstreamPacer {
    * start) takes a new slot instead, so no window a quarter slot short of a second sees more than
    * the limit leave (the rest of a slot is margin for the network's jitter on the way).
    */
-  async acquire(target: UpstreamTarget, signal?: AbortSignal): Promise<void> {
-    const stats = this.stats.get(target)!;
+  async acquire(target: string, signal?: AbortSignal): Promise<void> {
+    const stats = this.statsOf(target);
     const limit = this.limits[target];
     const store = limit ? this.store : undefined;
     if (!store) {
@@ -106,9 +119,9 @@ export class UpstreamPacer {
   }
 
   /** The upstream asked for a pause (Retry-After): every process holds its calls that long. */
-  async pause(target: UpstreamTarget, pauseMs: number): Promise<void> {
+  async pause(target: string, pauseMs: number): Promise<void> {
     if (!(pauseMs > 0)) return;
-    const stats = this.stats.get(target)!;
+    const stats = this.statsOf(target);
     stats.pausesRequested += 1;
     stats.localPauseUntil = Math.max(stats.localPauseUntil, Date.now() + pauseMs);
     this.logger.warn({ upstream: target, pauseMs }, 'upstream asked to slow down (Retry-After): its calls wait');
@@ -116,11 +129,11 @@ export class UpstreamPacer {
   }
 
   async status(): Promise<UpstreamPaceStatus[]> {
-    const paced = targets.filter((target) => this.limits[target]);
+    const paced = this.targets.filter((target) => this.limits[target]);
     const shared = this.store && paced.length ? await this.store.pausesLeft(paced) : new Map<string, number>();
     const now = Date.now();
-    return targets.map((target) => {
-      const { localPauseUntil, ...stats } = this.stats.get(target)!;
+    return [...this.stats.keys()].map((target) => {
+      const { localPauseUntil, ...stats } = this.statsOf(target);
       const until = this.limits[target] && this.store ? now + (shared.get(target) ?? 0) : localPauseUntil;
       return { target, limitPerSecond: this.limits[target] ?? null, pausedUntil: until > now ? new Date(until) : null, ...stats };
     });

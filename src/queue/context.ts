@@ -3,6 +3,7 @@ import type { Db } from '../db/types.js';
 import type { JobReads, JobStore, Signals, StoreCapabilities } from '../db/ports.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobTransition } from '../events/events.js';
+import type { JobTypeCatalog } from './jobTypes.js';
 
 /** What every queue service and the worker share. */
 export interface QueueContext {
@@ -14,12 +15,16 @@ export interface QueueContext {
   reads: JobReads;
   signals: Signals;
   capabilities: StoreCapabilities;
+  /** The job types this process knows (the platform's registry). */
+  jobTypes: JobTypeCatalog;
   bus: EventBus;
   logger: Logger;
   settings: {
     maxRetriesDefault: number;
     backoffBaseSeconds: number;
     leaseSeconds: number;
+    /** A handler running longer is aborted, unless its type says otherwise. */
+    handlerTimeoutMs: number;
   };
   /** The clock every decision reads (tests pin it); durations use the monotonic clock. */
   now(): Date;

@@ -1,10 +1,12 @@
 /**
  * What GraphiQL opens with: one document holding an example of each kind of operation, ready to
- * run against the fixture ids (the run button asks which one). One document, not a tab each:
+ * run (the run button asks which one): against the demo's fixture ids, or, with job types of
+ * one's own, the first of them with a payload shaped by its schema. One document, not a tab each:
  * the GraphiQL build Yoga ships shows its welcome text in every tab but the one it opened with.
  */
-const examples = [
-  `# Enqueue a customer sync. Try c_1001 (succeeds), c_flaky (fails once, then succeeds),
+import type { JobTypeCatalog, JobTypeInfo } from '../queue/jobTypes.js';
+
+const demoEnqueue = `# Enqueue a customer sync. Try c_1001 (succeeds), c_flaky (fails once, then succeeds),
 # c_1002 (rate limited until DEAD) or c_missing (FAILED, NotFound).
 mutation Enqueue($entityId: String!) {
   enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $entityId }) {
@@ -13,7 +15,36 @@ mutation Enqueue($entityId: String!) {
     ... on DuplicateActiveJobError { message existingJobId }
     ... on InputError { message field }
   }
-}`,
+}`;
+
+function enqueueOf(type: JobTypeInfo): string {
+  const payload = type.hasPayload(type.versions.at(-1)!);
+  return `# Enqueue a ${type.name} job${type.description ? ` (${type.description})` : ''}.${payload ? ' Its payload is checked by the type’s schema (jobTypes → payloadSchema).' : ''}
+mutation Enqueue($entityId: String!${payload ? ', $payload: JSON' : ''}) {
+  enqueueJob(input: { jobType: ${type.name.toUpperCase()}, entityId: $entityId${payload ? ', payload: $payload' : ''} }) {
+    __typename
+    ... on EnqueueJobSuccess { job { id status phase correlationId payload } }
+    ... on DuplicateActiveJobError { message existingJobId }
+    ... on InputError { message field }
+  }
+}`;
+}
+
+/** A payload with each property of an object schema filled with a placeholder of its kind. */
+function samplePayload(schema: Record<string, unknown> | undefined): unknown {
+  const properties = schema?.type === 'object' ? (schema.properties as Record<string, { type?: string; enum?: unknown[]; format?: string }> | undefined) : undefined;
+  if (!properties) return {};
+  const sample = (property: { type?: string; enum?: unknown[]; format?: string }) => {
+    if (property.enum?.length) return property.enum[0];
+    if (property.type === 'string') return property.format === 'email' ? 'someone@example.com' : '';
+    if (property.type === 'number' || property.type === 'integer') return 0;
+    if (property.type === 'boolean') return false;
+    return property.type === 'array' ? [] : null;
+  };
+  return Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, sample(property)]));
+}
+
+const rest = [
   `# Watch one job live: its current state first, then every change.
 subscription Watch($id: ID!) {
   jobUpdated(id: $id) {
@@ -44,7 +75,12 @@ query Metrics {
 }`,
 ];
 
-export const graphiqlExamples = {
-  query: examples.join('\n\n'),
-  variables: JSON.stringify({ entityId: 'c_1001', id: '1' }, null, 2),
-};
+export function graphiqlExamples(catalog: JobTypeCatalog): { query: string; variables: string } {
+  const demo = catalog.get('customer_sync');
+  const type = demo ?? catalog.list()[0]!;
+  const payload = !demo && type.hasPayload(type.versions.at(-1)!) ? { payload: samplePayload(type.payloadJsonSchema(type.versions.at(-1)!)) } : {};
+  return {
+    query: [demo ? demoEnqueue : enqueueOf(type), ...rest].join('\n\n'),
+    variables: JSON.stringify({ entityId: demo ? 'c_1001' : 'e_1', id: '1', ...payload }, null, 2),
+  };
+}

@@ -1,7 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../graphql';
+import { asJobType, useJobTypes } from '../jobTypes';
 import { linkProps } from '../router';
+import { PayloadFields, payloadFromForm } from './PayloadFields';
 
 const EnqueueMutation = graphql(`
   mutation EnqueueFromDashboard($input: EnqueueJobInput!) {
@@ -30,33 +32,53 @@ const EnqueueMutation = graphql(`
   }
 `);
 
-const fixtures = [
-  ['c_1001', 'succeeds'],
-  ['c_flaky', 'fails once, then succeeds'],
-  ['c_1002', 'rate limited until DEAD'],
-  ['c_missing', 'FAILED, NotFound'],
-  ['i_2001', 'invoice, succeeds'],
-  ['i_flaky', 'invoice, fails once'],
-  ['i_2002', 'invoice, rate limited'],
-] as const;
+/** The demo's records (its built-in mock CRM), offered for the demo's two types. */
+const demoFixtures: Record<string, readonly (readonly [string, string])[]> = {
+  CUSTOMER_SYNC: [
+    ['c_1001', 'succeeds'],
+    ['c_flaky', 'fails once, then succeeds'],
+    ['c_1002', 'rate limited until DEAD'],
+    ['c_missing', 'FAILED, NotFound'],
+  ],
+  INVOICE_SYNC: [
+    ['i_2001', 'invoice, succeeds'],
+    ['i_flaky', 'invoice, fails once'],
+    ['i_2002', 'invoice, rate limited'],
+  ],
+};
+
+type Result = { kind: 'ok' | 'error'; text: string; jobId?: string; field?: string };
 
 export function EnqueueForm() {
   const [{ fetching }, enqueue] = useMutation(EnqueueMutation);
-  const [result, setResult] = useState<{ kind: 'ok' | 'error'; text: string; jobId?: string } | undefined>();
+  const { types } = useJobTypes();
+  const registered = types.filter((type) => type.registered);
+  const [chosen, setChosen] = useState<string | undefined>();
+  const [result, setResult] = useState<Result | undefined>();
+  const type = registered.find((candidate) => candidate.jobType === chosen) ?? registered[0];
+  const fixtures = (type && demoFixtures[type.jobType]) ?? [];
 
   const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (!type) return;
     const element = event.currentTarget;
     const form = new FormData(element);
     const scheduled = (form.get('scheduledAt') as string) || '';
     const maxRetries = (form.get('maxRetries') as string) || '';
+    let payload: unknown;
+    try {
+      payload = payloadFromForm(form, type.payloadSchema);
+    } catch (problem) {
+      return setResult({ kind: 'error', text: (problem as Error).message, field: 'payload' });
+    }
     const { data, error } = await enqueue({
       input: {
-        jobType: form.get('jobType') as 'CUSTOMER_SYNC' | 'INVOICE_SYNC',
+        jobType: asJobType(type.jobType),
         entityId: (form.get('entityId') as string) ?? '',
         priority: form.get('priority') as 'LOW' | 'NORMAL' | 'HIGH',
         maxRetries: maxRetries === '' ? undefined : Number(maxRetries),
         scheduledAt: scheduled ? new Date(scheduled).toISOString() : undefined,
+        payload,
       },
     });
     const outcome = data?.enqueueJob;
@@ -66,22 +88,34 @@ export function EnqueueForm() {
       // Ready for the next one; a refused enqueue keeps what was typed, to correct it.
       element.reset();
     } else if (outcome.__typename === 'DuplicateActiveJobError') setResult({ kind: 'error', text: outcome.message, jobId: outcome.existingJobId });
+    else if (outcome.__typename === 'InputError') setResult({ kind: 'error', text: outcome.message, field: outcome.field ?? undefined });
     else setResult({ kind: 'error', text: outcome.message });
   };
+  const payloadError = result?.field?.startsWith('payload') ? { field: result.field, message: result.text } : undefined;
 
   return (
     <form className="enqueue" onSubmit={onSubmit} aria-labelledby="enqueue-heading">
       <h2 id="enqueue-heading">Enqueue a job</h2>
       <label>
         Type
-        <select name="jobType" defaultValue="CUSTOMER_SYNC">
-          <option value="CUSTOMER_SYNC">customer_sync</option>
-          <option value="INVOICE_SYNC">invoice_sync</option>
+        <select
+          name="jobType"
+          value={type?.jobType ?? ''}
+          onChange={(event) => {
+            setChosen(event.target.value);
+            setResult(undefined);
+          }}
+        >
+          {registered.map((candidate) => (
+            <option key={candidate.jobType} value={candidate.jobType} title={candidate.description ?? undefined}>
+              {candidate.jobType.toLowerCase()}
+            </option>
+          ))}
         </select>
       </label>
       <label>
         Entity id
-        <input name="entityId" required list="fixture-ids" placeholder="c_1001" autoComplete="off" />
+        <input name="entityId" required list="fixture-ids" placeholder={fixtures[0]?.[0] ?? 'the source record id'} autoComplete="off" />
         <datalist id="fixture-ids">
           {fixtures.map(([id, what]) => (
             <option key={id} value={id}>
@@ -106,15 +140,17 @@ export function EnqueueForm() {
         Not before
         <input name="scheduledAt" type="datetime-local" />
       </label>
-      <button type="submit" disabled={fetching}>
+      {type && <PayloadFields key={type.jobType} schema={type.payloadSchema} takesPayload={type.takesPayload} error={payloadError} />}
+      <button type="submit" disabled={fetching || !type}>
         Enqueue
       </button>
-      {result && (
+      {result && !payloadError && (
         <p className={`message ${result.kind}`} role={result.kind === 'error' ? 'alert' : 'status'}>
           {result.text} {result.jobId && <a {...linkProps(`/jobs/${result.jobId}`)}>Open job {result.jobId}</a>}
         </p>
       )}
-      <p className="hint">Try: {fixtures.map(([id, what]) => `${id} (${what})`).join(' · ')}</p>
+      {type?.description && <p className="hint">{type.description}</p>}
+      {fixtures.length > 0 && <p className="hint">Try: {fixtures.map(([id, what]) => `${id} (${what})`).join(' · ')}</p>}
     </form>
   );
 }

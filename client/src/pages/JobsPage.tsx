@@ -9,6 +9,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { BulkActions, type BulkMessage } from '../components/BulkActions';
 import { filterFromParams, hasConditions, matches } from '../filters';
+import { useJobTypes } from '../jobTypes';
 import { graphql, readFragment, type FragmentOf } from '../graphql';
 import { useMembershipRefetch, useRefetchOnReconnect } from '../hooks';
 import { FilterForm } from './jobs/FilterForm';
@@ -59,11 +60,14 @@ const pageSize = 25;
 
 export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: boolean }) {
   const paramsKey = params.toString();
-  const filter = useMemo(() => filterFromParams(params), [paramsKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { types, fetching: typesFetching } = useJobTypes();
+  const typeNames = useMemo(() => (types.length ? types.map((type) => type.jobType) : undefined), [types]);
+  const filter = useMemo(() => filterFromParams(params, typeNames), [paramsKey, typeNames]); // eslint-disable-line react-hooks/exhaustive-deps
   const after = params.get('after') ?? undefined;
   const before = params.get('before') ?? undefined;
   const variables = useMemo(() => ({ filter, ...(before ? { last: pageSize, before } : { first: pageSize, after }) }), [filter, after, before]);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: JobsQuery, variables });
+  // A type in the URL waits for the server's list of types (an unknown one is left out, not sent).
+  const [{ data, fetching, error }, refetch] = useQuery({ query: JobsQuery, variables, pause: !typeNames && typesFetching && params.has('type') });
   useRefetchOnReconnect(refetch);
 
   const rows = data?.jobs.edges.map((edge) => readFragment(JobRow, edge.node)) ?? [];

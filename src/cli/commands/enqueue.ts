@@ -3,26 +3,46 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { request } from '../api.js';
-import { exitCodes, ExitError, isoTime, jobLine, jobType, positiveInt, type Cli, type MutationResult } from '../cli.js';
+import { exitCodes, ExitError, isoTime, jobLine, jobType, jsonValue, positiveInt, type Cli, type MutationResult } from '../cli.js';
 import { cliDocuments } from '../documents.js';
 import { table } from '../output.js';
+
+interface EnqueueOptions {
+  priority?: string;
+  maxRetries?: number;
+  at?: string;
+  payload?: unknown;
+  payloadVersion?: number;
+  file?: string;
+  batchSize: number;
+}
 
 export function register(program: Command, cli: Cli): void {
   program
     .command('enqueue')
-    .description('Enqueue one job, or many from an NDJSON file (one {"jobType","entityId",...} per line; - for stdin).')
-    .argument('[type]', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .description('Enqueue one job, or many from an NDJSON file (one {"jobType","entityId","payload",...} per line; - for stdin).')
+    .argument('[type]', 'a registered job type, e.g. customer_sync (`syncbridge types` lists them)', (value) => jobType(value))
     .argument('[entityId]', 'the source record id, e.g. c_1001')
     .addOption(new Option('--priority <priority>', 'claim priority').choices(['LOW', 'NORMAL', 'HIGH']))
     .option('--max-retries <n>', 'retries after the first attempt (0-25)', positiveInt)
     .option('--at <time>', 'do not run before this ISO-8601 time', isoTime)
+    .option('--payload <json>', 'the job\'s payload, checked by the type\'s schema, e.g. \'{"email":"a@example.com"}\'', jsonValue)
+    .option('--payload-version <n>', 'the payload version (default: the newest)', positiveInt)
     .option('--file <path>', 'NDJSON file of jobs to enqueue in batches (- reads stdin)')
     .option('--batch-size <n>', 'jobs per request with --file', positiveInt, 1000)
-    .action(async (type: string | undefined, entityId: string | undefined, options: { priority?: string; maxRetries?: number; at?: string; file?: string; batchSize: number }) => {
+    .action(async (type: string | undefined, entityId: string | undefined, options: EnqueueOptions) => {
       if (options.file) return enqueueFile(cli, options.file, options.batchSize);
       if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
       const data = await request<{ enqueueJob: MutationResult }>(cli.api(), cliDocuments.enqueue, {
-        input: { jobType: type, entityId, priority: options.priority, maxRetries: options.maxRetries, scheduledAt: options.at },
+        input: {
+          jobType: type,
+          entityId,
+          priority: options.priority,
+          maxRetries: options.maxRetries,
+          scheduledAt: options.at,
+          payload: options.payload,
+          payloadVersion: options.payloadVersion,
+        },
       });
       cli.settle(data.enqueueJob, (job) => `Enqueued job ${job.id}\n${jobLine(job)}`);
     });

@@ -7,6 +7,17 @@ import { table } from '../output.js';
 
 type JobTypeResult = { __typename: string; message?: string; jobType?: string; paused?: boolean; concurrency?: number | null; pending?: number; running?: number };
 
+interface JobTypeRow {
+  jobType: string;
+  registered: boolean;
+  description: string | null;
+  versions: number[];
+  paused: boolean;
+  concurrency: number | null;
+  pending: number;
+  running: number;
+}
+
 export function register(program: Command, cli: Cli): void {
   for (const [name, field, verb] of [
     ['pause', 'pauseJobType', 'paused'],
@@ -15,7 +26,7 @@ export function register(program: Command, cli: Cli): void {
     program
       .command(name)
       .description(name === 'pause' ? 'Stop claiming a job type in every process (its jobs wait; running ones finish).' : 'Claim a paused job type again.')
-      .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+      .argument('<type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
       .action(async (type: string) => {
         const data = await request<Record<string, JobTypeResult>>(cli.api(), cliDocuments[name], { jobType: type });
         const result = data[field]!;
@@ -26,16 +37,21 @@ export function register(program: Command, cli: Cli): void {
 
   program
     .command('types')
-    .description('Job types: paused or not, concurrency limit, pending and running.')
+    .description('Job types: what each does and its payload versions, paused or not, concurrency limit, pending and running.')
     .action(async () => {
-      const data = await request<{ jobTypes: { jobType: string; paused: boolean; concurrency: number | null; pending: number; running: number }[] }>(
-        cli.api(),
-        cliDocuments.jobTypes,
-      );
+      const data = await request<{ jobTypes: JobTypeRow[] }>(cli.api(), cliDocuments.jobTypes);
       cli.print(data.jobTypes, () =>
         table(
-          ['type', 'state', 'limit', 'pending', 'running'],
-          data.jobTypes.map((row) => [row.jobType.toLowerCase(), row.paused ? 'paused' : 'active', row.concurrency ?? '—', row.pending, row.running]),
+          ['type', 'versions', 'state', 'limit', 'pending', 'running', 'description'],
+          data.jobTypes.map((row) => [
+            row.jobType.toLowerCase(),
+            row.registered ? row.versions.join(',') : 'retired',
+            row.paused ? 'paused' : 'active',
+            row.concurrency ?? '—',
+            row.pending,
+            row.running,
+            (row.description ?? '').slice(0, 60),
+          ]),
         ),
       );
     });
@@ -43,7 +59,7 @@ export function register(program: Command, cli: Cli): void {
   program
     .command('concurrency')
     .description('Limit how many jobs of a type run at once across every process ("none" removes the limit).')
-    .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('<type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
     .argument('<limit>', 'a whole number from 1, or none', (value) => {
       if (value.toLowerCase() === 'none') return null;
       if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number or "none"');

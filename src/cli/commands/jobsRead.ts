@@ -18,6 +18,7 @@ export function register(program: Command, cli: Cli): void {
         [
           jobLine(job),
           `correlation id: ${job.correlationId}`,
+          job.payload === null || job.payload === undefined ? '' : `payload (v${job.payloadVersion}): ${JSON.stringify(job.payload)}`,
           job.lastError ? `last error: ${job.lastErrorType}: ${job.lastError}` : '',
           job.replayOf ? `replay of job ${job.replayOf.id}` : '',
           job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string }) => replay.id).join(', ')}` : '',
@@ -37,7 +38,7 @@ export function register(program: Command, cli: Cli): void {
     .command('list')
     .description('List jobs, newest first.')
     .option('--status <statuses>', 'comma-separated statuses, e.g. FAILED,DEAD')
-    .option('--type <type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .option('--type <type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
     .option('--entity <entityId>', 'only this entity id')
     .option('--limit <n>', 'how many (max 200)', positiveInt, 20)
     .option('--after <cursor>', 'page after this cursor (from a previous --json output)')

@@ -44,7 +44,7 @@ export function register(program: Command, cli: Cli): void {
     .description('Create a schedule: one job per tick of a cron expression.')
     .argument('<name>', 'a unique name')
     .argument('<cron>', 'cron expression, e.g. "0 9 * * 1-5" (quote it)')
-    .argument('<type>', 'customer_sync or invoice_sync', (value) => jobType(value))
+    .argument('<type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
     .argument('<entityId>', 'the entity each tick syncs')
     .option('--timezone <zone>', 'IANA time zone', 'UTC')
     .addOption(new Option('--catch-up <policy>', 'missed ticks: SKIP them or run ONCE').choices(['SKIP', 'ONCE']).default('SKIP'))

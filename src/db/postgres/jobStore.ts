@@ -62,6 +62,7 @@ export class PostgresJobStore implements JobStore {
       numbers('replayOfId'),
       numbers('replayOfAttemptId'),
       iso(rows[0]?.createdAt ?? null),
+      pgArray.texts(rows.map((row) => row.payload)),
       ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
     ];
     const result = await this.query<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', values);

@@ -25,15 +25,15 @@ export const jobAsArray = asArray('j', jobColumns, jobDateColumns);
 export const attemptAsArray = asArray('a', attemptColumns, attemptDateColumns);
 
 /**
- * The insert: $1-$16 the rows' columns as arrays, $17 now (a due job wakes the workers). The
- * audited variant adds one AuditEvent row per inserted job ($18-$22: at, actor, role, action,
- * request id) in the same statement.
+ * The insert: $1-$16 and $18 the rows' columns as arrays, $17 now (a due job wakes the
+ * workers). The audited variant adds one AuditEvent row per inserted job ($19-$23: at, actor,
+ * role, action, request id) in the same statement.
  */
 function insertStatement(audited: boolean): string {
   const audit = audited
     ? `, audited AS (
       INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
-      SELECT $18::timestamp, $19::text, $20::text, $21::text, "id", $22::text, 'OK',
+      SELECT $19::timestamp, $20::text, $21::text, $22::text, "id", $23::text, 'OK',
              CASE WHEN "replayOfId" IS NULL THEN NULL ELSE 'replay of job ' || "replayOfId" || ', attempt ' || "replayOfAttemptId" END
         FROM inserted
     )`
@@ -42,14 +42,14 @@ function insertStatement(audited: boolean): string {
     WITH inserted AS (
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
-                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
       SELECT r."jobType", r."sourceSystem", r."targetSystem", r."entityType", r."entityId", 'PENDING', r."priority",
              r."scheduledAt", r."maxRetries", 0, r."payloadVersion", r."correlationId", r."activeKey",
-             r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId"
+             r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId", r."payload"
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamp[], $8::int[],
-                    $9::int[], $10::text[], $11::text[], $12::timestamp[], $13::timestamp[], $14::bool[], $15::int[], $16::int[])
+                    $9::int[], $10::text[], $11::text[], $12::timestamp[], $13::timestamp[], $14::bool[], $15::int[], $16::int[], $18::text[])
           AS r("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "priority", "scheduledAt", "maxRetries",
-               "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
+               "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
       ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
       RETURNING "id", "activeKey", "nextRunAt", "replayOfId", "replayOfAttemptId"
     )${audit}, woke AS (

@@ -37,7 +37,7 @@ type WrittenRow = { id: number; status: string; canceledAt: number | null };
 const written = (row: WrittenRow): WrittenJob => ({ id: row.id, status: row.status, canceledAt: row.canceledAt === null ? null : new Date(row.canceledAt) });
 
 /** Every named statement, prepared once. */
-export function prepareAll(connection: Database.Database) {
+export function prepareAll(connection: Database.Database): Record<keyof typeof statements | keyof typeof rawStatements, Database.Statement> {
   const prepared = Object.fromEntries(Object.entries(statements).map(([name, text]) => [name, connection.prepare(text)])) as Record<keyof typeof statements, Database.Statement>;
   const raw = Object.fromEntries(Object.entries(rawStatements).map(([name, text]) => [name, connection.prepare(text).raw(true)])) as Record<
     keyof typeof rawStatements,
@@ -74,6 +74,7 @@ function writeBatches(connection: Database.Database, s: Prepared) {
           row.isReplay ? 1 : 0,
           row.replayOfId,
           row.replayOfAttemptId,
+          row.payload,
         ) as { id: number } | undefined;
         if (!result) continue;
         inserted.push({ id: result.id, activeKey: row.activeKey });

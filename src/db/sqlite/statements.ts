@@ -56,8 +56,8 @@ export const statements = {
   insert: `
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
-                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId")
-      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
+      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
       RETURNING "id"`,
   audit: `

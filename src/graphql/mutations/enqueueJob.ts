@@ -1,6 +1,7 @@
 import { DuplicateActiveJobError, InputError } from '../../queue/errors.js';
 import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/services/jobsEnqueue.js';
 import { builder } from '../builder.js';
+import { maxPayloadBytes } from '../../queue/jobTypes.js';
 import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
 import { actingCaller, successType } from './results.js';
 import { errorAsItem, itemErrorType } from '../types/errors.js';
@@ -15,11 +16,16 @@ export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
     }),
     maxRetries: t.int({
       required: false,
-      description: `Retries after the first attempt for retryable failures, ${enqueueLimits.maxRetries.min}–${enqueueLimits.maxRetries.max} (default from SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT, 3).`,
+      description: `Retries after the first attempt for retryable failures, ${enqueueLimits.maxRetries.min}–${enqueueLimits.maxRetries.max} (default: the type's retry.maxRetries, else SYNCBRIDGE_JOB_MAX_RETRIES_DEFAULT, 3).`,
     }),
     priority: t.field({ type: JobPriorityEnum, required: false, description: 'Claim priority (default NORMAL).' }),
     scheduledAt: t.field({ type: 'DateTime', required: false, description: `Do not run before this time (at most ${enqueueLimits.scheduleHorizonDays} days ahead).` }),
-    payloadVersion: t.int({ required: false, description: 'Handler version (default 1).' }),
+    payloadVersion: t.int({ required: false, description: "The payload's version: which of the type's handlers runs it (default: the newest)." }),
+    payload: t.field({
+      type: 'JSON',
+      required: false,
+      description: `What the job carries, checked by the type's payload schema (jobTypes → payloadSchema); a mismatch is an InputError whose field is the path, e.g. payload.email. At most ${maxPayloadBytes / 1024} KiB of JSON.`,
+    }),
   }),
 });
 
@@ -32,6 +38,7 @@ const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput
   priority: input.priority,
   scheduledAt: input.scheduledAt,
   payloadVersion: input.payloadVersion,
+  payload: input.payload,
 });
 
 const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {

@@ -1,5 +1,7 @@
 import { jobPhases, jobStatuses } from '../../domain/index.js';
 import { builder } from '../builder.js';
+import { demoJobTypes } from '../../demo/jobTypes.js';
+import { graphqlJobTypeName, jobTypeEnumDescription } from '../jobTypeEnum.js';
 
 export const JobStatusEnum = builder.enumType('JobStatus', {
   description: 'Where a job is in its lifecycle.',
@@ -18,12 +20,14 @@ export const JobPriorityEnum = builder.enumType('JobPriority', {
   values: { LOW: { value: 'LOW' }, NORMAL: { value: 'NORMAL' }, HIGH: { value: 'HIGH' } } as const,
 });
 
+/**
+ * The registered job types, named upper-cased (CONTACT_SYNC), valued as registered (contact_sync).
+ * Built here with the demo's types, which is what schema.graphql shows; each process serves its
+ * own registry's (src/graphql/schema.ts, schemaFor).
+ */
 export const JobTypeEnum = builder.enumType('JobType', {
-  description: 'What a job does.',
-  values: {
-    CUSTOMER_SYNC: { value: 'customer_sync', description: 'Copy a CRM customer into Billing.' },
-    INVOICE_SYNC: { value: 'invoice_sync', description: 'Copy a CRM invoice into Billing.' },
-  } as const,
+  description: jobTypeEnumDescription,
+  values: Object.fromEntries(demoJobTypes.map((type) => [graphqlJobTypeName(type.name), { value: type.name, description: type.description }])) as Record<string, { value: string }>,
 });
 
 export const JobPhaseEnum = builder.enumType('JobPhase', {

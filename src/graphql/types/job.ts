@@ -9,6 +9,7 @@ import { attemptsList, firstArgDescription, relationComplexity, relationTake, re
 import { JobPhaseEnum, JobPriorityEnum, JobStatusEnum, JobTypeEnum } from './enums.js';
 import { JobFilterInput, toJobFilter } from './jobFilter.js';
 import { AttemptRef } from './attempt.js';
+import { payloadNotCarriedIn } from '../../events/wire.js';
 
 const jobsPage = { defaultSize: 20, maxSize: 200 } as const;
 
@@ -17,9 +18,9 @@ export const JobRef = builder.prismaObject('Job', {
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The job number, e.g. "12".' }),
     jobType: t.field({ type: JobTypeEnum, description: 'What the job does.', resolve: (job) => job.jobType as 'customer_sync' }),
-    sourceSystem: t.exposeString('sourceSystem', { description: 'Where the record is read from (crm).' }),
-    targetSystem: t.exposeString('targetSystem', { description: 'Where the record is written to (billing).' }),
-    entityType: t.exposeString('entityType', { description: 'customer or invoice.' }),
+    sourceSystem: t.exposeString('sourceSystem', { description: "Where the record is read from (the type's source, e.g. crm)." }),
+    targetSystem: t.exposeString('targetSystem', { description: "Where the record is written to (the type's target, e.g. billing)." }),
+    entityType: t.exposeString('entityType', { description: 'What kind of record it syncs (customer, invoice, …).' }),
     entityId: t.exposeString('entityId', { description: 'The record id in the source system, e.g. "c_1001".' }),
     status: t.field({ type: JobStatusEnum, description: 'Lifecycle status.', resolve: (job) => job.status as 'PENDING' }),
     phase: t.field({
@@ -36,6 +37,16 @@ export const JobRef = builder.prismaObject('Job', {
         'Attempts lost to the system rather than to the upstream (a worker shut down under the job, the process ran out of file descriptors): they do not count against maxRetries.',
     }),
     payloadVersion: t.exposeInt('payloadVersion', { description: 'Selects the handler version together with jobType.' }),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'What the job carries, as enqueued (null: none). Secret-looking fields are shown redacted (the rule of SYNCBRIDGE_REDACT_KEYS); the handler gets them whole.',
+      resolve: async (job, _args, context) => {
+        // A job from another process's event arrives without its payload (src/events/wire.ts).
+        const payload = payloadNotCarriedIn(job) ? ((await context.loaders.jobs.load(job.id))?.payload ?? null) : job.payload;
+        return payload === null ? null : (JSON.parse(context.redactor.body(payload)) as unknown);
+      },
+    }),
     correlationId: t.exposeString('correlationId', { description: 'Sent upstream as X-Correlation-ID and on every log line of the job.' }),
     leaseOwner: t.exposeString('leaseOwner', { nullable: true, description: 'The worker holding the job while RUNNING.' }),
     leaseAcquiredAt: t.expose('leaseAcquiredAt', { type: 'DateTime', nullable: true, description: 'When the current lease was taken.' }),

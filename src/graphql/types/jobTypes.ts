@@ -8,10 +8,75 @@ import { builder, type GraphQLContext } from '../builder.js';
 import { actingCaller } from '../mutations/results.js';
 import { JobTypeEnum } from './enums.js';
 
+const JobTypeRetryRef = builder.objectRef<{ maxRetries: number; baseSeconds: number; maxSeconds: number | null; jitter: string }>('JobTypeRetry').implement({
+  description: "A job type's retry policy: after the n-th failed attempt, wait min(maxSeconds, baseSeconds × 2^(n−1)), drawn at random below that with FULL jitter.",
+  fields: (t) => ({
+    maxRetries: t.exposeInt('maxRetries', { description: 'Retries after the first attempt (an enqueue may set its own).' }),
+    backoffBaseSeconds: t.exposeFloat('baseSeconds', { description: "The first retry's delay, in seconds." }),
+    backoffMaxSeconds: t.exposeFloat('maxSeconds', { nullable: true, description: 'No delay grows past this (null: 30 days).' }),
+    jitter: t.exposeString('jitter', { description: 'NONE or FULL.' }),
+  }),
+});
+
+/** What the catalog says of a type (absent for a retired one). */
+const infoOf = (status: JobTypeStatus, context: GraphQLContext) => context.queue.jobTypes.get(status.jobType);
+
 export const JobTypeStatusRef = builder.objectRef<JobTypeStatus>('JobTypeStatus').implement({
-  description: 'A job type: its controls (pause, concurrency limit), and its jobs waiting and running (in every process).',
+  description:
+    'A job type: what it is (its description, payload schema, retry policy and upstreams, as its definition says), its controls (pause, concurrency limit), and its jobs waiting and running (in every process).',
   fields: (t) => ({
     jobType: t.field({ type: JobTypeEnum, description: 'The job type.', resolve: (status) => status.jobType }),
+    registered: t.exposeBoolean('registered', {
+      description: 'Defined in this process. False: retired (another or an earlier process defined it); its stored jobs are listed, not run or enqueued here.',
+    }),
+    description: t.string({ nullable: true, description: 'What it does, as defined.', resolve: (status, _args, context) => infoOf(status, context)?.description ?? null }),
+    entityType: t.string({ nullable: true, description: 'What kind of record its jobs sync.', resolve: (status, _args, context) => infoOf(status, context)?.entityType ?? null }),
+    sourceSystem: t.string({ nullable: true, description: 'Where it reads from.', resolve: (status, _args, context) => infoOf(status, context)?.sourceSystem ?? null }),
+    targetSystem: t.string({ nullable: true, description: 'Where it writes to.', resolve: (status, _args, context) => infoOf(status, context)?.targetSystem ?? null }),
+    versions: t.intList({
+      description: 'The payload versions it has handlers for, ascending; an enqueue without payloadVersion takes the newest.',
+      resolve: (status, _args, context) => [...(infoOf(status, context)?.versions ?? [])],
+    }),
+    payloadSchema: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: "The payload's JSON Schema (draft 2020-12) for a version (default: the newest); null when it takes no payload or its validator cannot describe itself.",
+      args: { version: t.arg.int({ required: false, description: 'The payload version.' }) },
+      resolve: (status, args, context) => {
+        const info = infoOf(status, context);
+        const version = args.version ?? info?.versions.at(-1);
+        return (info && version !== undefined && info.payloadJsonSchema(version)) || null;
+      },
+    }),
+    takesPayload: t.boolean({
+      description: 'Whether its newest version has a payload schema (an enqueue without a payload is refused when the schema requires one).',
+      resolve: (status, _args, context) => {
+        const info = infoOf(status, context);
+        return Boolean(info?.hasPayload(info.versions.at(-1) ?? 1));
+      },
+    }),
+    retry: t.field({
+      type: JobTypeRetryRef,
+      description: 'Its retry policy, the configured defaults filled in.',
+      resolve: (status, _args, context) => {
+        const info = infoOf(status, context);
+        const { settings } = context.queue;
+        return {
+          maxRetries: info?.maxRetries ?? settings.maxRetriesDefault,
+          baseSeconds: info?.backoff.baseSeconds ?? settings.backoffBaseSeconds,
+          maxSeconds: info?.backoff.maxSeconds ?? null,
+          jitter: info?.backoff.jitter === 'full' ? 'FULL' : 'NONE',
+        };
+      },
+    }),
+    timeoutSeconds: t.float({
+      description: 'A handler running longer is aborted and its attempt fails (HandlerTimeout, retryable).',
+      resolve: (status, _args, context) => (infoOf(status, context)?.timeoutMs ?? context.queue.settings.handlerTimeoutMs) / 1000,
+    }),
+    upstreams: t.stringList({
+      description: 'The upstreams its handlers call (as declared).',
+      resolve: (status, _args, context) => [...(infoOf(status, context)?.upstreams ?? [])],
+    }),
     paused: t.exposeBoolean('paused', { description: 'Paused: its jobs stay PENDING and are not claimed; running ones finish.' }),
     concurrency: t.exposeInt('concurrency', {
       nullable: true,

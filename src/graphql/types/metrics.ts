@@ -21,15 +21,10 @@ const JobTypeCount = builder.objectRef<{ jobType: string; count: number }>('JobT
   }),
 });
 
-const UpstreamTargetEnum = builder.enumType('UpstreamTarget', {
-  description: 'A system the sync handlers call.',
-  values: { CRM: { value: 'crm', description: 'The source CRM.' }, BILLING: { value: 'billing', description: 'The target Billing system.' } } as const,
-});
-
 const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').implement({
   description: "How calls to an upstream are paced (SYNCBRIDGE_UPSTREAM_RATE_LIMITS): its shared limit, a pause it asked for, and this process's waits.",
   fields: (t) => ({
-    target: t.field({ type: UpstreamTargetEnum, description: 'The upstream.', resolve: (pace) => pace.target }),
+    target: t.exposeString('target', { description: "The upstream's name, as configured (crm, billing, or a job types module's own)." }),
     limitPerSecond: t.exposeFloat('limitPerSecond', { nullable: true, description: 'Requests per second from all processes together; null: unpaced.' }),
     pausedUntil: t.field({
       type: 'DateTime',

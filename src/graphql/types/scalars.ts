@@ -1,4 +1,4 @@
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import { parseDateTime } from '../../domain/index.js';
 import { builder } from '../builder.js';
 
@@ -24,4 +24,12 @@ builder.scalarType('DateTime', {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be an RFC 3339 string, e.g. "2026-11-28T09:30:00Z"');
     return parseDateTime(ast.value) ?? new Date(Number.NaN);
   },
+});
+
+/** Any JSON value (a job's payload); literals in a document are read as JSON too. */
+builder.scalarType('JSON', {
+  description: 'Any JSON value: an object, array, string, number, boolean or null (a job payload, a JSON Schema).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables ?? undefined),
 });

@@ -35,9 +35,16 @@ const ScheduleRef = builder.objectRef<Schedule>('Schedule').implement({
     name: t.exposeString('name', { description: 'Its unique name.' }),
     cron: t.exposeString('cron', { description: 'Cron expression: 5 fields, or 6 with seconds first.' }),
     timezone: t.exposeString('timezone', { description: 'The IANA time zone the cron expression is read in.' }),
-    jobType: t.field({ type: JobTypeEnum, description: 'The job each tick enqueues.', resolve: (schedule) => schedule.jobType as 'customer_sync' }),
+    jobType: t.field({ type: JobTypeEnum, description: 'The job each tick enqueues.', resolve: (schedule) => schedule.jobType }),
     entityId: t.exposeString('entityId', { description: 'The entity each tick syncs.' }),
     catchUp: t.field({ type: CatchUpEnum, description: 'What missed ticks do.', resolve: (schedule) => schedule.catchUp as 'SKIP' }),
+    payload: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: "Each tick's job payload (null: none); secret-looking fields redacted.",
+      resolve: (schedule, _args, context) => (schedule.payload === null ? null : (JSON.parse(context.redactor.body(schedule.payload)) as unknown)),
+    }),
+    payloadVersion: t.exposeInt('payloadVersion', { description: "The payload's version." }),
     paused: t.exposeBoolean('paused', { description: 'Paused schedules do not tick; resuming starts from the next tick after now.' }),
     nextRunAt: t.expose('nextRunAt', { type: 'DateTime', description: 'The next tick.' }),
     lastTickAt: t.expose('lastTickAt', { type: 'DateTime', nullable: true, description: 'The last tick that enqueued (or found its pair still active).' }),
@@ -53,6 +60,8 @@ const CreateScheduleInput = builder.inputType('CreateScheduleInput', {
     entityId: t.string({ required: true, description: 'The entity each tick syncs (the same rules as enqueueJob).' }),
     timezone: t.string({ required: false, description: 'IANA time zone (default UTC).' }),
     catchUp: t.field({ type: CatchUpEnum, required: false, description: 'What missed ticks do (default SKIP).' }),
+    payload: t.field({ type: 'JSON', required: false, description: "Each tick's job payload, checked by the type's payload schema now (as enqueueJob's)." }),
+    payloadVersion: t.int({ required: false, description: 'The payload version (default: the newest).' }),
   }),
 });
 

@@ -42,7 +42,7 @@ export async function leasesRecover(context: QueueContext, limit = 500): Promise
             immediate: true,
           },
           { finishedAt: now, durationMs: Math.max(0, now.getTime() - lease.startedAt!.getTime()) },
-          context.settings.backoffBaseSeconds,
+          { baseSeconds: context.settings.backoffBaseSeconds }, // due again at once: no backoff is drawn
         ),
       })),
       { pendingKind: 'lease_expired', expiredBy: now },

@@ -4,7 +4,7 @@
  * enqueues: the primary key lets exactly one process have it, and a crash leaves neither or both.
  */
 import type { Job, Schedule } from '../../db/types.js';
-import { activeKey, priorities, type JobType } from '../../domain/index.js';
+import { activeKey, priorities } from '../../domain/index.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
 import { newJobRow } from '../services/jobsInsert.js';
 import { isUniqueViolation } from '../prismaErrors.js';
@@ -33,7 +33,14 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
   const due = await context.db.schedule.findMany({ where: { paused: false, nextRunAt: { lte: now } }, take: 100 });
   const enqueued: Job[] = [];
   for (const schedule of due) {
-    const { tickAt, next } = dueTick(schedule, now);
+    const type = context.jobTypes.get(schedule.jobType);
+    const { tickAt: dueAt, next } = dueTick(schedule, now);
+    let tickAt = dueAt;
+    if (tickAt && !type) {
+      // Its type is not defined here (retired, or another process's module): the tick is dropped, not enqueued to fail.
+      context.logger.warn({ schedule: schedule.name, jobType: schedule.jobType, tickAt }, 'a schedule names a job type this process does not define: tick skipped');
+      tickAt = undefined;
+    }
     try {
       const job = await context.db.$transaction(async (tx) => {
         // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
@@ -49,14 +56,16 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
         }
         const row = newJobRow(
           {
-            jobType: schedule.jobType as JobType,
+            jobType: schedule.jobType,
             entityId: schedule.entityId,
             priority: priorities.NORMAL,
             scheduledAt: null,
-            maxRetries: context.settings.maxRetriesDefault,
-            payloadVersion: 1,
+            maxRetries: type?.maxRetries ?? context.settings.maxRetriesDefault,
+            payloadVersion: schedule.payloadVersion,
+            payload: schedule.payload,
           },
           now,
+          context.jobTypes,
         );
         const created = await tx.job.create({ data: { ...row, status: 'PENDING', updatedAt: now } });
         await tx.scheduleTick.create({ data: { scheduleId: schedule.id, tickAt, outcome: 'ENQUEUED', jobId: created.id, createdAt: now } });

@@ -9,7 +9,7 @@ import type { QueueContext } from '../context.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { jobsInsert } from './jobsInsert.js';
 import { auditStamp, logAudited, type Actor } from './audit.js';
-import { replayRefusal, type JobType } from '../../domain/index.js';
+import { replayRefusal } from '../../domain/index.js';
 
 /** `actor`: replayed through the API by this caller (audited with the insert). */
 export async function jobReplay(context: QueueContext, id: number, attemptId?: number, actor?: Actor): Promise<Job> {
@@ -36,12 +36,13 @@ export async function jobReplay(context: QueueContext, id: number, attemptId?: n
     context,
     [
       {
-        jobType: original.jobType as JobType,
+        jobType: original.jobType,
         entityId: original.entityId,
         priority: original.priority,
         scheduledAt: null,
         maxRetries: original.maxRetries,
         payloadVersion: original.payloadVersion,
+        payload: original.payload, // the same work: what it carried, as it was
         replayOfId: original.id,
         replayOfAttemptId: attempt.id,
       },

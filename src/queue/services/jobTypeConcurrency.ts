@@ -15,7 +15,7 @@ export const maxJobTypeConcurrency = 10_000;
 
 /** Sets (a positive integer) or removes (null) the limit. */
 export async function jobTypeSetConcurrency(context: QueueContext, jobType: string, concurrency: number | null, actor?: Actor): Promise<JobTypeStatus> {
-  const known = knownJobType(jobType);
+  const known = knownJobType(context, jobType);
   if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > maxJobTypeConcurrency)) {
     throw new InputError(`concurrency must be a whole number from 1 to ${maxJobTypeConcurrency}, or null for no limit (got ${concurrency}).`, 'concurrency');
   }

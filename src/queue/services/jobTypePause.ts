@@ -9,7 +9,7 @@ import { auditRow, type Actor } from './audit.js';
 import { jobTypeRead, knownJobType, type JobTypeStatus } from '../reads/jobTypesRead.js';
 
 export async function jobTypeSetPaused(context: QueueContext, jobType: string, paused: boolean, actor?: Actor): Promise<JobTypeStatus> {
-  const known = knownJobType(jobType);
+  const known = knownJobType(context, jobType);
   const now = context.now();
   const upsert = context.db.jobTypeState.upsert({ where: { jobType }, create: { jobType, paused, updatedAt: now }, update: { paused, updatedAt: now } });
   if (actor) {

@@ -1,13 +1,14 @@
 /**
- * Enqueue: validates each input, then inserts the valid ones in one statement. Each item succeeds
- * or fails on its own; a failed item changes nothing.
+ * Enqueue: validates each input (its job type's payload schema included), then inserts the valid
+ * ones in one statement. Each item succeeds or fails on its own; a failed item changes nothing.
  */
 import type { Job } from '../../db/client.js';
 import type { QueueContext } from '../context.js';
 import { DuplicateActiveJobError, InputError, type QueueError } from '../errors.js';
 import { jobsInsert, type NewJob } from './jobsInsert.js';
 import { auditFailures, auditStamp, logAudited, type Actor } from './audit.js';
-import { jobTypes, priorities, type JobType, type Priority } from '../../domain/index.js';
+import { priorities, type Priority } from '../../domain/index.js';
+import type { JobTypeInfo, PayloadCheck } from '../jobTypes.js';
 
 export interface EnqueueInput {
   jobType: string;
@@ -16,6 +17,8 @@ export interface EnqueueInput {
   priority?: Priority | null;
   scheduledAt?: Date | null;
   payloadVersion?: number | null;
+  /** Checked by the job type's payload schema (for the given payload version). */
+  payload?: unknown;
 }
 
 export const enqueueLimits = {
@@ -30,10 +33,22 @@ export const enqueueLimits = {
 
 export type EnqueueResult = { ok: true; job: Job } | { ok: false; error: QueueError };
 
-export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now'>): NewJob {
-  if (!(input.jobType in jobTypes)) {
-    throw new InputError(`Unknown jobType "${input.jobType}"; use one of ${Object.keys(jobTypes).join(', ')}.`, 'jobType');
-  }
+/** The job type an input names (by its registered name, any case), or an InputError listing the known ones. */
+export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string): JobTypeInfo {
+  const type = typeof name === 'string' ? context.jobTypes.get(name.toLowerCase()) : undefined;
+  if (!type)
+    throw new InputError(
+      `Unknown jobType "${name}"; use one of ${context.jobTypes
+        .list()
+        .map((known) => known.name)
+        .join(', ')}.`,
+      'jobType',
+    );
+  return type;
+}
+
+/** The fields of an input besides its payload. */
+function checkedFields(input: EnqueueInput, type: JobTypeInfo, context: Pick<QueueContext, 'settings' | 'now'>) {
   const entityId = typeof input.entityId === 'string' ? input.entityId.trim() : '';
   if (!entityId) throw new InputError('entityId must not be empty.', 'entityId');
   if (entityId.length > enqueueLimits.entityIdMaxLength) {
@@ -42,15 +57,17 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   if (!enqueueLimits.entityIdPattern.test(entityId)) {
     throw new InputError('entityId may contain only letters, digits and . _ : @ - (and must start with a letter or digit).', 'entityId');
   }
-  const maxRetries = input.maxRetries ?? context.settings.maxRetriesDefault;
+  const maxRetries = input.maxRetries ?? type.maxRetries ?? context.settings.maxRetriesDefault;
   const { min, max } = enqueueLimits.maxRetries;
   if (!Number.isInteger(maxRetries) || maxRetries < min || maxRetries > max) {
     throw new InputError(`maxRetries must be an integer from ${min} to ${max}.`, 'maxRetries');
   }
-  const payloadVersion = input.payloadVersion ?? 1;
+  // The newest version unless the caller names one (a producer pinned to an older payload shape).
+  const payloadVersion = input.payloadVersion ?? type.versions.at(-1)!;
   if (!Number.isInteger(payloadVersion) || payloadVersion < enqueueLimits.payloadVersion.min || payloadVersion > enqueueLimits.payloadVersion.max) {
     throw new InputError(`payloadVersion must be an integer from ${enqueueLimits.payloadVersion.min} to ${enqueueLimits.payloadVersion.max}.`, 'payloadVersion');
   }
+  if (!type.versions.includes(payloadVersion)) throw new InputError(`${type.name} has no payload version ${payloadVersion}; it has ${type.versions.join(', ')}.`, 'payloadVersion');
   const scheduledAt = input.scheduledAt ?? null;
   if (scheduledAt !== null) {
     if (!(scheduledAt instanceof Date) || Number.isNaN(scheduledAt.getTime())) {
@@ -63,14 +80,26 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   }
   const priority = input.priority ?? 'NORMAL';
   if (!(priority in priorities)) throw new InputError('priority must be LOW, NORMAL or HIGH.', 'priority');
-  return {
-    jobType: input.jobType as JobType,
-    entityId,
-    maxRetries,
-    payloadVersion,
-    scheduledAt,
-    priority: priorities[priority],
-  };
+  return { jobType: type.name, entityId, maxRetries, payloadVersion, scheduledAt, priority: priorities[priority] };
+}
+
+/** The payload as its schema accepts it (JSON to store), or an InputError naming the field at fault. */
+function storedPayload(check: PayloadCheck): string | null {
+  if (!check.ok) throw new InputError(check.message, check.field);
+  return check.json;
+}
+
+/**
+ * One input, checked: the job to insert, or an InputError naming the field at fault. Returns
+ * synchronously unless the payload's schema validates asynchronously (a batch then awaits only
+ * those).
+ */
+export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now' | 'jobTypes'>): NewJob | Promise<NewJob> {
+  const type = jobTypeOf(context, input.jobType);
+  const fields = checkedFields(input, type, context);
+  const check = type.checkPayload(fields.payloadVersion, input.payload);
+  if (check instanceof Promise) return check.then((settled) => ({ ...fields, payload: storedPayload(settled) }));
+  return { ...fields, payload: storedPayload(check) };
 }
 
 /** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). */
@@ -80,14 +109,15 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
   }
   const results: EnqueueResult[] = new Array(inputs.length);
   const valid: { index: number; job: NewJob }[] = [];
-  inputs.forEach((input, index) => {
+  for (const [index, input] of inputs.entries()) {
     try {
-      valid.push({ index, job: validateEnqueueInput(input, context) });
+      const job = validateEnqueueInput(input, context);
+      valid.push({ index, job: job instanceof Promise ? await job : job });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       results[index] = { ok: false, error };
     }
-  });
+  }
   if (valid.length) {
     const inserted = await jobsInsert(
       context,

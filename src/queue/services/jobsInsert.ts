@@ -8,10 +8,11 @@ import type { Job } from '../../db/types.js';
 import type { AuditStamp } from '../../db/ports.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
 import { DuplicateActiveJobError } from '../errors.js';
-import { activeKey, firstDueAt, insertedJob, jobTypes, type JobType, type NewJobRow } from '../../domain/index.js';
+import { activeKey, firstDueAt, insertedJob, type NewJobRow } from '../../domain/index.js';
+import type { JobTypeCatalog } from '../jobTypes.js';
 
 export interface NewJob {
-  jobType: JobType;
+  jobType: string;
   entityId: string;
   priority: number;
   scheduledAt: Date | null;
@@ -19,15 +20,18 @@ export interface NewJob {
   payloadVersion: number;
   replayOfId?: number;
   replayOfAttemptId?: number;
+  /** Validated JSON text, or null. */
+  payload: string | null;
 }
 
 /** The row a new PENDING job is inserted as (enqueue, replay, a schedule's tick). */
-export function newJobRow(job: NewJob, now: Date): NewJobRow {
+export function newJobRow(job: NewJob, now: Date, jobTypes: JobTypeCatalog): NewJobRow {
+  const type = jobTypes.get(job.jobType);
   // Written out: spreading the job type's systems into each row cost 14 µs a job (measured).
   return {
-    sourceSystem: jobTypes[job.jobType].sourceSystem,
-    targetSystem: jobTypes[job.jobType].targetSystem,
-    entityType: jobTypes[job.jobType].entityType,
+    sourceSystem: type?.sourceSystem ?? 'unknown',
+    targetSystem: type?.targetSystem ?? 'unknown',
+    entityType: type?.entityType ?? 'unknown',
     jobType: job.jobType,
     entityId: job.entityId,
     priority: job.priority,
@@ -41,6 +45,7 @@ export function newJobRow(job: NewJob, now: Date): NewJobRow {
     isReplay: job.replayOfId !== undefined,
     replayOfId: job.replayOfId ?? null,
     replayOfAttemptId: job.replayOfAttemptId ?? null,
+    payload: job.payload,
   };
 }
 
@@ -50,7 +55,7 @@ const maxInsertRounds = 3;
 /** With `audit`, every inserted job gets its audit row in the same statement. */
 export async function jobsInsert(context: QueueContext, jobs: NewJob[], audit?: AuditStamp): Promise<(Job | DuplicateActiveJobError)[]> {
   const now = context.now();
-  const rows: NewJobRow[] = jobs.map((job) => newJobRow(job, now));
+  const rows: NewJobRow[] = jobs.map((job) => newJobRow(job, now, context.jobTypes));
   const results: (Job | DuplicateActiveJobError | undefined)[] = new Array(rows.length);
   let todo = rows.map((_, index) => index);
 

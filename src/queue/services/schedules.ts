@@ -18,6 +18,9 @@ export interface ScheduleInput {
   entityId: string;
   timezone?: string | null;
   catchUp?: CatchUp | null;
+  /** Each tick's job payload, checked by the type's schema now (its newest version, unless payloadVersion). */
+  payload?: unknown;
+  payloadVersion?: number | null;
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -47,7 +50,7 @@ function scheduleAudit(
 
 export async function scheduleCreate(context: QueueContext, input: ScheduleInput, actor?: Actor) {
   if (!namePattern.test(input.name)) throw new InputError('name must be 1-64 letters, digits or . _ : - (starting with a letter or digit).', 'name');
-  const job = validateEnqueueInput({ jobType: input.jobType, entityId: input.entityId }, context);
+  const job = await validateEnqueueInput({ jobType: input.jobType, entityId: input.entityId, payload: input.payload, payloadVersion: input.payloadVersion }, context);
   const timezone = validTimezone(input.timezone ?? 'UTC');
   const now = context.now();
   const nextRunAt = nextTick(input.cron, timezone, now);
@@ -59,6 +62,8 @@ export async function scheduleCreate(context: QueueContext, input: ScheduleInput
       jobType: job.jobType,
       entityId: job.entityId,
       catchUp: input.catchUp ?? 'SKIP',
+      payload: job.payload,
+      payloadVersion: job.payloadVersion,
       nextRunAt,
       createdAt: now,
       updatedAt: now,

@@ -138,7 +138,7 @@ export class Completer {
       },
       { success: false, errorType: 'OutcomeNotRecorded', message: `The outcome could not be recorded: ${(error as Error).message}`, retryable: false },
       { finishedAt: row.finishedAt, durationMs: row.durationMs },
-      settings.backoffBaseSeconds,
+      { baseSeconds: settings.backoffBaseSeconds }, // not retryable: no backoff is drawn
     );
     await this.writeIsolating([{ row: failed, job: entry.job, entry }]);
   }

@@ -19,8 +19,8 @@ export const abortGraceMs = 2_000;
 export interface RunnerOptions {
   runner: JobRunner;
   concurrency: number;
-  /** A handler running longer is aborted (HandlerTimeout, retryable). */
-  handlerTimeoutMs: number;
+  /** A handler of this type running longer is aborted (HandlerTimeout, retryable). */
+  timeoutMsOf(jobType: string): number;
   /** Each attempt in an OpenTelemetry span (off: no span, no context switch per job). */
   tracing?: boolean;
   logger: Logger;
@@ -166,9 +166,9 @@ export class Runner {
 
   /** Handlers past their time limit are aborted (one sweep for all: a timer per job showed in the drain's profile). */
   abortOverdue(): void {
-    const limit = this.options.handlerTimeoutMs;
     const now = this.options.now().getTime();
     for (const entry of this.running.values()) {
+      const limit = this.options.timeoutMsOf(entry.job.jobType);
       if (!entry.control.reason && now - entry.startedAt.getTime() > limit) {
         entry.logger.warn({ limitMs: limit }, 'handler ran past its time limit: aborting');
         entry.control.abort(new JobAbortedError('timeout', ` of ${limit / 1000} s`));

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import type { Job } from '../../db/types.js';
 import { decideAfterAttempt, type AttemptOutcome } from '../../domain/index.js';
 import { publishTransitions, type QueueContext } from '../context.js';
+import { TypePolicies } from '../jobTypes.js';
 import { Claimer } from './claimer.js';
 import { backlogLimit, Completer } from './completer.js';
 import { JobTypeControls } from './controls.js';
@@ -26,7 +27,7 @@ export interface WorkerOptions {
   prefetchMax: number;
   pollIntervalMs: number;
   shutdownGraceMs: number;
-  /** A handler running longer is aborted (HandlerTimeout, retryable). */
+  /** A handler running longer is aborted (HandlerTimeout, retryable), unless its type sets its own limit. */
   handlerTimeoutMs: number;
   /** Each attempt in an OpenTelemetry span (off: no span, no context switch per job). */
   tracing?: boolean;
@@ -41,6 +42,7 @@ export class Worker {
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private readonly context: QueueContext;
   private readonly controls: JobTypeControls;
+  private readonly policies: TypePolicies;
   private readonly runner: Runner;
   private readonly completer: Completer;
   private readonly claimer: Claimer;
@@ -52,10 +54,11 @@ export class Worker {
     this.context = context;
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.controls = new JobTypeControls(context.jobs, context.logger);
+    this.policies = new TypePolicies(context.jobTypes, { backoffBaseSeconds: context.settings.backoffBaseSeconds, handlerTimeoutMs: options.handlerTimeoutMs });
     this.runner = new Runner({
       runner: options.runner,
       concurrency: options.concurrency,
-      handlerTimeoutMs: options.handlerTimeoutMs,
+      timeoutMsOf: (jobType) => this.policies.of(jobType).timeoutMs,
       tracing: options.tracing,
       logger: context.logger,
       now: () => context.now(),
@@ -114,7 +117,7 @@ export class Worker {
     // Recovery within about a lease of a worker's death, and cheap: it reads a partial index.
     this.every(Math.max(50, Math.min(leaseMs / 4, 5_000)), () => this.leases.recoverExpired());
     this.every(Math.max(10, Math.min(startRecordDelayMs, leaseMs / 10)), () => this.recordStarts());
-    this.every(Math.max(10, Math.min(1_000, this.options.handlerTimeoutMs / 10)), () => this.runner.abortOverdue());
+    this.every(Math.max(10, Math.min(1_000, this.policies.shortestTimeoutMs / 10)), () => this.runner.abortOverdue());
     this.context.logger.info({ workerId: this.id, concurrency: this.options.concurrency, prefetchMax: this.options.prefetchMax }, 'worker started');
     this.wake();
   }
@@ -178,7 +181,7 @@ export class Worker {
       },
       outcome,
       { finishedAt: this.context.now(), durationMs },
-      this.context.settings.backoffBaseSeconds,
+      this.policies.of(job.jobType).backoff,
     );
     const level = outcome.success ? 'info' : 'warn';
     if (this.context.logger.isLevelEnabled(level)) {

@@ -10,7 +10,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from '../../graphql/builder.js';
-import { schema } from '../../graphql/schema.js';
+import type { GraphQLSchema } from 'graphql';
 import { Loaders } from '../../graphql/loaders.js';
 import type { GraphQLLimits } from '../../config/index.js';
 import { anonymousName, authenticate, type Principal } from '../../auth/principal.js';
@@ -28,6 +28,8 @@ export type Yoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 export type SharedContext = Omit<GraphQLContext, 'requestId' | 'loaders' | 'logger' | 'principal' | 'remoteAddress' | 'deadline'>;
 
 export interface YogaOptions {
+  /** The process's schema (its JobType enum holds its registered types). */
+  schema: GraphQLSchema;
   shared: SharedContext;
   logger: Logger;
   limits: GraphQLLimits;
@@ -44,18 +46,19 @@ function principalOf(tokens: TokenStore, authorization: string | undefined): Pri
 
 export function createGraphQLYoga(options: YogaOptions): Yoga {
   const logger = options.logger.child({ component: 'graphql' });
+  const examples = graphiqlExamples(options.shared.queue.jobTypes);
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
+    schema: options.schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: false, // the dashboard is same-origin; no cross-site page may call with a preflight either
     maskedErrors: true,
     graphiql: {
       title: 'SyncBridge GraphiQL',
-      defaultTabs: [graphiqlExamples],
-      defaultQuery: graphiqlExamples.query,
+      defaultTabs: [examples],
+      defaultQuery: examples.query,
       // What Yoga's page opens the editors with (read by its renderer, not in the option types).
-      ...({ query: graphiqlExamples.query, variables: graphiqlExamples.variables } as object),
+      ...({ query: examples.query, variables: examples.variables } as object),
       // With tokens, subscriptions go over SSE: a plain request, so the Headers tab's authorization applies.
       subscriptionsProtocol: options.tokens.enabled ? 'SSE' : 'WS',
     },
@@ -74,14 +77,23 @@ export function createGraphQLYoga(options: YogaOptions): Yoga {
     context: (initial: { request?: Request; req?: IncomingMessage; principal?: Principal; remoteAddress?: string }) => {
       const fromHttp = initial.req && callers.get(initial.req);
       const caller = fromHttp ?? initial;
+      const { shared } = options;
+      // Written out, not spread: the spread showed as 11 µs of self time a request in a job(id) profile.
       return {
-        ...options.shared,
+        queue: shared.queue,
+        live: shared.live,
+        mutationLimiter: shared.mutationLimiter,
+        upstreams: shared.upstreams,
+        history: shared.history,
+        operatorLinks: shared.operatorLinks,
+        forensicsRole: shared.forensicsRole,
+        redactor: shared.redactor,
         requestId: fromHttp ? fromHttp.requestId : initial.request ? fetchRequestIdOf(initial.request) : randomUUID(),
-        loaders: new Loaders(options.shared.queue.reads),
+        loaders: new Loaders(shared.queue.reads),
         logger,
         principal: caller.principal ?? principalOf(options.tokens, initial.request?.headers.get('authorization') ?? undefined),
         remoteAddress: caller.remoteAddress,
-      };
+      } satisfies GraphQLContext;
     },
     plugins: [
       ...(options.trustedDocuments ? [trustedDocumentsOnly(options.trustedDocuments, logger)] : []),

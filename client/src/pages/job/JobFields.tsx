@@ -12,6 +12,16 @@ export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: s
     ['Attempts', `${job.attemptCount} of at most ${job.maxRetries + 1}`],
     ['Payload version', job.payloadVersion],
     [
+      'Payload',
+      job.payload === null || job.payload === undefined ? (
+        '—'
+      ) : (
+        <pre key="p" className="payload-value">
+          {JSON.stringify(job.payload, null, 2)}
+        </pre>
+      ),
+    ],
+    [
       'Correlation id',
       <span key="c">
         <code>{job.correlationId}</code> <a {...linkProps(`/?correlation=${encodeURIComponent(job.correlationId)}`)}>jobs with it</a>

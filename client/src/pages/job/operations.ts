@@ -16,6 +16,7 @@ export const JobDetail = graphql(`
     maxRetries
     attemptCount
     payloadVersion
+    payload
     correlationId
     leaseOwner
     leaseAcquiredAt

@@ -1,6 +1,7 @@
 /** The jobs filter as a form: submitting puts it in the URL (so it survives reloads and can be shared). */
 import type { FormEvent, RefObject } from 'react';
-import { errorTypes, jobTypes, jobsUrl, localInputValue, phases, statuses, type JobFilter } from '../../filters';
+import { errorTypes, jobsUrl, localInputValue, phases, statuses, type JobFilter } from '../../filters';
+import { useJobTypes } from '../../jobTypes';
 import { navigate } from '../../router';
 
 const fromLocalInput = (value: FormDataEntryValue | null) => {
@@ -44,10 +45,12 @@ function submitFilter(event: FormEvent<HTMLFormElement>): void {
 }
 
 export function FilterForm({ filter, formKey, searchRef }: { filter: JobFilter; formKey: string; searchRef: RefObject<HTMLInputElement | null> }) {
+  const { types: jobTypes } = useJobTypes();
   const statusValue = filter.status?.join(',') ?? '';
   const entityValue = filter.entityIdPrefix !== undefined ? `${filter.entityIdPrefix}*` : (filter.entityId ?? '');
   return (
-    <form className="filters" onSubmit={submitFilter} key={formKey} aria-label="Filter jobs" role="search">
+    // Keyed by the types too: the type select's default applies once its options are there.
+    <form className="filters" onSubmit={submitFilter} key={`${formKey}:${jobTypes.length}`} aria-label="Filter jobs" role="search">
       <label>
         <span>
           Entity id (<kbd>/</kbd>; <code>c_10*</code> for a prefix)
@@ -85,9 +88,10 @@ export function FilterForm({ filter, formKey, searchRef }: { filter: JobFilter; 
         Type
         <select name="type" defaultValue={filter.jobType?.[0] ?? ''}>
           <option value="">any</option>
-          {jobTypes.map((value) => (
-            <option key={value} value={value}>
-              {value.toLowerCase()}
+          {jobTypes.map((type) => (
+            <option key={type.jobType} value={type.jobType} title={type.description ?? undefined}>
+              {type.jobType.toLowerCase()}
+              {type.registered ? '' : ' (retired)'}
             </option>
           ))}
         </select>

@@ -1,0 +1,67 @@
+/**
+ * SyncBridge as a library: the same engine and server, started from a team's own Node process.
+ *
+ *   const bridge = createSyncBridge({ jobTypes, upstreams, env: { PORT: '0', DATABASE_URL: 'file:./x.db' } });
+ *   await bridge.start();            // migrates, listens; bridge.url says where
+ *   await bridge.enqueue({ jobType: 'contact_sync', entityId: 'h_1', payload: { … } });
+ *   await bridge.stop();
+ *
+ * `env` holds the configuration under the environment's variable names and takes precedence
+ * over process.env. The server's modules load on start(), so importing this package to define job
+ * types costs nothing.
+ */
+import type { Logger } from 'pino';
+import type { Job } from '../db/types.js';
+import type { EnqueueInput } from '../queue/services/jobsEnqueue.js';
+import type { JobTypeDefinition } from './defineJobType.js';
+import type { UpstreamConfig } from './upstreamClient.js';
+
+export interface SyncBridgeOptions {
+  jobTypes: readonly JobTypeDefinition[];
+  upstreams?: Record<string, UpstreamConfig>;
+  /** Configuration by variable name (PORT, DATABASE_URL, SYNCBRIDGE_…), over process.env. */
+  env?: Record<string, string | undefined>;
+  /** Where the service logs (default: pino JSON to stdout at LOG_LEVEL). */
+  logger?: Logger;
+}
+
+/** What an enqueue takes: the job type by its name, and the rest as EnqueueJobInput says. */
+export type EmbeddedEnqueueInput = Omit<EnqueueInput, 'jobType'> & { jobType: string };
+
+export interface EmbeddedSyncBridge {
+  /** Where it listens, once start() resolved (with PORT 0, the port the system gave). */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Stops claiming, lets running handlers finish within the grace period, closes everything. */
+  stop(): Promise<void>;
+  /** Enqueues in this process (audited as `library`); throws DuplicateActiveJobError or InputError. */
+  enqueue(input: EmbeddedEnqueueInput): Promise<Job>;
+}
+
+export function createSyncBridge(options: SyncBridgeOptions): EmbeddedSyncBridge {
+  let app: Awaited<ReturnType<typeof import('../main.js').startSyncBridge>> | undefined;
+  const started = () => {
+    if (!app) throw new Error('SyncBridge is not started: await start() first.');
+    return app;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    async start() {
+      if (app) return;
+      const [{ loadConfig }, { startSyncBridge }] = await Promise.all([import('../config/index.js'), import('../main.js')]);
+      const config = loadConfig({ ...process.env, ...options.env });
+      app = await startSyncBridge(config, { jobTypes: options.jobTypes, upstreams: options.upstreams ?? {}, logger: options.logger });
+    },
+    async stop() {
+      const running = app;
+      app = undefined;
+      await running?.stop();
+    },
+    async enqueue(input) {
+      const { jobEnqueue } = await import('../queue/services/jobsEnqueue.js');
+      return jobEnqueue(started().context, input, { name: 'library', role: null, requestId: null });
+    },
+  };
+}

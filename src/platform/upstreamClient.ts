@@ -1,0 +1,155 @@
+/**
+ * Named upstreams: the HTTP systems handlers call, each configured once (base URL, headers,
+ * credentials from the environment, timeout, rate limit) and reached through `ctx.upstream(name)`.
+ * Every call sends `X-Correlation-ID` (and `traceparent` when tracing), waits for the upstream's
+ * shared rate-limit slot, honours a 429's Retry-After for every process, is bounded by the timeout
+ * and the attempt's abort signal, is recorded (redacted) in the attempt's forensics, and fails
+ * with the typed upstream errors. Credentials are read from the environment at start-up and only
+ * ever sent: never stored, logged or recorded.
+ */
+import { callUpstream, type UpstreamMethod } from '../integrations/http.js';
+import { UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
+import type { ExchangeLog } from '../integrations/exchanges.js';
+import type { UpstreamPacer } from '../integrations/pace.js';
+import type { Redactor } from '../integrations/redaction.js';
+
+/** Where a secret comes from: an environment variable's name. */
+export type UpstreamAuth = { bearerEnv: string } | { header: string; valueEnv: string };
+
+/** How a team configures an upstream (the job types module's `upstreams`, or createSyncBridge's). */
+export interface UpstreamConfig {
+  /** Paths are joined to it: `https://api.example.com/v2`. SYNCBRIDGE_UPSTREAM_<NAME>_URL overrides it. */
+  baseUrl?: string;
+  /** Sent with every request (no secrets here: use `auth`). */
+  headers?: Record<string, string>;
+  auth?: UpstreamAuth;
+  /** The whole exchange (connect, headers, body) must end within this (default SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS). */
+  timeoutSeconds?: number;
+  /** Requests per second from all processes together (SYNCBRIDGE_UPSTREAM_RATE_LIMITS overrides it). */
+  rateLimitPerSecond?: number;
+}
+
+/** An upstream ready to call: its secret resolved, its URL final. */
+export interface ResolvedUpstream {
+  name: string;
+  /** Undefined: nothing configures one (each call then fails, non-retryably, saying so). */
+  baseUrl: string | undefined;
+  /** Every header sent, the credential among them. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  rateLimitPerSecond: number | undefined;
+  /** Which header carries a credential (described, never its value). */
+  authHeader: string | undefined;
+}
+
+/** What a handler calls: each method resolves to the parsed JSON answer (undefined for an empty one) or throws a typed upstream error. */
+export interface UpstreamClient {
+  get<T = unknown>(path: string): Promise<T>;
+  post<T = unknown>(path: string, body?: unknown): Promise<T>;
+  put<T = unknown>(path: string, body?: unknown): Promise<T>;
+  patch<T = unknown>(path: string, body?: unknown): Promise<T>;
+  delete<T = unknown>(path: string): Promise<T>;
+}
+
+export interface AttemptCalls {
+  correlationId: string;
+  signal: AbortSignal;
+  log: ExchangeLog;
+  pacer: UpstreamPacer;
+  redactor: Redactor;
+}
+
+const join = (base: string, path: string): string => `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+
+/** The client for one upstream within one attempt (made on first use: a handler that calls nothing pays nothing). */
+export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls): UpstreamClient {
+  const call = async <T>(method: UpstreamMethod, path: string, body?: unknown): Promise<T> => {
+    if (!upstream.baseUrl) throw new ValidationError(`Upstream "${upstream.name}" has no base URL: set ${upstreamUrlVariable(upstream.name)} (or its baseUrl).`);
+    await attempt.pacer.acquire(upstream.name, attempt.signal);
+    try {
+      return await callUpstream<T>({
+        method,
+        url: join(upstream.baseUrl, path),
+        body,
+        headers: upstream.headers,
+        timeoutMs: upstream.timeoutMs,
+        correlationId: attempt.correlationId,
+        signal: attempt.signal,
+        redactor: attempt.redactor,
+        onExchange: (exchange) => attempt.log.record(exchange),
+      });
+    } catch (error) {
+      if (error instanceof UpstreamRateLimitedError && error.retryAfterMs) await attempt.pacer.pause(upstream.name, error.retryAfterMs);
+      throw error;
+    }
+  };
+  return {
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    put: (path, body) => call('PUT', path, body),
+    patch: (path, body) => call('PATCH', path, body),
+    delete: (path) => call('DELETE', path),
+  };
+}
+
+export class UpstreamConfigError extends Error {
+  override name = 'UpstreamConfigError';
+}
+
+const namePattern = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** The variable that sets an upstream's URL: SYNCBRIDGE_UPSTREAM_<NAME>_URL (a - written as _). */
+export function upstreamUrlVariable(name: string): string {
+  return `SYNCBRIDGE_UPSTREAM_${name.toUpperCase().replaceAll('-', '_')}_URL`;
+}
+
+export interface UpstreamDefaults {
+  timeoutMs: number;
+  /** SYNCBRIDGE_UPSTREAM_RATE_LIMITS by name. */
+  rateLimits: Record<string, number>;
+  secretOf(name: string): string | undefined;
+  /** Whether a credential's variable must be set (where the worker runs; an API-only process never calls upstreams). */
+  requireCredentials: boolean;
+}
+
+/**
+ * Every configured upstream, checked and resolved; problems are listed together in one error.
+ * An upstream without a URL is resolved without one (`baseUrl` undefined): the caller warns.
+ */
+export function resolveUpstreams(configs: Record<string, UpstreamConfig>, defaults: UpstreamDefaults): ResolvedUpstream[] {
+  const problems: string[] = [];
+  const resolved = Object.entries(configs).flatMap(([name, config]): ResolvedUpstream[] => {
+    const where = `upstream "${name}"`;
+    if (!namePattern.test(name)) return (problems.push(`${where}: a name is lower-case letters, digits, _ and -`), []);
+    if (typeof config !== 'object' || config === null) return (problems.push(`${where}: must be an object { baseUrl, headers?, auth?, timeoutSeconds?, rateLimitPerSecond? }`), []);
+    const baseUrl = config.baseUrl || undefined;
+    if (baseUrl !== undefined && (typeof baseUrl !== 'string' || !/^https?:\/\/\S+$/.test(baseUrl))) problems.push(`${where}: baseUrl must be an http(s) URL`);
+    const headers: Record<string, string> = {};
+    for (const [header, value] of Object.entries(config.headers ?? {})) {
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header) || typeof value !== 'string' || /[\r\n]/.test(value))
+        problems.push(`${where}: header "${header}" is not a valid header name and string value`);
+      else headers[header.toLowerCase()] = value;
+    }
+    let authHeader: string | undefined;
+    const auth = config.auth as Partial<{ bearerEnv: string; header: string; valueEnv: string }> | undefined;
+    if (auth !== undefined) {
+      const variable = auth.bearerEnv ?? auth.valueEnv;
+      authHeader = auth.bearerEnv ? 'authorization' : auth.header?.toLowerCase();
+      if (!variable || !authHeader || !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(authHeader)) {
+        problems.push(`${where}: auth is { bearerEnv: 'VARIABLE' } or { header: 'X-Api-Key', valueEnv: 'VARIABLE' }`);
+      } else {
+        const secret = defaults.secretOf(variable);
+        if (secret) headers[authHeader] = auth.bearerEnv ? `Bearer ${secret}` : secret;
+        else if (defaults.requireCredentials) problems.push(`${where}: its credential variable ${variable} is not set`);
+      }
+    }
+    const timeoutSeconds = config.timeoutSeconds;
+    if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && timeoutSeconds <= 600)) problems.push(`${where}: timeoutSeconds must be above 0, up to 600`);
+    const rate = defaults.rateLimits[name] ?? config.rateLimitPerSecond;
+    if (rate !== undefined && !(rate > 0 && rate <= 100_000)) problems.push(`${where}: rateLimitPerSecond must be above 0, up to 100000`);
+    return [{ name, baseUrl, headers, timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : defaults.timeoutMs, rateLimitPerSecond: rate, authHeader }];
+  });
+  for (const name of Object.keys(defaults.rateLimits)) if (!(name in configs)) problems.push(`SYNCBRIDGE_UPSTREAM_RATE_LIMITS names "${name}", which is no configured upstream`);
+  if (problems.length) throw new UpstreamConfigError(`The upstreams are not configured right:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  return resolved;
+}

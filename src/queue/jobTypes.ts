@@ -1,0 +1,85 @@
+/**
+ * What the queue needs to know of the job types it runs, as an interface: the platform's
+ * registry (src/platform/registry.ts) provides it, so the queue imports no handler code.
+ */
+import type { BackoffPolicy } from '../domain/index.js';
+
+/** Largest payload a job may carry, as stored JSON. */
+export const maxPayloadBytes = 64 * 1024;
+
+export type PayloadCheck = { ok: true; json: string | null } | { ok: false; field: string; message: string };
+
+export interface JobTypeInfo {
+  name: string;
+  description: string | undefined;
+  /** Payload versions with a handler, ascending. */
+  versions: readonly number[];
+  sourceSystem: string;
+  targetSystem: string;
+  entityType: string;
+  /** Retries after the first attempt; undefined: the configured default. */
+  maxRetries: number | undefined;
+  /** Undefined parts take the configured defaults. */
+  backoff: Partial<BackoffPolicy>;
+  /** A handler running longer is aborted; undefined: the configured default. */
+  timeoutMs: number | undefined;
+  /** The upstreams its handlers call (as declared). */
+  upstreams: readonly string[];
+  /** Whether a version has a payload schema. */
+  hasPayload(version: number): boolean;
+  /** The payload schema as JSON Schema, per version (where its library can tell). */
+  payloadJsonSchema(version: number): Record<string, unknown> | undefined;
+  /** An enqueue's payload for a version: the JSON to store, or the field at fault and why. */
+  checkPayload(version: number, payload: unknown): PayloadCheck | Promise<PayloadCheck>;
+}
+
+export interface JobTypeCatalog {
+  get(name: string): JobTypeInfo | undefined;
+  /** Every type, by name. */
+  list(): readonly JobTypeInfo[];
+  /** Types other processes registered (their jobs may be stored) that this one does not define: listed, never run or enqueued here. */
+  readonly retired: readonly string[];
+}
+
+export interface PolicyDefaults {
+  backoffBaseSeconds: number;
+  handlerTimeoutMs: number;
+}
+
+export interface TypePolicy {
+  backoff: BackoffPolicy;
+  timeoutMs: number;
+}
+
+/**
+ * Each type's retry backoff and time limit with the configured defaults filled in, resolved once
+ * per type (the worker reads them per attempt). A type the catalog does not know (a job left
+ * from an older module) gets the defaults.
+ */
+export class TypePolicies {
+  private readonly resolved = new Map<string, TypePolicy>();
+  readonly fallback: TypePolicy;
+
+  constructor(catalog: JobTypeCatalog, defaults: PolicyDefaults) {
+    this.fallback = { backoff: { baseSeconds: defaults.backoffBaseSeconds }, timeoutMs: defaults.handlerTimeoutMs };
+    for (const type of catalog.list()) {
+      this.resolved.set(type.name, {
+        backoff: {
+          baseSeconds: type.backoff.baseSeconds ?? defaults.backoffBaseSeconds,
+          maxSeconds: type.backoff.maxSeconds,
+          jitter: type.backoff.jitter,
+        },
+        timeoutMs: type.timeoutMs ?? defaults.handlerTimeoutMs,
+      });
+    }
+  }
+
+  of(jobType: string): TypePolicy {
+    return this.resolved.get(jobType) ?? this.fallback;
+  }
+
+  /** The shortest time limit of any type (the worker's overdue sweep runs at a tenth of it). */
+  get shortestTimeoutMs(): number {
+    return Math.min(this.fallback.timeoutMs, ...[...this.resolved.values()].map((policy) => policy.timeoutMs));
+  }
+}
