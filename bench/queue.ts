@@ -109,7 +109,8 @@ async function scratchFor(database: System['database']): Promise<Scratch | undef
 async function queueSection(havePg: boolean) {
   const results = new Map<string, QueueResult[]>();
   for (let round = 1; round <= rounds; round++) {
-    for (const system of systems) {
+    // Every other round in reverse order: no system always runs first, or always after the same one.
+    for (const system of round % 2 ? systems : [...systems].reverse()) {
       if (system.database === 'postgresql' && !havePg) continue;
       if (systemFilter && !systemFilter.some((part) => system.name.toLowerCase().includes(part))) continue;
       const scratch = await scratchFor(system.database);

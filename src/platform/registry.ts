@@ -153,8 +153,9 @@ export class JobTypeRegistry implements JobTypeCatalog {
     let log: ExchangeLog | undefined;
     let unexpected: unknown;
     try {
-      const payload = await payloadFor(definition, job);
-      const clients = new Map<string, UpstreamClient>();
+      const pending = payloadFor(definition, job);
+      const payload = pending instanceof Promise ? await pending : pending;
+      let clients: Map<string, UpstreamClient> | undefined;
       const context: HandlerContext<unknown> = {
         payload,
         job,
@@ -168,12 +169,12 @@ export class JobTypeRegistry implements JobTypeCatalog {
           return attempt.logger;
         },
         upstream(name: string) {
-          let client = clients.get(name);
+          let client = clients?.get(name);
           if (client) return client;
           const upstream = upstreams.get(name);
           if (!upstream) throw new ValidationError(`No upstream named "${name}" is configured (the job types module's upstreams, or createSyncBridge's).`);
           client = upstreamClient(upstream, { correlationId: job.correlationId, signal: attempt.signal, log: (log ??= new ExchangeLog()), pacer, redactor });
-          clients.set(name, client);
+          (clients ??= new Map()).set(name, client);
           return client;
         },
       };
@@ -190,11 +191,18 @@ export class JobTypeRegistry implements JobTypeCatalog {
   }
 }
 
-/** The stored payload through the version's schema again: the handler gets its output type. */
-async function payloadFor(definition: JobTypeDefinition, job: Job): Promise<unknown> {
+/**
+ * The stored payload through the version's schema again: the handler gets its output type.
+ * Synchronous unless the schema validates asynchronously (no await per job on the drain's path).
+ */
+function payloadFor(definition: JobTypeDefinition, job: Job): unknown {
   const stored = job.payload === null ? undefined : (JSON.parse(job.payload) as unknown);
   if (!definition.payload) return stored;
-  const result = await definition.payload['~standard'].validate(stored);
+  const result = definition.payload['~standard'].validate(stored);
+  return result instanceof Promise ? result.then((settled) => parsedPayload(definition, settled)) : parsedPayload(definition, result);
+}
+
+function parsedPayload(definition: JobTypeDefinition, result: StandardSchemaV1.Result<unknown>): unknown {
   if (result.issues)
     throw new ValidationError(`The job's payload no longer matches ${definition.name} v${definition.version}: ${issuePath(result.issues[0]!)}: ${result.issues[0]!.message}`);
   return result.value;
