@@ -50,10 +50,13 @@ function infoOf(name: string, byVersion: Map<number, JobTypeDefinition>): TypeEn
 }
 
 /** Sync when the schema is (zod and valibot are, unless refined asynchronously): a 10,000-job batch awaits nothing per job. */
+/** The check of an absent payload where none is wanted: one object for every job of a batch. */
+const noPayload: PayloadCheck = Object.freeze({ ok: true, json: null });
+
 function checkPayload(definition: JobTypeDefinition | undefined, payload: unknown): PayloadCheck | Promise<PayloadCheck> {
   const schema = definition?.payload;
   const absent = payload === undefined || payload === null;
-  if (!schema) return absent ? { ok: true, json: null } : { ok: false, field: 'payload', message: `${definition?.name ?? 'This type'} takes no payload.` };
+  if (!schema) return absent ? noPayload : { ok: false, field: 'payload', message: `${definition?.name ?? 'This type'} takes no payload.` };
   const result = schema['~standard'].validate(absent ? undefined : payload);
   return result instanceof Promise ? result.then((settled) => payloadCheck(settled, payload, absent)) : payloadCheck(result, payload, absent);
 }

@@ -35,7 +35,8 @@ export type EnqueueResult = { ok: true; job: Job } | { ok: false; error: QueueEr
 
 /** The job type an input names (by its registered name, any case), or an InputError listing the known ones. */
 export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string): JobTypeInfo {
-  const type = typeof name === 'string' ? context.jobTypes.get(name.toLowerCase()) : undefined;
+  // As registered first (the API's enum and the library pass that); any case otherwise.
+  const type = typeof name === 'string' ? (context.jobTypes.get(name) ?? context.jobTypes.get(name.toLowerCase())) : undefined;
   if (!type)
     throw new InputError(
       `Unknown jobType "${name}"; use one of ${context.jobTypes
@@ -47,7 +48,7 @@ export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string)
   return type;
 }
 
-/** The fields of an input besides its payload. */
+/** An input's job, every field checked but its payload (null here). */
 function checkedFields(input: EnqueueInput, type: JobTypeInfo, context: Pick<QueueContext, 'settings' | 'now'>) {
   const entityId = typeof input.entityId === 'string' ? input.entityId.trim() : '';
   if (!entityId) throw new InputError('entityId must not be empty.', 'entityId');
@@ -80,7 +81,9 @@ function checkedFields(input: EnqueueInput, type: JobTypeInfo, context: Pick<Que
   }
   const priority = input.priority ?? 'NORMAL';
   if (!(priority in priorities)) throw new InputError('priority must be LOW, NORMAL or HIGH.', 'priority');
-  return { jobType: type.name, entityId, maxRetries, payloadVersion, scheduledAt, priority: priorities[priority] };
+  // The job to insert, its payload filled in by the caller (one object per job: a batch is 10,000).
+  const job: NewJob = { jobType: type.name, entityId, maxRetries, payloadVersion, scheduledAt, priority: priorities[priority], payload: null };
+  return job;
 }
 
 /** The payload as its schema accepts it (JSON to store), or an InputError naming the field at fault. */
@@ -96,10 +99,16 @@ function storedPayload(check: PayloadCheck): string | null {
  */
 export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now' | 'jobTypes'>): NewJob | Promise<NewJob> {
   const type = jobTypeOf(context, input.jobType);
-  const fields = checkedFields(input, type, context);
-  const check = type.checkPayload(fields.payloadVersion, input.payload);
-  if (check instanceof Promise) return check.then((settled) => ({ ...fields, payload: storedPayload(settled) }));
-  return { ...fields, payload: storedPayload(check) };
+  const job = checkedFields(input, type, context);
+  const check = type.checkPayload(job.payloadVersion, input.payload);
+  if (check instanceof Promise) {
+    return check.then((settled) => {
+      job.payload = storedPayload(settled);
+      return job;
+    });
+  }
+  job.payload = storedPayload(check);
+  return job;
 }
 
 /** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). */
