@@ -16,6 +16,19 @@ const execFileAsync = promisify(execFile);
 
 const operatorToken = 'cli-operator-token-0123456789';
 
+/** The CLI in this process against `app`, as its bin runs it: exit code, output, and --json parsed. */
+async function runCli(app: TestApp, args: string[], stdin?: string, token: string | null = operatorToken) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['--url', `${app.url}/graphql`, ...(token ? ['--token', token] : []), ...args], {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    stdin: stdin === undefined ? undefined : Readable.from([stdin]),
+    env: {},
+  });
+  return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
+}
+
 // The server runs only trusted documents and needs a token: every command below proves that its
 // operation is in the manifest (client/dist/trusted-documents.json) and that it sends the token.
 describe('syncbridge CLI', () => {
@@ -27,17 +40,7 @@ describe('syncbridge CLI', () => {
     await app?.close();
   });
 
-  const run = async (args: string[], stdin?: string, token: string | null = operatorToken) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(['--url', `${app.url}/graphql`, ...(token ? ['--token', token] : []), ...args], {
-      out: (text) => out.push(text),
-      err: (text) => err.push(text),
-      stdin: stdin === undefined ? undefined : Readable.from([stdin]),
-      env: {},
-    });
-    return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-  };
+  const run = (args: string[], stdin?: string, token: string | null = operatorToken) => runCli(app, args, stdin, token);
 
   it('without a token a mutation is refused with its own exit code, and other documents do not run at all', async () => {
     const refused = await run(['--json', 'enqueue', 'customer_sync', 'c_no_token'], undefined, null);
@@ -221,17 +224,7 @@ describe('syncbridge CLI with job types of your own', () => {
   afterAll(async () => {
     await app?.close();
   });
-  const run = async (args: string[], stdin?: string) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(['--url', `${app.url}/graphql`, '--token', operatorToken, ...args], {
-      out: (text) => out.push(text),
-      err: (text) => err.push(text),
-      stdin: stdin === undefined ? undefined : Readable.from([stdin]),
-      env: {},
-    });
-    return { code, out: out.join('\n'), err: err.join('\n'), json: () => JSON.parse(out.join('\n')) };
-  };
+  const run = (args: string[], stdin?: string) => runCli(app, args, stdin);
 
   it('enqueues with --payload; a payload its schema refuses is an InputError naming the path; bad JSON is a usage error', async () => {
     const ok = await run(['--json', 'enqueue', 'contact_sync', 'h_cli', '--payload', '{"email":"cli@example.com","name":"Cli"}']);

@@ -2,17 +2,12 @@
  * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against a running
  * server with a fresh database. Screenshots of the main views go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientDist } from '../src/server/static.js';
+import { haveBrowser, launchChromium } from './browser.js';
 import { cliDocuments } from '../src/cli/documents.js';
 import { createTestDatabase, gqlHttp, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
-if (!haveBrowser && process.env.CI) throw new Error(`The dashboard tests need ${chromiumPath} and a built client (npm run build:client)`);
-if (!haveBrowser) console.warn('Chromium or the built client is missing: dashboard tests are skipped');
 
 const artifacts = 'test-artifacts';
 
@@ -27,10 +22,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     mkdirSync(artifacts, { recursive: true });
     database = await createTestDatabase('sqlite');
     app = await startTestApp('sqlite', env, { database });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => console.error('page error:', error));
     await page.goto(app.url);
@@ -171,10 +163,7 @@ describe.skipIf(!haveBrowser)('dashboard on a server that needs tokens and runs 
       SYNCBRIDGE_PERSISTED_ONLY: 'true',
       SYNCBRIDGE_MOCKS: 'on',
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -4,17 +4,13 @@
  * fields from its JSON Schema, shows a refusal beside the field at fault, and enqueues the fixed
  * payload; the job runs and its page shows the payload.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveBrowser, launchChromium } from './browser.js';
 import { z } from 'zod';
 import { defineJobType } from '../src/index.js';
-import { clientDist } from '../src/server/static.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
-if (!haveBrowser && process.env.CI) throw new Error(`The dashboard tests need ${chromiumPath} and a built client (npm run build:client)`);
 
 const artifacts = 'test-artifacts';
 const synced: unknown[] = [];
@@ -43,10 +39,7 @@ describe.skipIf(!haveBrowser)('dashboard with job types of your own, in Chromium
     mkdirSync(artifacts, { recursive: true });
     database = await createTestDatabase('sqlite');
     app = await startTestApp('sqlite', {}, { database, jobTypes: [contactSync, nightly], upstreams: {} });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (error) => console.error('page error:', error));
     await page.goto(app.url);

@@ -4,18 +4,15 @@
  * job types, with the keyboard too; checked with axe-core in light and dark mode, and
  * photographed at 1024, 1400 and 390 px wide (test-artifacts/).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientDist } from '../src/server/static.js';
+import { haveBrowser, launchChromium } from './browser.js';
 import { customerSync } from '../src/demo/jobTypes.js';
 import { UpstreamTimeoutError } from '../src/integrations/errors.js';
 import { createTestDatabase, demoTypesWith, gqlHttp, isFinal, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
-if (!haveBrowser && process.env.CI) throw new Error(`The dashboard tests need ${chromiumPath} and a built client (npm run build:client)`);
 const artifacts = 'test-artifacts';
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -54,10 +51,7 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
       { jobType: 'INVOICE_SYNC', entityId: 'i_2001' },
     ]);
     await Promise.all(early.map((job: { id: number }) => waitForJob(app, job.id, isFinal)));
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => console.error('page error:', error));
     // A step that cannot happen fails in 10 s, naming itself, instead of the test's own time limit.

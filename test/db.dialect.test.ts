@@ -9,7 +9,7 @@ import type { Job } from '../src/db/types.js';
 import { jobCancel } from '../src/queue/services/jobCancel.js';
 import { afterFinish } from '../src/domain/index.js';
 import { jobEnqueue, jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
-import { providers, startTestApp, type TestApp } from './helpers.js';
+import { newRowFixture, providers, startTestApp, type TestApp } from './helpers.js';
 
 describe.each(providers)('JobStore %s', (provider) => {
   let app: TestApp;
@@ -55,27 +55,11 @@ describe.each(providers)('JobStore %s', (provider) => {
   it('insert skips a pair that is already active, in the database and within the batch', async () => {
     await drain();
     const now = new Date();
-    const base = {
-      jobType: 'customer_sync',
-      sourceSystem: 'crm',
-      targetSystem: 'billing',
-      entityType: 'customer',
-      priority: 1,
-      scheduledAt: null,
-      maxRetries: 3,
-      payloadVersion: 1,
-      createdAt: now,
-      nextRunAt: now,
-      isReplay: false,
-      replayOfId: null,
-      replayOfAttemptId: null,
-      payload: null,
-    };
     const held = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'd_ins_held' });
     const inserted = await store().insert([
-      { ...base, entityId: 'd_ins_a', correlationId: 'c1', activeKey: 'customer_sync:d_ins_a' },
-      { ...base, entityId: 'd_ins_a', correlationId: 'c2', activeKey: 'customer_sync:d_ins_a' },
-      { ...base, entityId: 'd_ins_held', correlationId: 'c3', activeKey: held.activeKey! },
+      newRowFixture('d_ins_a', now, 'c1'),
+      newRowFixture('d_ins_a', now, 'c2'),
+      { ...newRowFixture('d_ins_held', now, 'c3'), activeKey: held.activeKey! },
     ]);
     expect(inserted.map((result) => result.activeKey)).toEqual(['customer_sync:d_ins_a']);
     expect(await row(inserted[0]!.id)).toMatchObject({ status: 'PENDING', correlationId: 'c1', attemptCount: 0 });

@@ -20,7 +20,7 @@ import {
 } from '../src/domain/index.js';
 import { jobCancel } from '../src/queue/services/jobCancel.js';
 import { jobRetry } from '../src/queue/services/jobRetry.js';
-import { providers, startTestApp, type TestApp } from './helpers.js';
+import { newRowFixture, providers, startTestApp, type TestApp } from './helpers.js';
 
 describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
   let app: TestApp;
@@ -34,28 +34,7 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
   // Whole milliseconds: both databases store times to the millisecond.
   const at = (offsetMs = 0) => new Date(Math.floor(Date.now() / 1000) * 1000 + offsetMs);
   let counter = 0;
-  const newRow = (now: Date): NewJobRow => {
-    const entityId = `lc_${++counter}`;
-    return {
-      jobType: 'customer_sync',
-      sourceSystem: 'crm',
-      targetSystem: 'billing',
-      entityType: 'customer',
-      entityId,
-      priority: 1,
-      scheduledAt: null,
-      maxRetries: 3,
-      payloadVersion: 1,
-      correlationId: `corr-${entityId}`,
-      activeKey: `customer_sync:${entityId}`,
-      createdAt: now,
-      nextRunAt: now,
-      isReplay: false,
-      replayOfId: null,
-      replayOfAttemptId: null,
-      payload: null,
-    };
-  };
+  const newRow = (now: Date): NewJobRow => newRowFixture(`lc_${++counter}`, now);
 
   /** Inserts a job, checks the insert's mirror, claims it, checks the claim's mirror; the claimed row. */
   async function insertedAndClaimed(workerId: string): Promise<Job> {

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig, type DatabaseProvider } from '../src/config/index.js';
-import { isFinalStatus } from '../src/domain/index.js';
+import { isFinalStatus, type NewJobRow } from '../src/domain/index.js';
 import type { Job } from '../src/db/client.js';
 import type { EventBus } from '../src/events/bus.js';
 import type { JobTransition } from '../src/events/events.js';
@@ -126,6 +126,29 @@ export const testEnv = {
   // Generous: a loaded CI machine must not turn a slow mock answer into a retry.
   SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS: '15',
 };
+
+/** A customer_sync row as the enqueue service would insert it (for the store-level tests). */
+export function newRowFixture(entityId: string, now: Date, correlationId = `corr-${entityId}`): NewJobRow {
+  return {
+    jobType: 'customer_sync',
+    sourceSystem: 'crm',
+    targetSystem: 'billing',
+    entityType: 'customer',
+    entityId,
+    priority: 1,
+    scheduledAt: null,
+    maxRetries: 3,
+    payloadVersion: 1,
+    correlationId,
+    activeKey: `customer_sync:${entityId}`,
+    createdAt: now,
+    nextRunAt: now,
+    isReplay: false,
+    replayOfId: null,
+    replayOfAttemptId: null,
+    payload: null,
+  };
+}
 
 export type TestHandler = (context: HandlerContext<undefined>) => unknown;
 

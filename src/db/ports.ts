@@ -172,15 +172,19 @@ export interface PaceStore {
   pausesLeft(targets: readonly string[]): Promise<Map<string, number>>;
 }
 
-/** A channel of string messages between the processes sharing the database (PostgreSQL NOTIFY). */
+/**
+ * A channel of string messages between the processes sharing the database (PostgreSQL NOTIFY;
+ * the live layer's EventTransport, which Redis pub/sub implements too).
+ */
 export interface NotificationChannel {
   readonly name: string;
   /** Largest message it carries, in bytes. */
   readonly maxPayloadBytes: number;
-  /** Sends the messages in order, in one round trip. */
+  /** Sends the messages in order, in one round trip where the transport allows. */
   publish(payloads: string[]): Promise<void>;
-  /** Delivers every message published from now on; after a lost session, `onResubscribed` says since when some may be missing. */
+  /** Delivers every message published from now on; after a lost subscription is back, `onResubscribed` says since when some may be missing. */
   subscribe(onMessage: (payload: string) => void, onResubscribed?: (lostAt: Date) => void): Promise<void>;
+  /** Subscribed and able to publish (for /readyz). */
   healthy(): boolean;
   close(): Promise<void>;
 }

@@ -1,0 +1,21 @@
+/**
+ * Chromium for the dashboard tests: Debian's (CHROMIUM_PATH for another), driven by
+ * playwright-core, against the built client. Without either the dashboard suites are skipped,
+ * except in CI, where that is an error.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { clientDist } from '../src/server/static.js';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const haveBrowser = existsSync(chromiumPath) && existsSync(`${clientDist}/index.html`);
+if (!haveBrowser && process.env.CI) throw new Error(`The dashboard tests need ${chromiumPath} and a built client (npm run build:client)`);
+if (!haveBrowser) console.warn('Chromium or the built client is missing: dashboard tests are skipped');
+
+/** Headless, with nothing of its own on the network (no updates, sync or QUIC probes). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
