@@ -4,7 +4,7 @@
  * except in CI, where that is an error.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { clientDist } from '../src/server/static.js';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,4 +18,13 @@ export function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+/** A page on the dashboard at `url`, once its live connection is up; page errors reach the test's output. */
+export async function openDashboard(browser: Browser, url: string, viewport = { width: 1400, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await page.goto(url);
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  return page;
 }

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveBrowser, launchChromium } from './browser.js';
+import { haveBrowser, launchChromium, openDashboard } from './browser.js';
 import { cliDocuments } from '../src/cli/documents.js';
 import { createTestDatabase, gqlHttp, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
 
@@ -23,10 +23,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     database = await createTestDatabase('sqlite');
     app = await startTestApp('sqlite', env, { database });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error));
-    await page.goto(app.url);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    page = await openDashboard(browser, app.url);
   }, 60_000);
 
   afterAll(async () => {

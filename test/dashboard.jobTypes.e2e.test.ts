@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveBrowser, launchChromium } from './browser.js';
+import { haveBrowser, launchChromium, openDashboard } from './browser.js';
 import { z } from 'zod';
 import { defineJobType } from '../src/index.js';
 import { createTestDatabase, startTestApp, type TestApp, type TestDatabase } from './helpers.js';
@@ -40,10 +40,7 @@ describe.skipIf(!haveBrowser)('dashboard with job types of your own, in Chromium
     database = await createTestDatabase('sqlite');
     app = await startTestApp('sqlite', {}, { database, jobTypes: [contactSync, nightly], upstreams: {} });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (error) => console.error('page error:', error));
-    await page.goto(app.url);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    page = await openDashboard(browser, app.url, { width: 1400, height: 1000 });
   }, 60_000);
 
   afterAll(async () => {
