@@ -187,6 +187,48 @@ describe.skipIf(!providers.includes('postgresql'))('faults: two processes on Pos
   }, 90_000);
 });
 
+describe.skipIf(!providers.includes('postgresql'))('faults: a worker process cut off alone', () => {
+  it("publishes what it runs while its LISTEN session is away past the others' interest: a subscriber elsewhere misses nothing", async () => {
+    const database = await createTestDatabase('postgresql');
+    const target = new URL(pgServerUrl);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+    const stub = await new StubUpstream(20).start();
+    const upstreams = { SYNCBRIDGE_CRM_BASE_URL: stub.crmUrl, SYNCBRIDGE_BILLING_BASE_URL: stub.billingUrl };
+    // The subscriber's process reaches the database directly; only the worker's goes through the proxy.
+    const api = await startTestApp('postgresql', { ...upstreams, SYNCBRIDGE_WORKER: 'off' }, { database });
+    const worker = await startServerProcess({
+      ...upstreams,
+      DATABASE_URL: proxy.via(database.url),
+      PORT: '0',
+      SYNCBRIDGE_WORKER_POLL_SECONDS: '0.2',
+      SYNCBRIDGE_DB_CONNECT_TIMEOUT_SECONDS: '1',
+    });
+    const client = wsClient(api.url);
+    const subscriber = wsSubscribe(client, finalStates);
+    const observer = new pg.Client({ connectionString: database.url });
+    await observer.connect();
+    try {
+      await expect.poll(() => api.live.engine.stats.members).toBe(1);
+      const ids = await enqueue(api, 600);
+      await until(async () => (await countWhere(observer, `"status" = 'SUCCEEDED'`)) >= 50, 30_000, 'the worker to be under way');
+      // 8 s away: past the 6 s an interest is believed; its LISTEN session retries on a backoff
+      // that brings it back seconds after its pools, which run jobs meanwhile.
+      await proxy.down(8_000);
+      await until(async () => (await countWhere(observer, `"status" = 'SUCCEEDED'`)) === ids.length, 60_000, 'every job done');
+      await subscriber.until((items) => ids.every((id) => items.some((item: any) => item.id === id && item.status === 'SUCCEEDED')), 20_000);
+    } finally {
+      subscriber.dispose();
+      await client.dispose();
+      await worker.stop();
+      await api.stop();
+      await proxy.stop();
+      await stub.stop();
+      await observer.end();
+      await database.drop();
+    }
+  }, 120_000);
+});
+
 describe.skipIf(!providers.includes('postgresql'))('faults: an answer lost with the connection', () => {
   it('an enqueue that committed while its answer was lost says the outcome is unknown and a retry safe; the retry names the jobs', async () => {
     const database = await createTestDatabase('postgresql');

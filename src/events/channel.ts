@@ -6,7 +6,7 @@
  * Only to processes that want them: encoding and sending every transition costs a worker about
  * a third of its CPU at 20k jobs/s (measured), and most worker processes serve no subscriber. A
  * process with live subscribers says so on the channel (at once, then every few seconds); the
- * others publish while such a process is around. Cancels always go out (a worker elsewhere may be
+ * others publish while such a process is around, or while they cannot hear whether one is. Cancels always go out (a worker elsewhere may be
  * running the job). A process that starts listening is sent the last moments of transitions again,
  * so a subscriber never misses one that happened while the news of it travelled; receivers drop
  * what they have already seen.
@@ -63,6 +63,8 @@ export class LiveChannel {
   /** Transitions that could not be sent to other processes. */
   dropped = 0;
   private stopped = false;
+  /** Until when this process publishes whatever it has heard, its subscription having been away. */
+  private deafUntil = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -78,6 +80,10 @@ export class LiveChannel {
   /** Whether another process currently wants this one's transitions. */
   get publishing(): boolean {
     const now = Date.now();
+    // Deaf (its subscription lost, or just back), this process cannot know who wants them:
+    // interest it did not hear is not interest that lapsed. It publishes to all until the others
+    // had time to say so again; a receiver back from the same outage catches up from the database.
+    if (now < this.deafUntil || !this.transport!.healthy()) return true;
     for (const [origin, until] of this.interested) {
       if (until > now) return true;
       this.interested.delete(origin);
@@ -118,7 +124,10 @@ export class LiveChannel {
         this.logger.warn({ err: error }, 'dropped an unreadable live event batch');
       }
     };
-    await this.transport.subscribe(onMessage, (lostAt) => void this.catchUp(lostAt));
+    await this.transport.subscribe(onMessage, (lostAt) => {
+      this.deafUntil = Date.now() + interestTtlMs;
+      void this.catchUp(lostAt);
+    });
     this.timer = setInterval(() => void this.announce(), interestEveryMs);
     this.timer.unref();
     this.logger.info({ transport: this.transport.name }, 'live events cross processes');
