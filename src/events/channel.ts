@@ -6,10 +6,10 @@
  * Only to processes that want them: encoding and sending every transition costs a worker about
  * a third of its CPU at 20k jobs/s (measured), and most worker processes serve no subscriber. A
  * process with live subscribers says so on the channel (at once, then every few seconds); the
- * others publish while such a process is around, or while they cannot hear whether one is. Cancels always go out (a worker elsewhere may be
- * running the job). A process that starts listening is sent the last moments of transitions again,
- * so a subscriber never misses one that happened while the news of it travelled; receivers drop
- * what they have already seen.
+ * others publish while such a process is around, or while they cannot hear whether one is.
+ * Cancels always go out (a worker elsewhere may be running the job). A process that starts
+ * listening is sent the last moments of transitions again, so a subscriber never misses one that
+ * happened while the news of it travelled; receivers drop what they have already seen.
  *
  * Publishing never blocks job execution: the worker only emits on the bus, and a slow or failing
  * transport drops batches (counted, logged) instead of buffering without bound.
