@@ -13,7 +13,6 @@
  *
  * The peers are dependencies of bench/ only (installed on first run into bench/node_modules).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +20,9 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { pgReachable, scratchPostgres, scratchSqlite, type Scratch } from './lib/databases.js';
 import { settings, type QueueResult } from './lib/measure.js';
+import { runChild } from './lib/child.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const root = join(benchDir, '..');
 if (!existsSync(join(benchDir, 'node_modules', 'graphile-worker'))) {
   console.log('Installing the peers into bench/node_modules (once)…');
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', benchDir], { stdio: 'inherit' });
@@ -33,32 +32,6 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 /** Only the systems whose name contains one of these (comma-separated), e.g. BENCH_SYSTEMS=SyncBridge,BullMQ. */
 const systemFilter = process.env.BENCH_SYSTEMS?.split(',').map((part) => part.trim().toLowerCase());
 const only = new Set((process.env.BENCH_ONLY ?? 'queue,multi,reads').split(','));
-const childTimeoutMs = Number(process.env.BENCH_CHILD_TIMEOUT_SECONDS ?? 300) * 1000;
-
-/** Runs a TypeScript file in a child process; resolves with its RESULT line. */
-export function runChild<T>(file: string, env: Record<string, string>, cwd = root): Promise<T> {
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a timeout takes down whatever it started too.
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-    let result: T | undefined;
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let end: number;
-      while ((end = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(end + 1);
-        if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7)) as T;
-      }
-    });
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), childTimeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (result) resolve(result);
-      else reject(new Error(`${file} exited with ${code} and no result`));
-    });
-  });
-}
 
 interface System {
   name: string;

@@ -13,7 +13,7 @@ export {
   type JobTypeOptions,
   type RetryOptions,
 } from './platform/defineJobType.js';
-export { createSyncBridge, type EmbeddedEnqueueInput, type EmbeddedSyncBridge, type SyncBridgeOptions } from './platform/createSyncBridge.js';
+export { createSyncBridge, type EmbeddedEnqueueInput, type EmbeddedSyncBridge, type SqlTransaction, type SyncBridgeOptions } from './platform/createSyncBridge.js';
 export { UpstreamConfigError, type UpstreamAuth, type UpstreamClient, type UpstreamConfig } from './platform/upstreamClient.js';
 export { JobTypesModuleError } from './platform/loadModule.js';
 export type { StandardSchemaV1 } from './platform/standardSchema.js';

@@ -80,7 +80,7 @@ async function openQueue(config: Config, options: StartOptions, registry: JobTyp
   });
   const database = await openDatabase(config, connection);
   if (database.appliedMigrations.length) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
-  await registerJobTypes(database, registry, logger);
+  await registerJobTypes(database, registry, { maxRetriesDefault: config.jobMaxRetriesDefault }, logger);
   const bus = new EventBus(logger);
   const context: QueueContext = {
     db: database.db,
@@ -103,18 +103,30 @@ async function openQueue(config: Config, options: StartOptions, registry: JobTyp
 }
 
 /**
- * Records this process's types in the database (JobTypeState, as unpaused, unlimited rows unless
- * they exist) and learns of the ones earlier processes registered, so jobs of a type this module
- * no longer defines stay listed.
+ * Records this process's types in the database (JobTypeState: a new row is unpaused and
+ * unlimited; pause and limits are never touched here) with what an enqueue made in SQL needs
+ * (syncbridge_enqueue: systems, newest payload version, retries, ifActive), and learns of the
+ * ones earlier processes registered, so jobs of a type this module no longer defines stay listed.
  */
-async function registerJobTypes(database: Database, registry: JobTypeRegistry, logger: Logger): Promise<void> {
+async function registerJobTypes(database: Database, registry: JobTypeRegistry, settings: { maxRetriesDefault: number }, logger: Logger): Promise<void> {
   const stored = new Set((await database.jobs.controls()).map((control) => control.jobType));
   for (const type of registry.list()) {
-    if (stored.has(type.name)) continue;
-    // Another process starting at the same time may have written it first: that is the same row.
-    await database.db.jobTypeState.create({ data: { jobType: type.name, updatedAt: new Date() } }).catch((error: unknown) => {
-      if (!isUniqueViolation(error)) throw error;
-    });
+    const defaults = {
+      payloadVersion: type.versions.at(-1)!,
+      sourceSystem: type.sourceSystem,
+      targetSystem: type.targetSystem,
+      entityType: type.entityType,
+      maxRetries: type.maxRetries ?? settings.maxRetriesDefault,
+      ifActive: type.ifActive,
+      debounceMs: type.debounceMs,
+      maxDelayMs: type.maxDelayMs,
+    };
+    // Another process starting at the same time may write it too: the upsert makes that the same row.
+    await database.db.jobTypeState
+      .upsert({ where: { jobType: type.name }, create: { jobType: type.name, updatedAt: new Date(), ...defaults }, update: defaults })
+      .catch((error: unknown) => {
+        if (!isUniqueViolation(error)) throw error;
+      });
     stored.add(type.name);
   }
   registry.noteStored([...stored]);

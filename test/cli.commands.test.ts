@@ -68,6 +68,10 @@ describe('syncbridge CLI', () => {
     const duplicate = await run(['--json', 'enqueue', 'invoice_sync', 'i_2001']);
     expect(duplicate.code).toBe(exitCodes.DuplicateActiveJobError);
     expect(duplicate.json()).toMatchObject({ __typename: 'DuplicateActiveJobError' });
+    // The same pair with --if-active COALESCE: folded into the waiting job, exit 0.
+    const coalesced = await run(['enqueue', 'invoice_sync', 'i_2001', '--if-active', 'coalesce']);
+    expect(coalesced.code).toBe(0);
+    expect(coalesced.out).toContain(`Coalesced into job ${duplicate.json().existingJobId}`);
     const invalid = await run(['enqueue', 'customer_sync', 'bad id!']);
     expect(invalid.code).toBe(exitCodes.InputError);
     expect(invalid.err).toContain('InputError');

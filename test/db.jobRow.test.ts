@@ -10,7 +10,9 @@ describe('job rows as values', () => {
       : column === 'isReplay'
         ? true
         : typeof index === 'number' &&
-            ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId', 'unchargedAttempts'].includes(column)
+            ['id', 'priority', 'maxRetries', 'attemptCount', 'payloadVersion', 'lastDurationMs', 'replayOfId', 'replayOfAttemptId', 'unchargedAttempts', 'coalescedCount'].includes(
+              column,
+            )
           ? 100 + index
           : `v${index}`,
   );

@@ -124,6 +124,37 @@ describe.each(providers)('lifecycle against the SQL (%s)', (provider) => {
     expect(await row(canceledClaim.id)).toEqual(afterRelease(before, canceled!, now));
   });
 
+  it('a follow-up waiting: a retry that finishes, and a release, are superseded by it; claimed, the follow-up owns the pair', async () => {
+    for (const how of ['finish', 'release'] as const) {
+      const claimed = await insertedAndClaimed(`w-super-${how}`);
+      const followRow: NewJobRow = { ...newRow(at()), entityId: claimed.entityId, activeKey: null, followUpKey: claimed.activeKey };
+      const [followUp] = await store().insert([followRow]);
+      const waiting = insertedJob(followUp!.id, followRow) as Job;
+      expect(await row(followUp!.id), 'follow-up insert').toEqual(waiting);
+      // Blocked while its owner runs.
+      expect((await store().claim({ workerId: 'w-early', now: at(3), leaseMs: 30_000, limit: 50 })).map((job) => job.id)).not.toContain(followUp!.id);
+      if (how === 'finish') {
+        const finish = decideAfterAttempt(
+          { id: claimed.id, claimedAt: claimed.leaseAcquiredAt!, attemptNumber: 1, unchargedAttempts: 0, maxRetries: 3, startedAt: at(2) },
+          outcomes['retry scheduled']!,
+          { finishedAt: at(5), durationMs: 3 },
+          { baseSeconds: 2 },
+        );
+        const [written] = await store().finish({ leaseOwner: `w-super-${how}`, rows: [finish], now: at(5) });
+        expect(written).toMatchObject({ status: 'CANCELED', supersededBy: followUp!.id, freedFollowUp: followUp!.id });
+        expect(await row(claimed.id), 'finish superseded').toEqual(afterFinish(claimed, finish, written!));
+      } else {
+        const [written] = await store().release({ leaseOwner: `w-super-${how}`, jobs: [{ id: claimed.id, claimedAt: claimed.leaseAcquiredAt! }], now: at(5) });
+        expect(written).toMatchObject({ status: 'CANCELED', supersededBy: followUp!.id });
+        expect(await row(claimed.id), 'release superseded').toEqual(afterRelease(claimed, written!, at(5)));
+      }
+      const lease = { workerId: `w-follow-${how}`, now: at(6), leaseMs: 30_000 };
+      const taken = (await store().claim({ ...lease, limit: 50 })).find((job) => job.id === followUp!.id);
+      expect(taken, 'follow-up claim').toEqual(afterClaim(waiting, lease));
+      expect(taken!.activeKey).toBe(claimed.activeKey);
+    }
+  });
+
   it('cancel of a PENDING job, and retry of a FAILED one', async () => {
     const now = at();
     const data = newRow(now);

@@ -141,6 +141,7 @@ export function newRowFixture(entityId: string, now: Date, correlationId = `corr
     payloadVersion: 1,
     correlationId,
     activeKey: `customer_sync:${entityId}`,
+    followUpKey: null,
     createdAt: now,
     nextRunAt: now,
     isReplay: false,

@@ -46,6 +46,8 @@ function transition(id: number, lastError: string | null): JobTransition {
     replayOfAttemptId: null,
     unchargedAttempts: 0,
     payload: null,
+    followUpKey: null,
+    coalescedCount: 0,
   };
   return { jobId: id, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at, job };
 }

@@ -184,7 +184,7 @@ describe('2. connections', () => {
     const { port } = target.address() as AddressInfo;
     try {
       // A child with few descriptors opens files until EMFILE, then makes an upstream call.
-      const child = spawn('bash', ['-c', `ulimit -n 64 && exec "${process.execPath}" --import tsx test/fixtures/emfile-call.ts http://127.0.0.1:${port}/x`], {
+      const child = spawn('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" --import tsx test/fixtures/emfile-call.ts http://127.0.0.1:${port}/x`], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { EventBus } from '../events/bus.js';
 import { LiveChannel } from '../events/channel.js';
+import type { JobStatus } from '../events/events.js';
 import { JobUpdateHub } from '../events/jobUpdates.js';
 import type { EventTransport } from '../events/transport.js';
 import { openRedisTransport } from '../events/transports/redis.js';
@@ -41,6 +42,29 @@ export async function startLive(config: Config, database: Database, context: Que
     changedSince: (since) => database.reads.page({ filter: { updatedAfter: since }, now: context.now(), limit: 10_000 }),
   });
   await channel.start();
+  // Jobs enqueued in SQL (syncbridge_enqueue) reach this process's subscribers like any enqueue.
+  const stopSqlEnqueued = await database.signals.sqlEnqueuedListen?.((id) => {
+    if (jobs.size === 0) return;
+    void database.reads.byIds([id]).then(
+      ([job]) => {
+        if (!job) return;
+        bus.emit('job:transitions', [
+          {
+            jobId: job.id,
+            from: job.coalescedCount > 0 ? 'PENDING' : null,
+            to: job.status as JobStatus,
+            kind: job.coalescedCount > 0 ? 'coalesced' : 'enqueued',
+            attemptNumber: job.attemptCount,
+            at: job.updatedAt,
+            job,
+            remote: true,
+            origin: 'sql',
+          },
+        ]);
+      },
+      (error: unknown) => logger.warn({ err: error, jobId: id }, 'could not read a job enqueued in SQL for live subscribers'),
+    );
+  });
   return {
     jobs,
     metrics,
@@ -48,6 +72,7 @@ export async function startLive(config: Config, database: Database, context: Que
     channel,
     transport,
     async stop() {
+      await stopSqlEnqueued?.();
       await channel.stop();
       jobs.close();
       metrics.close();

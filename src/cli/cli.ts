@@ -24,7 +24,7 @@ export const exitCodes = {
 } as const;
 
 export type Job = Record<string, any> & { id: string; status: string; entityId: string };
-export type MutationResult = { __typename: string; message?: string; job?: Job; existingJobId?: string; currentStatus?: string; field?: string };
+export type MutationResult = { __typename: string; message?: string; job?: Job; coalesced?: boolean; existingJobId?: string; currentStatus?: string; field?: string };
 
 /** Ends the command with this exit code and message (on stderr). */
 export class ExitError extends Error {

@@ -20,8 +20,8 @@ function bulkDocument(field: 'retryJobs' | 'cancelJobs' | 'replayJobs'): string 
 }
 
 export const cliDocuments = {
-  enqueue: `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { ${JOB_FIELDS} } } } }`,
-  enqueueBatch: `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { job { id entityId status } } } }`,
+  enqueue: `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { ${resultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { coalesced job { ${JOB_FIELDS} } } } }`,
+  enqueueBatch: `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { coalesced job { id entityId status } } } }`,
   retry: `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`,
   cancel: `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`,
   replay: `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,

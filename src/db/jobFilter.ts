@@ -25,6 +25,8 @@ export interface JobFilter {
   /** Changed (any transition) at or after this time. */
   updatedAfter?: Date;
   isReplay?: boolean;
+  /** Jobs that absorbed at least this many enqueues besides their own (ifActive COALESCE). */
+  minCoalescedCount?: number;
 }
 
 /** How a dialect writes parameters: `$1` or `?`, and times as it stores them. */
@@ -96,17 +98,21 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
   if (filter.finishedBefore) and.push(`"lastFinishedAt" < ${time(filter.finishedBefore)}`);
   if (filter.updatedAfter) and.push(`"updatedAt" >= ${time(filter.updatedAfter)}`);
   if (filter.isReplay !== undefined) and.push(`"isReplay" = ${param(flavor.bool(filter.isReplay))}`);
+  if (filter.minCoalescedCount !== undefined) and.push(`"coalescedCount" >= ${param(filter.minCoalescedCount)}`);
   if (filter.phase) {
     const at = () => time(now);
     switch (filter.phase) {
       case 'QUEUED':
-        and.push(`"status" = 'PENDING' AND "nextRunAt" <= ${at()}`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" <= ${at()}`);
         break;
       case 'SCHEDULED':
-        and.push(`"status" = 'PENDING' AND "nextRunAt" > ${at()} AND "attemptCount" = 0`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" = 0`);
         break;
       case 'RETRY_SCHEDULED':
-        and.push(`"status" = 'PENDING' AND "nextRunAt" > ${at()} AND "attemptCount" > 0`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" > 0`);
+        break;
+      case 'BLOCKED':
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NOT NULL`);
         break;
       case 'RUNNING':
         and.push(`"status" = 'RUNNING' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" >= ${at()})`);

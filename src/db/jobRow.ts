@@ -41,6 +41,8 @@ export const jobColumns = [
   'replayOfAttemptId',
   'unchargedAttempts',
   'payload',
+  'followUpKey',
+  'coalescedCount',
 ] as const satisfies readonly (keyof Job)[];
 
 // Every column of the model is listed (a new column fails to compile until it is added above).
@@ -105,6 +107,8 @@ export function jobFromValues(values: readonly unknown[]): Job {
     replayOfAttemptId: num(values[31]),
     unchargedAttempts: Number(values[32] ?? 0),
     payload: (values[33] ?? null) as string | null,
+    followUpKey: (values[34] ?? null) as string | null,
+    coalescedCount: Number(values[35] ?? 0),
   };
 }
 

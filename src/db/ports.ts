@@ -58,6 +58,23 @@ export interface ReleaseParams {
   expiredBy?: Date;
 }
 
+/** One pair's coalescing enqueue: the job it would insert (as owner), and what it absorbs. */
+export interface CoalesceRow {
+  row: NewJobRow;
+  /** The pair: activeKey(jobType, entityId). */
+  key: string;
+  /** Enqueues of this pair folded into this one (a batch may name a pair many times; the last payload wins). */
+  count: number;
+  debounceMs: number;
+  maxDelayMs: number;
+}
+
+/** The job that holds the change now: an existing PENDING one (`coalesced`), or a new owner or follow-up. */
+export interface CoalesceResult {
+  job: Job;
+  coalesced: boolean;
+}
+
 /** Who enqueued through the API, written as an AuditEvent row per inserted job, with the insert. */
 export interface AuditStamp {
   actor: string;
@@ -96,8 +113,15 @@ export interface JobStore {
    * gets its audit row in the same statement (or transaction).
    */
   insert(rows: NewJobRow[], audit?: AuditStamp): Promise<{ id: number; activeKey: string }[]>;
-  /** The active jobs holding these keys. */
+  /** The active jobs holding these keys (owners and follow-ups; an owner is listed after its pair's follow-up). */
   activeHolders(keys: readonly string[]): Promise<{ id: number; activeKey: string }[]>;
+  /**
+   * Coalescing enqueues (ifActive COALESCE), one per pair, atomically: the pair's PENDING job
+   * absorbs each (payload last-writer-wins when given, count, debounce), or a follow-up is inserted
+   * behind a RUNNING owner, or a new owner. Concurrent calls for one pair take turns (a
+   * transaction-scoped lock per pair on PostgreSQL; SQLite has one writer).
+   */
+  coalesce(rows: CoalesceRow[], audit?: AuditStamp): Promise<CoalesceResult[]>;
   /**
    * Leases up to `limit` due PENDING jobs (priority, then due time, then id) in one statement:
    * RUNNING, lease owner and times, the attempt counted (lifecycle `afterClaim`). Skips paused
@@ -194,6 +218,8 @@ export interface Signals {
   wakeListen?(onWake: () => void): Promise<() => Promise<void>>;
   /** Tells workers in other processes that jobs became due. */
   wakeNotify?(): Promise<void>;
+  /** Calls `onJob` with the id of each job enqueued in SQL (syncbridge_enqueue), at its commit; returns a stop function. */
+  sqlEnqueuedListen?(onJob: (id: number) => void): Promise<() => Promise<void>>;
   /** A channel for the live layer's events, where the database has one. */
   notifications?(onError: (error: Error) => void): Promise<NotificationChannel>;
   /** Health of the connections beyond queries (the LISTEN session), for /readyz. */
@@ -205,6 +231,8 @@ export interface StoreCapabilities {
   readonly provider: DatabaseProvider;
   /** Writes worth having in flight at once: 1 where the database takes one writer (SQLite). */
   readonly concurrentWrites: number;
+  /** Whether a caller's own transaction can enqueue (PostgreSQL's syncbridge_enqueue); SQLite has no transaction another connection could share. */
+  readonly enqueueInCallerTransaction: boolean;
   /** Single-job actions of a bulk action worth running at once. */
   readonly bulkConcurrency: number;
   /**

@@ -27,6 +27,22 @@ async function loadGlue(): Promise<Glue> {
   return glue;
 }
 
+/**
+ * adapter-pg runs a migration script split at every ';' (its executeScript), which cuts a SQL
+ * function's body apart (syncbridge_enqueue). PostgreSQL takes the whole script as one simple
+ * query, dollar quotes intact and in one implicit transaction. test/libraryEdges.test.ts checks
+ * that adapter-pg still splits: when it stops, this goes.
+ */
+function wholeScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  if (adapter.provider !== 'postgres') return adapter;
+  const pool = (adapter as unknown as { underlyingDriver(): { query(text: string): Promise<unknown> } }).underlyingDriver();
+  return Object.assign(Object.create(adapter) as SqlDriverAdapter, {
+    executeScript: async (script: string) => {
+      await pool.query(script);
+    },
+  });
+}
+
 export interface OpenSchemaEngine {
   engine: SchemaEngine;
   /** Frees the engine and closes every connection it opened. */
@@ -52,7 +68,7 @@ export async function openSchemaEngine(
     connect: async () => {
       const adapter = await adapterFactory.connect();
       opened.push(adapter);
-      return adapter;
+      return wholeScripts(adapter);
     },
     connectToShadowDb: async () => {
       const adapter = await adapterFactory.connectToShadowDb();

@@ -7,3 +7,4 @@ export * from './words.js';
 export * from './dates.js';
 export * from './backoff.js';
 export * from './lifecycle.js';
+export * from './coalescing.js';

@@ -10,7 +10,8 @@
  * Pure: no I/O, no clock of its own; callers pass `now`.
  */
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
-import { activeKey, type JobPhase, type JobStatus } from './words.js';
+import { activeKey, systemErrorTypes, type JobPhase, type JobStatus } from './words.js';
+import { supersededError } from './coalescing.js';
 
 /** The columns of a job the lifecycle reads and writes (a stored Job row has them all). */
 export interface JobState {
@@ -19,6 +20,8 @@ export interface JobState {
   entityId: string;
   status: string;
   activeKey: string | null;
+  followUpKey: string | null;
+  coalescedCount: number;
   attemptCount: number;
   unchargedAttempts: number;
   maxRetries: number;
@@ -66,9 +69,11 @@ export function replayRefusal(attempt: { success: boolean } | undefined): 'no-at
 }
 
 /** The operator's phase: finer than the status (the filter's SQL side is src/db/jobFilter.ts). */
-export function phaseOf(job: Pick<JobState, 'status' | 'nextRunAt' | 'attemptCount' | 'leaseExpiresAt'>, now: Date): JobPhase {
+export function phaseOf(job: Pick<JobState, 'status' | 'nextRunAt' | 'attemptCount' | 'leaseExpiresAt' | 'followUpKey'>, now: Date): JobPhase {
   switch (job.status) {
     case 'PENDING':
+      // Behind its pair's owner until that one finishes (the claim then takes it).
+      if (job.followUpKey !== null) return 'BLOCKED';
       if (job.nextRunAt <= now) return 'QUEUED';
       return job.attemptCount > 0 ? 'RETRY_SCHEDULED' : 'SCHEDULED';
     case 'RUNNING':
@@ -92,7 +97,12 @@ export interface NewJobRow {
   maxRetries: number;
   payloadVersion: number;
   correlationId: string;
-  activeKey: string;
+  /** Set when the job owns its pair (the usual case)… */
+  activeKey: string | null;
+  /** …or when it is the pair's follow-up, waiting for the owner to finish (ifActive COALESCE). */
+  followUpKey: string | null;
+  /** Enqueues it absorbs from the start (a batch naming its pair several times); 0 when absent. */
+  coalescedCount?: number;
   createdAt: Date;
   nextRunAt: Date;
   isReplay: boolean;
@@ -127,6 +137,8 @@ export function insertedJob(id: number, row: NewJobRow) {
     payloadVersion: row.payloadVersion,
     correlationId: row.correlationId,
     activeKey: row.activeKey,
+    followUpKey: row.followUpKey,
+    coalescedCount: row.coalescedCount ?? 0,
     leaseOwner: null,
     leaseAcquiredAt: null,
     leaseExpiresAt: null,
@@ -152,14 +164,22 @@ export function insertedJob(id: number, row: NewJobRow) {
 
 // ---- operator actions (the changes their writes make) -------------------------------------------
 
-/** cancelJob: CANCELED now; the pair is free again. A running attempt's late outcome keeps it CANCELED. */
+/**
+ * cancelJob: CANCELED now; the pair is free again (a follow-up waiting behind it may run). A
+ * running attempt's late outcome keeps it CANCELED.
+ */
 export function cancelChanges(now: Date) {
-  return { status: 'CANCELED', canceledAt: now, activeKey: null, updatedAt: now } as const;
+  return { status: 'CANCELED', canceledAt: now, activeKey: null, followUpKey: null, updatedAt: now } as const;
 }
 
 /** retryJob: PENDING, due now, the last error cleared, the attempts kept (attemptCount keeps counting). */
 export function retryChanges(job: Pick<JobState, 'jobType' | 'entityId'>, now: Date) {
   return { status: 'PENDING', activeKey: activeKey(job.jobType, job.entityId), nextRunAt: now, lastError: null, lastErrorType: null, updatedAt: now } as const;
+}
+
+/** retryJob on a coalescing type while the pair's job RUNNING: the job waits behind it as the pair's follow-up. */
+export function followUpRetryChanges(job: Pick<JobState, 'jobType' | 'entityId'>, now: Date) {
+  return { ...retryChanges(job, now), activeKey: null, followUpKey: activeKey(job.jobType, job.entityId) } as const;
 }
 
 // ---- the worker's writes -----------------------------------------------------------------------
@@ -170,11 +190,16 @@ export interface LeaseRef {
   claimedAt: Date;
 }
 
-/** The claim's changes to a due PENDING job (the SQL of both claims in each dialect). */
+/**
+ * The claim's changes to a due PENDING job (the SQL of both claims in each dialect). A follow-up is
+ * claimable only once no job owns its pair; claimed, it owns the pair.
+ */
 export function afterClaim<J extends JobState>(before: J, lease: { workerId: string; now: Date; leaseMs: number }): J {
   return {
     ...before,
     status: 'RUNNING',
+    activeKey: before.activeKey ?? before.followUpKey,
+    followUpKey: null,
     leaseOwner: lease.workerId,
     leaseAcquiredAt: lease.now,
     leaseExpiresAt: new Date(lease.now.getTime() + lease.leaseMs),
@@ -283,9 +308,16 @@ export function decideAfterAttempt(attempt: EndedAttempt, outcome: AttemptOutcom
 /** What a finish or release wrote, for what the caller cannot know itself. */
 export interface WrittenJob {
   id: number;
-  /** The status left: the outcome's, or CANCELED when a cancel came first (it is kept). */
+  /** The status left: the outcome's, or CANCELED when a cancel came first (it is kept) or a follow-up superseded it. */
   status: string;
   canceledAt: Date | null;
+  /**
+   * The pair's follow-up that superseded this job: it would have gone back to PENDING (a retry, a
+   * lost lease, a release) while a newer change waited behind it, so it ended and that one runs.
+   */
+  supersededBy: number | null;
+  /** A follow-up that may run now: this job left its pair (finished, or superseded). */
+  freedFollowUp: number | null;
 }
 
 /**
@@ -293,8 +325,9 @@ export interface WrittenJob {
  * unless a cancel came first (kept CANCELED, the attempt recorded); the lease let go.
  */
 export function afterFinish<J extends JobState>(before: J, row: FinishRow, written: WrittenJob): J {
-  const canceled = written.status === 'CANCELED';
-  const retrying = !canceled && row.status === 'PENDING';
+  const superseded = written.supersededBy !== null;
+  const canceled = written.status === 'CANCELED' && !superseded;
+  const retrying = !canceled && !superseded && row.status === 'PENDING';
   return {
     ...before,
     status: written.status,
@@ -303,7 +336,7 @@ export function afterFinish<J extends JobState>(before: J, row: FinishRow, writt
     deadAt: canceled ? null : row.deadAt,
     deadError: !canceled && row.status === 'DEAD' ? row.lastError : null,
     deadErrorType: !canceled && row.status === 'DEAD' ? row.lastErrorType : null,
-    canceledAt: canceled ? written.canceledAt : before.canceledAt,
+    canceledAt: written.status === 'CANCELED' ? written.canceledAt : before.canceledAt,
     leaseOwner: null,
     leaseAcquiredAt: null,
     leaseExpiresAt: null,
@@ -312,25 +345,29 @@ export function afterFinish<J extends JobState>(before: J, row: FinishRow, writt
     lastStartedAt: row.startedAt,
     lastFinishedAt: row.finishedAt,
     lastDurationMs: row.durationMs,
-    lastError: row.lastError,
-    lastErrorType: row.lastErrorType,
+    lastError: superseded ? supersededError(written.supersededBy!) : row.lastError,
+    lastErrorType: superseded ? systemErrorTypes.superseded : row.lastErrorType,
     updatedAt: row.finishedAt,
   };
 }
 
 /**
  * The row as the release statement leaves it: a claimed job that never started goes back to
- * PENDING, due now, its claim's attempt given back (a canceled one stays CANCELED).
+ * PENDING, due now, its claim's attempt given back (a canceled one stays CANCELED; one whose pair
+ * has a follow-up is superseded by it).
  */
 export function afterRelease<J extends JobState>(before: J, written: WrittenJob, now: Date): J {
-  const canceled = written.status === 'CANCELED';
+  const superseded = written.supersededBy !== null;
+  const ended = written.status === 'CANCELED';
   return {
     ...before,
     status: written.status,
-    nextRunAt: canceled ? before.nextRunAt : now,
-    activeKey: canceled ? null : before.activeKey,
+    nextRunAt: ended ? before.nextRunAt : now,
+    activeKey: ended ? null : before.activeKey,
     attemptCount: before.attemptCount - 1,
-    canceledAt: canceled ? written.canceledAt : before.canceledAt,
+    canceledAt: ended ? written.canceledAt : before.canceledAt,
+    lastError: superseded ? supersededError(written.supersededBy!) : before.lastError,
+    lastErrorType: superseded ? systemErrorTypes.superseded : before.lastErrorType,
     leaseOwner: null,
     leaseAcquiredAt: null,
     leaseExpiresAt: null,

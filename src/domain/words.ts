@@ -16,7 +16,7 @@ export function isFinalStatus(status: string): boolean {
 }
 
 /** The operator's view of where a job is, finer than its status. */
-export const jobPhases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
+export const jobPhases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'BLOCKED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
 export type JobPhase = (typeof jobPhases)[number];
 
 export const priorities = { LOW: 0, NORMAL: 1, HIGH: 2 } as const;
@@ -41,6 +41,13 @@ export const transitionKinds = [
   'attempt_finished',
   /** A started attempt was lost with its worker's lease. */
   'lease_expired',
+  /** An enqueue (COALESCE) was absorbed by the pair's PENDING job: its payload, count or due time changed, not its status. */
+  'coalesced',
+  /**
+   * The job would have gone back to PENDING (a retry, a lost lease, a release) while its pair has a
+   * follow-up holding a newer change: it ends CANCELED and the follow-up runs instead.
+   */
+  'superseded',
   /** Back to PENDING without counting against the budget: shutdown, or a lease that expired before the job started. */
   'released',
   /**
@@ -69,9 +76,20 @@ export const systemErrorTypes = {
   handlerTimeout: 'HandlerTimeout',
   /** The process ran out of file descriptors or sockets for an upstream call (not charged). */
   localResources: 'LocalResourcesExhausted',
+  /** Ended instead of going back to PENDING: the pair's follow-up holds a newer change and runs instead. */
+  superseded: 'Superseded',
 } as const;
 
-/** The value of Job.activeKey while a job is PENDING or RUNNING (unique: idempotent enqueue). */
+/**
+ * What an enqueue does when its (jobType, entityId) already has an active job. REJECT: refuse it
+ * (DuplicateActiveJobError). COALESCE: a PENDING job absorbs it (the newer payload wins); behind a
+ * RUNNING one, one follow-up job waits and absorbs the rest. A pair has at most one RUNNING and
+ * one PENDING job either way.
+ */
+export const ifActivePolicies = ['REJECT', 'COALESCE'] as const;
+export type IfActive = (typeof ifActivePolicies)[number];
+
+/** The value of Job.activeKey while a job owns its pair, and of Job.followUpKey while it waits behind that one. */
 export function activeKey(jobType: string, entityId: string): string {
   return `${jobType}:${entityId}`;
 }

@@ -96,6 +96,12 @@ export function encodeBatches(origin: string, transitions: readonly JobTransitio
   return payloads;
 }
 
+/** The first `length` UTF-16 units of `text`, one fewer where that would split a surrogate pair (an emoji). */
+function cutAt(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+}
+
 /** The transition with its error texts cut so the whole fits `budget` bytes. */
 function shrunk(transition: JobTransition, budget: number): JobTransition {
   const job = { ...transition.job };
@@ -105,7 +111,7 @@ function shrunk(transition: JobTransition, budget: number): JobTransition {
   const each = Math.max(0, Math.floor((budget - others) / texts.length / 8));
   for (const key of texts) {
     const text = job[key];
-    if (text && text.length > each) job[key] = `${text.slice(0, Math.max(0, each - 1))}…`;
+    if (text && text.length > each) job[key] = `${cutAt(text, Math.max(0, each - 1))}…`;
   }
   return { ...transition, job };
 }

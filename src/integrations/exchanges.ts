@@ -18,6 +18,8 @@ export interface UpstreamExchange {
   responseBody: string | null;
   /** Why it failed, when it did (no answer, or an answer we refused). */
   error: string | null;
+  /** The Idempotency-Key the request carried (writes through ctx.upstream); absent otherwise. */
+  idempotencyKey?: string;
 }
 
 export interface AttemptDetails {

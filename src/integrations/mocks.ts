@@ -22,6 +22,8 @@ const invoices: Record<string, { customer_id: string; amount_cents: number; curr
 const rateLimited = new Set(['c_1002', 'i_2002']);
 /** CRM reads of these ids answer 503 on every odd-numbered read (fail, then succeed). */
 const flaky = new Set(['c_flaky', 'i_flaky']);
+/** A charge whose reference starts with this is committed, then its first answer is lost (the socket destroyed unanswered). */
+const lostReplyPrefix = 'lost_';
 
 /**
  * Bounds on what anyone who reaches the mocks can make this process hold: records per Billing
@@ -88,6 +90,12 @@ export class BoundedStore {
 export class MockUpstreams {
   readonly billingCustomers = new BoundedStore();
   readonly billingInvoices = new BoundedStore();
+  /** Charges: every POST /charges creates one (not an upsert), unless its Idempotency-Key was seen. */
+  readonly billingCharges = new BoundedStore();
+  /** Answers by Idempotency-Key, with a digest of the request they answered (bounded like the records). */
+  readonly idempotentAnswers = new BoundedStore();
+  private readonly lostReplies = new Set<string>();
+  private chargeCount = 0;
   /** Every request received, newest last (bounded): tests check the correlation header with it. */
   readonly requests: MockRequestRecord[] = [];
   private readonly crmReads = new Map<string, number>();
@@ -135,7 +143,7 @@ export class MockUpstreams {
   }
 
   private async billing(req: IncomingMessage, res: ServerResponse, rest: string) {
-    const kind = rest === '/customers' ? 'customers' : rest === '/invoices' ? 'invoices' : undefined;
+    const kind = rest === '/customers' ? 'customers' : rest === '/invoices' ? 'invoices' : rest === '/charges' ? 'charges' : undefined;
     if (req.method !== 'POST' || !kind) return send(res, 404, { error: 'not_found' });
     const text = await readBody(req, mockLimits.recordBytes);
     if (text === undefined) return send(res, 413, { error: 'too_large', max_bytes: mockLimits.recordBytes }, { connection: 'close' });
@@ -146,18 +154,47 @@ export class MockUpstreams {
       return send(res, 400, { error: 'invalid_json' });
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, 400, { error: 'expected a JSON object' });
-    const externalId = typeof body.external_id === 'string' ? body.external_id : undefined;
-    if (!externalId) return send(res, 422, { error: 'external_id is required' });
-    if (rateLimited.has(externalId)) {
-      res.setHeader('retry-after', '0');
-      return send(res, 429, { error: 'rate_limited', external_id: externalId });
+    // As payment APIs do: a key seen before answers what it answered then, if the request is the same.
+    const key = (req.headers['idempotency-key'] as string | undefined)?.slice(0, 255);
+    const digest = `${kind}\n${text}`;
+    const earlier = key === undefined ? undefined : this.idempotentAnswers.get(key);
+    if (earlier) {
+      if (earlier.digest !== digest) return send(res, 422, { error: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request.' });
+      return send(res, earlier.status as number, earlier.body, { 'idempotent-replayed': 'true' });
     }
+    const [status, answer] = kind === 'charges' ? this.charge(body) : this.upsert(kind, body, text);
+    if (key !== undefined && status < 500 && status !== 429) this.idempotentAnswers.set(key, { digest, status, body: answer }, Buffer.byteLength(digest) + 256);
+    const reference = typeof body.reference === 'string' ? body.reference : '';
+    if (kind === 'charges' && status === 201 && reference.startsWith(lostReplyPrefix) && !this.lostReplies.has(reference)) {
+      this.lostReplies.add(reference);
+      req.socket.destroy(); // committed, and the caller never hears so
+      return;
+    }
+    return send(res, status, answer, status === 429 ? { 'retry-after': '0' } : {});
+  }
+
+  private upsert(kind: 'customers' | 'invoices', body: Record<string, unknown>, text: string): [number, Record<string, unknown>] {
+    const externalId = typeof body.external_id === 'string' ? body.external_id : undefined;
+    if (!externalId) return [422, { error: 'external_id is required' }];
+    if (rateLimited.has(externalId)) return [429, { error: 'rate_limited', external_id: externalId }];
     const id = kind === 'customers' ? `b_${externalId}` : `bi_${externalId}`;
     const stored = { id, ...body };
     const store = kind === 'customers' ? this.billingCustomers : this.billingInvoices;
     // Bounded in records and bytes, oldest first out: it is a demo, not a system of record.
     store.set(externalId, stored, Buffer.byteLength(text));
-    return send(res, 200, stored);
+    return [200, stored];
+  }
+
+  /** A new charge every time: a retry without an Idempotency-Key charges twice. */
+  private charge(body: Record<string, unknown>): [number, Record<string, unknown>] {
+    const amount = body.amount_cents;
+    if (typeof body.reference !== 'string' || !Number.isInteger(amount) || (amount as number) <= 0) {
+      return [422, { error: 'reference (string) and amount_cents (a positive integer) are required' }];
+    }
+    const id = `ch_${++this.chargeCount}`;
+    const stored = { id, reference: body.reference, amount_cents: amount, currency: typeof body.currency === 'string' ? body.currency : 'USD' };
+    this.billingCharges.set(id, stored, 256);
+    return [201, stored];
   }
 }
 

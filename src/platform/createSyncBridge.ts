@@ -34,9 +34,23 @@ export interface EmbeddedSyncBridge {
   start(): Promise<void>;
   /** Stops claiming, lets running handlers finish within the grace period, closes everything. */
   stop(): Promise<void>;
-  /** Enqueues in this process (audited as `library`); throws DuplicateActiveJobError or InputError. */
+  /**
+   * Enqueues in this process (audited as `library`); resolves to the job that holds the change (a
+   * new one, or the pair's PENDING job under ifActive COALESCE); throws DuplicateActiveJobError or
+   * InputError.
+   *
+   * With `tx` (PostgreSQL): inside your own transaction, a `pg` client that began it or a Prisma
+   * interactive transaction on the same database. The job exists if and only if that transaction
+   * commits (syncbridge_enqueue); resolves to the job's id. The input is checked here first, its
+   * payload by the type's schema.
+   */
   enqueue(input: EmbeddedEnqueueInput): Promise<Job>;
+  enqueue(input: EmbeddedEnqueueInput, options: { tx: SqlTransaction }): Promise<number>;
 }
+
+/** A transaction to enqueue in: a `pg` client (or pool client) inside BEGIN, or a Prisma interactive transaction client. */
+export type SqlTransaction =
+  { query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } | { $queryRawUnsafe(query: string, ...values: unknown[]): Promise<unknown> };
 
 export function createSyncBridge(options: SyncBridgeOptions): EmbeddedSyncBridge {
   let app: Awaited<ReturnType<typeof import('../main.js').startSyncBridge>> | undefined;
@@ -59,9 +73,21 @@ export function createSyncBridge(options: SyncBridgeOptions): EmbeddedSyncBridge
       app = undefined;
       await running?.stop();
     },
-    async enqueue(input) {
-      const { jobEnqueue } = await import('../queue/services/jobsEnqueue.js');
-      return jobEnqueue(started().context, input, { name: 'library', role: null, requestId: null });
-    },
+    enqueue: (async (input: EmbeddedEnqueueInput, options?: { tx: SqlTransaction }) => {
+      const { jobEnqueue, validateEnqueueInput } = await import('../queue/services/jobsEnqueue.js');
+      const { context } = started();
+      if (!options?.tx) return jobEnqueue(context, input, { name: 'library', role: null, requestId: null });
+      if (!context.capabilities.enqueueInCallerTransaction) throw new Error('enqueue with { tx } needs PostgreSQL: SQLite has no transaction another connection could share.');
+      const checked = await validateEnqueueInput(input, context);
+      return enqueueInTransaction(options.tx, checked.jobType, checked.entityId, checked.payload, input.ifActive ?? null);
+    }) as EmbeddedSyncBridge['enqueue'],
   };
+}
+
+/** syncbridge_enqueue through the caller's transaction: a pg client's query, or Prisma's raw query. */
+async function enqueueInTransaction(tx: SqlTransaction, jobType: string, entityId: string, payload: string | null, ifActive: string | null): Promise<number> {
+  const sql = 'SELECT syncbridge_enqueue($1, $2, $3::jsonb, $4) AS id';
+  const values = [jobType, entityId, payload, ifActive];
+  const rows = 'query' in tx ? (await tx.query(sql, values)).rows : ((await tx.$queryRawUnsafe(sql, ...values)) as Record<string, unknown>[]);
+  return Number(rows[0]!.id);
 }

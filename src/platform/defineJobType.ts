@@ -44,8 +44,14 @@ export interface HandlerContext<Payload = unknown> {
   logger: Logger;
   /** Fires on cancel, shutdown, lease loss and the time limit; pass it to every I/O call. */
   signal: AbortSignal;
-  /** An HTTP client for a named upstream (its URL, credentials, rate limit, timeout), recording every call in the attempt's forensics. */
+  /** An HTTP client for a named upstream (its URL, credentials, rate limit, timeout), recording every call in the attempt's forensics; each write carries an Idempotency-Key. */
   upstream(name: string): UpstreamClient;
+  /**
+   * This job's idempotency key for `operation` (any name of yours): the same on every attempt,
+   * retry and lease recovery of the job; new for a replay, or after the job took a later change.
+   * For upstreams reached by other clients than `upstream(name)`, which sends one with each write.
+   */
+  idempotencyKey(operation: string): string;
 }
 
 type PayloadOf<Schema> = Schema extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<Schema> : undefined;
@@ -67,6 +73,17 @@ export interface JobTypeOptions<Schema extends StandardSchemaV1 | undefined> {
   timeoutSeconds?: number;
   /** The upstreams the handler calls (for the API's description of the type; any configured upstream may be called). */
   upstreams?: readonly string[];
+  /**
+   * An enqueue while the entity has an active job of this type: `reject` (default) answers
+   * DuplicateActiveJobError; `coalesce` folds it into the PENDING job (its payload replaced when
+   * one is given), or queues one follow-up behind a RUNNING job, so no change is lost. An enqueue
+   * may say otherwise (`ifActive`).
+   */
+  ifActive?: 'reject' | 'coalesce';
+  /** Coalescing: a new or absorbing job starts this long after the latest change, so a burst is one run (default 0). */
+  debounceSeconds?: number;
+  /** Coalescing with a debounce: never later than this after the job's first enqueue (default 10 × debounceSeconds). */
+  maxDelaySeconds?: number;
   /** Runs one attempt. Throw RetryableError or NonRetryableError; anything else is classified as SPEC → Error classification says. */
   handler(context: HandlerContext<PayloadOf<Schema>>): Promise<unknown> | unknown;
 }
@@ -83,6 +100,9 @@ export interface JobTypeDefinition {
   readonly retry: RetryOptions;
   readonly timeoutSeconds: number | undefined;
   readonly upstreams: readonly string[];
+  readonly ifActive: 'reject' | 'coalesce';
+  readonly debounceSeconds: number;
+  readonly maxDelaySeconds: number;
   readonly handler: (context: HandlerContext<unknown>) => Promise<unknown> | unknown;
 }
 
@@ -127,6 +147,15 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
   check(options.payload === undefined || isStandardSchema(options.payload), name, 'payload must be a Standard Schema validator (zod 4, valibot, ArkType, …)');
   check(options.timeoutSeconds === undefined || (options.timeoutSeconds > 0 && options.timeoutSeconds <= 86_400), name, 'timeoutSeconds must be above 0, up to 86400');
   checkRetry(name, options.retry ?? {});
+  check(options.ifActive === undefined || options.ifActive === 'reject' || options.ifActive === 'coalesce', name, "ifActive must be 'reject' or 'coalesce'");
+  const debounceSeconds = options.debounceSeconds ?? 0;
+  check(Number.isFinite(debounceSeconds) && debounceSeconds >= 0 && debounceSeconds <= 86_400, name, 'debounceSeconds must be from 0 to 86400');
+  const maxDelaySeconds = options.maxDelaySeconds ?? 10 * debounceSeconds;
+  check(
+    Number.isFinite(maxDelaySeconds) && maxDelaySeconds >= debounceSeconds && maxDelaySeconds <= 7 * 86_400,
+    name,
+    'maxDelaySeconds must be at least debounceSeconds, up to 7 days',
+  );
   const definition: JobTypeDefinition = Object.freeze({
     [brand]: true,
     name,
@@ -139,6 +168,9 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
     retry: options.retry ?? {},
     timeoutSeconds: options.timeoutSeconds,
     upstreams: [...(options.upstreams ?? [])],
+    ifActive: options.ifActive ?? 'reject',
+    debounceSeconds,
+    maxDelaySeconds,
     handler: options.handler as JobTypeDefinition['handler'],
   });
   return definition;

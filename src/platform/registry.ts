@@ -14,6 +14,7 @@ import { defaultRedactor, type Redactor } from '../integrations/redaction.js';
 import { maxPayloadBytes, type JobTypeCatalog, type JobTypeInfo, type PayloadCheck } from '../queue/jobTypes.js';
 import type { JobRunner } from '../queue/worker/executor.js';
 import { JobTypeDefinitionError, type HandlerContext, type JobTypeDefinition } from './defineJobType.js';
+import { idempotencyKey } from './idempotency.js';
 import { issuePath, jsonSchemaOf, type StandardSchemaV1 } from './standardSchema.js';
 import { upstreamClient, type ResolvedUpstream, type UpstreamClient } from './upstreamClient.js';
 
@@ -36,6 +37,9 @@ function infoOf(name: string, byVersion: Map<number, JobTypeDefinition>): TypeEn
     maxRetries: latest.retry.maxRetries,
     backoff: { baseSeconds: latest.retry.backoff?.baseSeconds, maxSeconds: latest.retry.backoff?.maxSeconds, jitter: latest.retry.backoff?.jitter },
     timeoutMs: latest.timeoutSeconds === undefined ? undefined : latest.timeoutSeconds * 1000,
+    ifActive: latest.ifActive === 'coalesce' ? 'COALESCE' : 'REJECT',
+    debounceMs: latest.debounceSeconds * 1000,
+    maxDelayMs: latest.maxDelaySeconds * 1000,
     upstreams: [...new Set(versions.flatMap((version) => byVersion.get(version)!.upstreams))],
     hasPayload: (version) => byVersion.get(version)?.payload !== undefined,
     payloadJsonSchema: (version) => {
@@ -176,10 +180,18 @@ export class JobTypeRegistry implements JobTypeCatalog {
           if (client) return client;
           const upstream = upstreams.get(name);
           if (!upstream) throw new ValidationError(`No upstream named "${name}" is configured (the job types module's upstreams, or createSyncBridge's).`);
-          client = upstreamClient(upstream, { correlationId: job.correlationId, signal: attempt.signal, log: (log ??= new ExchangeLog()), pacer, redactor });
+          client = upstreamClient(upstream, {
+            correlationId: job.correlationId,
+            signal: attempt.signal,
+            log: (log ??= new ExchangeLog()),
+            pacer,
+            redactor,
+            idempotencyKey: (operation) => idempotencyKey(job, operation),
+          });
           (clients ??= new Map()).set(name, client);
           return client;
         },
+        idempotencyKey: (operation: string) => idempotencyKey(job, operation),
       };
       return await definition.handler(context);
     } catch (error) {

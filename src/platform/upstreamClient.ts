@@ -1,7 +1,8 @@
 /**
  * Named upstreams: the HTTP systems handlers call, each configured once (base URL, headers,
  * credentials from the environment, timeout, rate limit) and reached through `ctx.upstream(name)`.
- * Every call sends `X-Correlation-ID` (and `traceparent` when tracing), waits for the upstream's
+ * Every call sends `X-Correlation-ID` (and `traceparent` when tracing), every write an
+ * `Idempotency-Key` stable across the job's attempts (src/platform/idempotency.ts), waits for the upstream's
  * shared rate-limit slot, honours a 429's Retry-After for every process, is bounded by the timeout
  * and the attempt's abort signal, is recorded (redacted) in the attempt's forensics, and fails
  * with the typed upstream errors. Credentials are read from the environment at start-up and only
@@ -57,26 +58,40 @@ export interface AttemptCalls {
   log: ExchangeLog;
   pacer: UpstreamPacer;
   redactor: Redactor;
+  /** The job's key for an operation (the same on each of its attempts). */
+  idempotencyKey(operation: string): string;
 }
 
 const join = (base: string, path: string): string => `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 
 /** The client for one upstream within one attempt (made on first use: a handler that calls nothing pays nothing). */
 export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls): UpstreamClient {
+  // The nth write of a method and path in an attempt is the same operation in every attempt.
+  let occurrences: Map<string, number> | undefined;
+  const writeHeaders = (method: UpstreamMethod, path: string) => {
+    const operation = `${upstream.name} ${method} ${path}`;
+    const nth = (occurrences ??= new Map()).get(operation) ?? 0;
+    occurrences.set(operation, nth + 1);
+    return { ...upstream.headers, 'idempotency-key': attempt.idempotencyKey(`${operation} #${nth + 1}`) };
+  };
   const call = async <T>(method: UpstreamMethod, path: string, body?: unknown): Promise<T> => {
     if (!upstream.baseUrl) throw new ValidationError(`Upstream "${upstream.name}" has no base URL: set ${upstreamUrlVariable(upstream.name)} (or its baseUrl).`);
+    const headers = method === 'GET' ? upstream.headers : writeHeaders(method, path);
     await attempt.pacer.acquire(upstream.name, attempt.signal);
     try {
       return await callUpstream<T>({
         method,
         url: join(upstream.baseUrl, path),
         body,
-        headers: upstream.headers,
+        headers,
         timeoutMs: upstream.timeoutMs,
         correlationId: attempt.correlationId,
         signal: attempt.signal,
         redactor: attempt.redactor,
-        onExchange: (exchange) => attempt.log.record(exchange),
+        onExchange: (exchange) => {
+          const key = headers['idempotency-key'];
+          attempt.log.record(key === undefined ? exchange : { ...exchange, idempotencyKey: key });
+        },
       });
     } catch (error) {
       if (error instanceof UpstreamRateLimitedError && error.retryAfterMs) await attempt.pacer.pause(upstream.name, error.retryAfterMs);

@@ -2,7 +2,7 @@
  * What the queue needs to know of the job types it runs, as an interface: the platform's
  * registry (src/platform/registry.ts) provides it, so the queue imports no handler code.
  */
-import type { BackoffPolicy } from '../domain/index.js';
+import type { BackoffPolicy, IfActive } from '../domain/index.js';
 
 /** Largest payload a job may carry, as stored JSON. */
 export const maxPayloadBytes = 64 * 1024;
@@ -25,6 +25,12 @@ export interface JobTypeInfo {
   timeoutMs: number | undefined;
   /** The upstreams its handlers call (as declared). */
   upstreams: readonly string[];
+  /** What an enqueue does while the pair has an active job, unless the enqueue says. */
+  ifActive: IfActive;
+  /** Coalescing: a job starts this long after its latest change… */
+  debounceMs: number;
+  /** …but no later than this after its first enqueue. */
+  maxDelayMs: number;
   /** Whether a version has a payload schema. */
   hasPayload(version: number): boolean;
   /** The payload schema as JSON Schema, per version (where its library can tell). */

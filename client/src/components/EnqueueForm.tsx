@@ -10,6 +10,7 @@ const EnqueueMutation = graphql(`
     enqueueJob(input: $input) {
       __typename
       ... on EnqueueJobSuccess {
+        coalesced
         job {
           id
           entityId
@@ -84,7 +85,10 @@ export function EnqueueForm() {
     const outcome = data?.enqueueJob;
     if (!outcome) return setResult({ kind: 'error', text: error?.message ?? 'The request failed.' });
     if (outcome.__typename === 'EnqueueJobSuccess') {
-      setResult({ kind: 'ok', text: `Enqueued job ${outcome.job.id} (${outcome.job.entityId}).`, jobId: outcome.job.id });
+      const text = outcome.coalesced
+        ? `Coalesced into job ${outcome.job.id} (${outcome.job.entityId}), which was already waiting: no new job.`
+        : `Enqueued job ${outcome.job.id} (${outcome.job.entityId}).`;
+      setResult({ kind: 'ok', text, jobId: outcome.job.id });
       // Ready for the next one; a refused enqueue keeps what was typed, to correct it.
       element.reset();
     } else if (outcome.__typename === 'DuplicateActiveJobError') setResult({ kind: 'error', text: outcome.message, jobId: outcome.existingJobId });

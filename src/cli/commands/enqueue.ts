@@ -13,6 +13,7 @@ interface EnqueueOptions {
   at?: string;
   payload?: unknown;
   payloadVersion?: number;
+  ifActive?: string;
   file?: string;
   batchSize: number;
 }
@@ -28,10 +29,15 @@ export function register(program: Command, cli: Cli): void {
     .option('--at <time>', 'do not run before this ISO-8601 time', isoTime)
     .option('--payload <json>', 'the job\'s payload, checked by the type\'s schema, e.g. \'{"email":"a@example.com"}\'', jsonValue)
     .option('--payload-version <n>', 'the payload version (default: the newest)', positiveInt)
+    .addOption(
+      new Option('--if-active <policy>', "while the entity has an active job: REJECT, or COALESCE into it (default: the type's)")
+        .choices(['REJECT', 'COALESCE'])
+        .argParser((value) => value.toUpperCase()),
+    )
     .option('--file <path>', 'NDJSON file of jobs to enqueue in batches (- reads stdin)')
     .option('--batch-size <n>', 'jobs per request with --file', positiveInt, 1000)
     .action(async (type: string | undefined, entityId: string | undefined, options: EnqueueOptions) => {
-      if (options.file) return enqueueFile(cli, options.file, options.batchSize);
+      if (options.file) return enqueueFile(cli, options.file, options.batchSize, options.ifActive);
       if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
       const data = await request<{ enqueueJob: MutationResult }>(cli.api(), cliDocuments.enqueue, {
         input: {
@@ -42,13 +48,14 @@ export function register(program: Command, cli: Cli): void {
           scheduledAt: options.at,
           payload: options.payload,
           payloadVersion: options.payloadVersion,
+          ifActive: options.ifActive,
         },
       });
-      cli.settle(data.enqueueJob, (job) => `Enqueued job ${job.id}\n${jobLine(job)}`);
+      cli.settle(data.enqueueJob, (job) => `${data.enqueueJob.coalesced ? `Coalesced into job ${job.id}` : `Enqueued job ${job.id}`}\n${jobLine(job)}`);
     });
 }
 
-async function enqueueFile(cli: Cli, path: string, batchSize: number): Promise<void> {
+async function enqueueFile(cli: Cli, path: string, batchSize: number, ifActive: string | undefined): Promise<void> {
   const stream = path === '-' ? (cli.io.stdin ?? process.stdin) : undefined;
   const lines: string[] = [];
   if (stream) for await (const line of createInterface({ input: stream })) lines.push(line);
@@ -59,7 +66,7 @@ async function enqueueFile(cli: Cli, path: string, batchSize: number): Promise<v
     .map(({ line, number }) => {
       try {
         const item = JSON.parse(line) as Record<string, unknown>;
-        return { ...item, jobType: jobType(String(item.jobType ?? '')) };
+        return { ...(ifActive ? { ifActive } : {}), ...item, jobType: jobType(String(item.jobType ?? '')) };
       } catch (error) {
         throw new ExitError(exitCodes.usage, `line ${number}: ${(error as Error).message}`);
       }
@@ -72,6 +79,7 @@ async function enqueueFile(cli: Cli, path: string, batchSize: number): Promise<v
     if (inputs.length > size && !cli.json) cli.io.err(`enqueued ${Math.min(start + size, inputs.length)}/${inputs.length}`);
   }
   const created = results.filter((result) => result.job).length;
+  const coalesced = results.filter((result) => result.coalesced).length;
   const failed = results.length - created;
   if (failed) cli.code = exitCodes.batchFailures;
   cli.print(results, () => {
@@ -79,6 +87,9 @@ async function enqueueFile(cli: Cli, path: string, batchSize: number): Promise<v
       .map((result, index) => ({ result, index }))
       .filter(({ result }) => !result.job)
       .map(({ result, index }) => [index + 1, (inputs[index] as { entityId?: string }).entityId, result.__typename, result.message]);
-    return `${created} enqueued, ${failed} failed` + (failures.length ? `\n${table(['line', 'entity', 'error', 'message'], failures)}` : '');
+    return (
+      `${created - coalesced} enqueued${coalesced ? `, ${coalesced} coalesced into active jobs` : ''}, ${failed} failed` +
+      (failures.length ? `\n${table(['line', 'entity', 'error', 'message'], failures)}` : '')
+    );
   });
 }

@@ -4,7 +4,21 @@
  * each other (River's riverpgxv5 and graphile-worker do the same).
  */
 import type pg from 'pg';
-import type { AuditStamp, ClaimParams, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, StartRow, WrittenJob } from '../ports.js';
+import type {
+  AuditStamp,
+  ClaimParams,
+  CoalesceResult,
+  CoalesceRow,
+  ExpiredLease,
+  FinishParams,
+  JobStore,
+  NewJobRow,
+  ReleaseParams,
+  RenewParams,
+  StartRow,
+  WrittenJob,
+} from '../ports.js';
+import { insertedJob } from '../../domain/index.js';
 import { jobFromValues } from '../jobRow.js';
 import { iso, pgArray } from './arrays.js';
 import { isTransient } from './connections.js';
@@ -22,11 +36,49 @@ export function workQuery(pool: pg.Pool, observe: (name: string) => void): WorkQ
   };
 }
 
-type WrittenRow = { id: number; status: string; canceledAt: string | null };
+type WrittenRow = { id: number; status: string; canceledAt: string | null; followUpId: number | null; superseded: boolean | null };
 
 /** The written rows, as reported by finish and release. */
 function written(rows: WrittenRow[]): WrittenJob[] {
-  return rows.map((row) => ({ id: row.id, status: row.status, canceledAt: row.canceledAt === null ? null : new Date(Number(row.canceledAt)) }));
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status,
+    canceledAt: row.canceledAt === null ? null : new Date(Number(row.canceledAt)),
+    supersededBy: row.superseded ? row.followUpId : null,
+    // The job left its pair (not back to PENDING): its follow-up may run now.
+    freedFollowUp: row.status === 'PENDING' ? null : row.followUpId,
+  }));
+}
+
+/** The insert statement's values for these rows ($1-$20, then the audit's $21-$25). */
+function insertValues(rows: NewJobRow[], audit?: AuditStamp): unknown[] {
+  const texts = (key: 'jobType' | 'sourceSystem' | 'targetSystem' | 'entityType' | 'entityId' | 'correlationId' | 'activeKey' | 'followUpKey') =>
+    pgArray.texts(rows.map((row) => row[key]));
+  const numbers = (key: 'priority' | 'maxRetries' | 'payloadVersion' | 'replayOfId' | 'replayOfAttemptId') => pgArray.numbers(rows.map((row) => row[key]));
+  const times = (key: 'scheduledAt' | 'createdAt' | 'nextRunAt') => pgArray.times(rows.map((row) => row[key]));
+  return [
+    texts('jobType'),
+    texts('sourceSystem'),
+    texts('targetSystem'),
+    texts('entityType'),
+    texts('entityId'),
+    numbers('priority'),
+    times('scheduledAt'),
+    numbers('maxRetries'),
+    numbers('payloadVersion'),
+    texts('correlationId'),
+    texts('activeKey'),
+    times('createdAt'),
+    times('nextRunAt'),
+    pgArray.booleans(rows.map((row) => row.isReplay)),
+    numbers('replayOfId'),
+    numbers('replayOfAttemptId'),
+    iso(rows[0]?.createdAt ?? null),
+    pgArray.texts(rows.map((row) => row.payload)),
+    texts('followUpKey'),
+    pgArray.numbers(rows.map((row) => row.coalescedCount ?? 0)),
+    ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
+  ];
 }
 
 export class PostgresJobStore implements JobStore {
@@ -41,32 +93,13 @@ export class PostgresJobStore implements JobStore {
   }
 
   async insert(rows: NewJobRow[], audit?: AuditStamp) {
-    const texts = (key: 'jobType' | 'sourceSystem' | 'targetSystem' | 'entityType' | 'entityId' | 'correlationId' | 'activeKey') => pgArray.texts(rows.map((row) => row[key]));
-    const numbers = (key: 'priority' | 'maxRetries' | 'payloadVersion' | 'replayOfId' | 'replayOfAttemptId') => pgArray.numbers(rows.map((row) => row[key]));
-    const times = (key: 'scheduledAt' | 'createdAt' | 'nextRunAt') => pgArray.times(rows.map((row) => row[key]));
-    const values = [
-      texts('jobType'),
-      texts('sourceSystem'),
-      texts('targetSystem'),
-      texts('entityType'),
-      texts('entityId'),
-      numbers('priority'),
-      times('scheduledAt'),
-      numbers('maxRetries'),
-      numbers('payloadVersion'),
-      texts('correlationId'),
-      texts('activeKey'),
-      times('createdAt'),
-      times('nextRunAt'),
-      pgArray.booleans(rows.map((row) => row.isReplay)),
-      numbers('replayOfId'),
-      numbers('replayOfAttemptId'),
-      iso(rows[0]?.createdAt ?? null),
-      pgArray.texts(rows.map((row) => row.payload)),
-      ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
-    ];
-    const result = await this.query<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', values);
+    const result = await this.query<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', insertValues(rows, audit));
     return result.rows.map((row) => ({ id: row.id, activeKey: row.activeKey }));
+  }
+
+  async coalesce(changes: CoalesceRow[], audit?: AuditStamp): Promise<CoalesceResult[]> {
+    this.observe('coalesce');
+    return this.inTransaction((client) => coalesceInTransaction(client, changes, audit));
   }
 
   async activeHolders(keys: readonly string[]) {
@@ -81,30 +114,34 @@ export class PostgresJobStore implements JobStore {
 
   async claimOfType({ workerId, now, leaseMs, limit, jobType }: ClaimParams & { jobType: string }) {
     this.observe('claimOfType');
+    return this.inTransaction(async (client) => {
+      const lock = await client.query<{ concurrency: number }>({ name: 'typeLock', text: workStatements.typeLock, values: [jobType] });
+      const concurrency = lock.rows[0]?.concurrency;
+      if (concurrency === undefined) return [];
+      const claimed = await client.query<{ r: unknown[] }>({
+        name: 'claimOfType',
+        text: workStatements.claimOfType,
+        values: [iso(now), limit, workerId, leaseMs, jobType, concurrency],
+      });
+      return claimed.rows.map((row) => jobFromValues(row.r));
+    });
+  }
+
+  /** Runs `work` in a transaction on one work-pool connection; a connection that failed is discarded, not pooled. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let failure: Error | undefined;
     try {
       await client.query('BEGIN');
-      const lock = await client.query<{ concurrency: number }>({ name: 'typeLock', text: workStatements.typeLock, values: [jobType] });
-      const concurrency = lock.rows[0]?.concurrency;
-      const claimed =
-        concurrency === undefined
-          ? []
-          : (
-              await client.query<{ r: unknown[] }>({
-                name: 'claimOfType',
-                text: workStatements.claimOfType,
-                values: [iso(now), limit, workerId, leaseMs, jobType, concurrency],
-              })
-            ).rows;
+      const result = await work(client);
       await client.query('COMMIT');
-      return claimed.map((row) => jobFromValues(row.r));
+      return result;
     } catch (error) {
       failure = error as Error;
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release(failure); // a failed connection is discarded, not pooled
+      client.release(failure);
     }
   }
 
@@ -200,4 +237,68 @@ export class PostgresJobStore implements JobStore {
   async controls() {
     return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null }>('controls')).rows;
   }
+}
+
+/** Rounds of a coalescing batch: a pair taken meanwhile by a plain enqueue (which takes no turn) is absorbed next round. */
+const maxCoalesceRounds = 3;
+
+/**
+ * Coalescing in the caller's transaction: each pair's turn (an advisory lock until commit, so
+ * coalescing enqueues of one pair in any number of processes follow each other), then the
+ * pair's PENDING job absorbs the change, or the new job is inserted: a follow-up behind an owner,
+ * or the owner.
+ */
+async function coalesceInTransaction(client: pg.PoolClient, changes: CoalesceRow[], audit?: AuditStamp): Promise<CoalesceResult[]> {
+  const run = <R extends pg.QueryResultRow>(name: keyof typeof workStatements, values: unknown[]) => client.query<R>({ name, text: workStatements[name], values });
+  const now = changes[0]!.row.createdAt;
+  await run('pairLocks', [pgArray.texts(changes.map((change) => change.key))]);
+  const results: (CoalesceResult | undefined)[] = new Array(changes.length);
+  let todo = changes.map((_, index) => index);
+  for (let round = 0; round < maxCoalesceRounds && todo.length; round++) {
+    const pick = (read: (change: CoalesceRow) => unknown) => todo.map((index) => read(changes[index]!));
+    const absorbed = await run<{ r: unknown[]; key: string }>('coalesceInto', [
+      pgArray.texts(pick((change) => change.key) as string[]),
+      pgArray.texts(pick((change) => change.row.payload) as (string | null)[]),
+      pgArray.numbers(pick((change) => change.row.payloadVersion) as number[]),
+      pgArray.numbers(pick((change) => change.count) as number[]),
+      pgArray.numbers(pick((change) => change.debounceMs) as number[]),
+      pgArray.numbers(pick((change) => change.maxDelayMs) as number[]),
+      iso(now),
+    ]);
+    const byKey = new Map(absorbed.rows.map((row) => [row.key, jobFromValues(row.r)]));
+    const rest = todo.filter((index) => {
+      const job = byKey.get(changes[index]!.key);
+      if (job) results[index] = { job, coalesced: true };
+      return !job;
+    });
+    if (audit && absorbed.rows.length) {
+      const counts = todo.filter((index) => byKey.has(changes[index]!.key));
+      await run('auditCoalesced', [
+        iso(audit.at),
+        audit.actor,
+        audit.role,
+        audit.action,
+        audit.requestId,
+        pgArray.numbers(counts.map((index) => byKey.get(changes[index]!.key)!.id)),
+        pgArray.numbers(counts.map((index) => changes[index]!.count)),
+      ]);
+    }
+    todo = rest;
+    if (!rest.length) break;
+    const owned = new Set((await run<{ activeKey: string }>('ownedPairs', [pgArray.texts(rest.map((index) => changes[index]!.key))])).rows.map((row) => row.activeKey));
+    const rows = rest.map((index): NewJobRow => {
+      const { row, key, count } = changes[index]!;
+      return owned.has(key) ? { ...row, activeKey: null, followUpKey: key, coalescedCount: count - 1 } : { ...row, activeKey: key, followUpKey: null, coalescedCount: count - 1 };
+    });
+    const inserted = await run<{ id: number; activeKey: string }>(audit ? 'insertAudited' : 'insert', insertValues(rows, audit));
+    const idByKey = new Map(inserted.rows.map((row) => [row.activeKey, row.id]));
+    todo = [];
+    rest.forEach((index, position) => {
+      const id = idByKey.get(changes[index]!.key);
+      if (id === undefined) todo.push(index);
+      else results[index] = { job: insertedJob(id, rows[position]!), coalesced: false };
+    });
+  }
+  if (todo.length) throw new Error(`could not coalesce ${todo.length} enqueue(s) after ${maxCoalesceRounds} rounds: their pairs kept changing hands`);
+  return results as CoalesceResult[];
 }

@@ -7,7 +7,7 @@ import type { NotificationChannel, Signals } from '../ports.js';
 import { pgArray } from './arrays.js';
 import type { WorkQuery } from './jobStore.js';
 import type { PgListener } from './listener.js';
-import { eventChannel, wakeChannel } from './statements.js';
+import { eventChannel, sqlEnqueuedChannel, wakeChannel } from './statements.js';
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const notifyPayloadBytes = 7_900;
@@ -16,6 +16,7 @@ export function postgresSignals(listener: PgListener, query: WorkQuery): Signals
   return {
     health: () => ({ listener: listener.healthy || listener.idle }),
     wakeListen: (onWake) => listener.listen(wakeChannel, onWake, onWake),
+    sqlEnqueuedListen: (onJob) => listener.listen(sqlEnqueuedChannel, (payload) => onJob(Number(payload))),
     async wakeNotify() {
       await query('wakeNotify');
     },

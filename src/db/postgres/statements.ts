@@ -11,9 +11,19 @@
  * drain together.
  */
 import { attemptColumns, attemptDateColumns, jobColumns, jobDateColumns } from '../jobRow.js';
+import { supersededWords, systemErrorTypes } from '../../domain/index.js';
+
+/** The lastError a superseded job gets, around the follow-up's id (lifecycle `supersededError`). */
+const supersededText = (followUpId: string) => `'${supersededWords[0]}' || ${followUpId} || '${supersededWords[1]}'`;
+/** The pairs' follow-ups of the jobs $2 names, looked up before their owners' rows change. */
+const followUpsOf = `fu AS (
+      SELECT j."id" AS "jobId", o."id" AS "followUpId" FROM "Job" AS j JOIN "Job" AS o ON o."followUpKey" = j."jobType" || ':' || j."entityId" WHERE j."id" = ANY($2::int[])
+    )`;
 
 export const wakeChannel = 'syncbridge_jobs_available';
 export const eventChannel = 'syncbridge_job_transitions';
+/** syncbridge_enqueue (the migration's SQL function) notifies each job's id here at commit. */
+export const sqlEnqueuedChannel = 'syncbridge_sql_enqueued';
 
 /** A time column as epoch ms (date_part's float is exact to the ms here, and half the cost of extract's numeric). */
 export const ms = (column: string) => `round(date_part('epoch', ${column}) * 1000)::bigint`;
@@ -25,15 +35,17 @@ export const jobAsArray = asArray('j', jobColumns, jobDateColumns);
 export const attemptAsArray = asArray('a', attemptColumns, attemptDateColumns);
 
 /**
- * The insert: $1-$16 and $18 the rows' columns as arrays, $17 now (a due job wakes the
- * workers). The audited variant adds one AuditEvent row per inserted job ($19-$23: at, actor,
- * role, action, request id) in the same statement.
+ * The insert: $1-$16 and $18-$20 the rows' columns as arrays, $17 now (a due job wakes the
+ * workers). A pair held already, by an owner or a follow-up, is skipped (ON CONFLICT covers both
+ * unique keys; the NOT EXISTS an owner inserted while only a follow-up holds it). The audited
+ * variant adds one AuditEvent row per inserted job ($21-$25: at, actor, role, action, request id)
+ * in the same statement.
  */
 function insertStatement(audited: boolean): string {
   const audit = audited
     ? `, audited AS (
       INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
-      SELECT $19::timestamp, $20::text, $21::text, $22::text, "id", $23::text, 'OK',
+      SELECT $21::timestamp, $22::text, $23::text, $24::text, "id", $25::text, 'OK',
              CASE WHEN "replayOfId" IS NULL THEN NULL ELSE 'replay of job ' || "replayOfId" || ', attempt ' || "replayOfAttemptId" END
         FROM inserted
     )`
@@ -42,26 +54,35 @@ function insertStatement(audited: boolean): string {
     WITH inserted AS (
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
-                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
+                         "followUpKey", "coalescedCount")
       SELECT r."jobType", r."sourceSystem", r."targetSystem", r."entityType", r."entityId", 'PENDING', r."priority",
              r."scheduledAt", r."maxRetries", 0, r."payloadVersion", r."correlationId", r."activeKey",
-             r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId", r."payload"
+             r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId", r."payload",
+             r."followUpKey", r."coalescedCount"
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamp[], $8::int[],
-                    $9::int[], $10::text[], $11::text[], $12::timestamp[], $13::timestamp[], $14::bool[], $15::int[], $16::int[], $18::text[])
+                    $9::int[], $10::text[], $11::text[], $12::timestamp[], $13::timestamp[], $14::bool[], $15::int[], $16::int[], $18::text[],
+                    $19::text[], $20::int[])
           AS r("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "priority", "scheduledAt", "maxRetries",
-               "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
-      ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
-      RETURNING "id", "activeKey", "nextRunAt", "replayOfId", "replayOfAttemptId"
+               "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
+               "followUpKey", "coalescedCount")
+       WHERE NOT EXISTS (SELECT 1 FROM "Job" AS f WHERE f."followUpKey" = coalesce(r."activeKey", r."followUpKey"))
+      ON CONFLICT DO NOTHING
+      RETURNING "id", coalesce("activeKey", "followUpKey") AS "activeKey", "nextRunAt", "replayOfId", "replayOfAttemptId"
     )${audit}, woke AS (
       SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM inserted WHERE "nextRunAt" <= $17::timestamp)
     )
     SELECT "id", "activeKey", (SELECT count(*) FROM woke) AS woke FROM inserted`;
 }
 
-/** Leases the rows of the `due` CTE: $1 now, $3 the worker, $4 the lease in ms (both claims; lifecycle `afterClaim`). */
+/**
+ * Leases the rows of the `due` CTE: $1 now, $3 the worker, $4 the lease in ms (both claims;
+ * lifecycle `afterClaim`). A follow-up claimed takes its pair over.
+ */
 const leaseDue = `
     UPDATE "Job" AS j
-       SET "status" = 'RUNNING', "leaseOwner" = $3, "leaseAcquiredAt" = $1::timestamp,
+       SET "status" = 'RUNNING', "activeKey" = coalesce(j."activeKey", j."followUpKey"), "followUpKey" = NULL,
+           "leaseOwner" = $3, "leaseAcquiredAt" = $1::timestamp,
            "leaseExpiresAt" = $1::timestamp + $4 * interval '1 millisecond', "attemptCount" = j."attemptCount" + 1,
            "updatedAt" = $1::timestamp
       FROM due WHERE j."id" = due."id"
@@ -72,12 +93,22 @@ export const workStatements = {
   insert: insertStatement(false),
   insertAudited: insertStatement(true),
 
-  activeHolders: `SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" = ANY($1::text[])`,
+  // Owners last: they name the pair when it also has a follow-up. Two index lookups, not an OR
+  // (this pool plans without bitmap scans).
+  activeHolders: `
+    SELECT "id", "followUpKey" AS "activeKey" FROM "Job" WHERE "followUpKey" = ANY($1::text[])
+    UNION ALL
+    SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" = ANY($1::text[])`,
 
   claim: `
     WITH due AS (
       SELECT "id" FROM "Job"
        WHERE "status" = 'PENDING' AND "nextRunAt" <= $1::timestamp
+         -- a follow-up waits until no job owns its pair, nor a canceled one still runs under its lease
+         AND ("followUpKey" IS NULL
+              OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
+                  AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
+                                                             AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > $1::timestamp)))
          -- NOT EXISTS, not NOT IN: NOT IN made the planner give up the claim index (drain 21k → 1.5k jobs/s, measured)
          AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
                           WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
@@ -85,6 +116,38 @@ export const workStatements = {
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
     ${leaseDue}`,
+
+  // Coalescing (in one transaction): each pair's turn, in key order (no deadlock between batches)…
+  pairLocks: `SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys`,
+  // …then the pair's PENDING job (its follow-up first) absorbs the enqueue (lifecycle `afterCoalesce`)…
+  coalesceInto: `
+    WITH r AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[])
+        AS r("key", "payload", "payloadVersion", "count", "debounceMs", "maxDelayMs")
+    ), target AS (
+      SELECT f."id", r.* FROM r JOIN "Job" AS f ON f."followUpKey" = r."key"
+      UNION ALL
+      SELECT o."id", r.* FROM r JOIN "Job" AS o ON o."activeKey" = r."key"
+       WHERE o."status" = 'PENDING' AND NOT EXISTS (SELECT 1 FROM "Job" AS f WHERE f."followUpKey" = r."key")
+    )
+    UPDATE "Job" AS j
+       SET "payload" = coalesce(t."payload", j."payload"),
+           "payloadVersion" = CASE WHEN t."payload" IS NULL THEN j."payloadVersion" ELSE t."payloadVersion" END,
+           "coalescedCount" = j."coalescedCount" + t."count",
+           "nextRunAt" = CASE WHEN j."attemptCount" = 0 AND t."debounceMs" > 0
+                              THEN greatest(least($7::timestamp + t."debounceMs" * interval '1 millisecond', j."createdAt" + t."maxDelayMs" * interval '1 millisecond'),
+                                            coalesce(j."scheduledAt", j."createdAt"))
+                              ELSE j."nextRunAt" END,
+           "updatedAt" = $7::timestamp
+      FROM target AS t
+     WHERE j."id" = t."id" AND j."status" = 'PENDING'
+    RETURNING ${jobAsArray} AS r, t."key"`,
+  // …or, where none is PENDING, the new job is a follow-up if an owner holds the pair.
+  ownedPairs: `SELECT "activeKey" FROM "Job" WHERE "activeKey" = ANY($1::text[])`,
+  auditCoalesced: `
+    INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
+    SELECT $1::timestamp, $2::text, $3::text, $4::text, c."jobId", $5::text, 'OK', 'coalesced ' || c."count" || ' enqueue(s)'
+      FROM unnest($6::int[], $7::int[]) AS c("jobId", "count")`,
 
   // Holds the type's row until commit: claims of one limited type take turns across processes.
   typeLock: `SELECT "concurrency" FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "concurrency" IS NOT NULL FOR UPDATE`,
@@ -94,6 +157,10 @@ export const workStatements = {
     WITH due AS (
       SELECT "id" FROM "Job"
        WHERE "status" = 'PENDING' AND "jobType" = $5 AND "nextRunAt" <= $1::timestamp
+         AND ("followUpKey" IS NULL
+              OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
+                  AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
+                                                             AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > $1::timestamp)))
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT greatest(0, least($2, $6 - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5)))
        FOR UPDATE SKIP LOCKED)
@@ -112,11 +179,13 @@ export const workStatements = {
                            $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::timestamp[], $16::text[], $17::bool[])
         AS f("id", "claimedAt", "attemptNumber", "status", "startedAt", "finishedAt", "success", "durationMs", "nextRunAt",
              "lastError", "lastErrorType", "deadAt", "details", "uncharged")
-    ), updated AS (
+    ), ${followUpsOf}, updated AS (
       UPDATE "Job" AS j
-         SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE f."status" END,
-             "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN j."activeKey" END,
-             "nextRunAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' THEN f."nextRunAt" ELSE j."nextRunAt" END,
+         SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED'
+                             WHEN f."status" = 'PENDING' AND fu."followUpId" IS NOT NULL THEN 'CANCELED' ELSE f."status" END,
+             "activeKey" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' AND fu."followUpId" IS NULL THEN j."activeKey" END,
+             "nextRunAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' AND fu."followUpId" IS NULL THEN f."nextRunAt" ELSE j."nextRunAt" END,
+             "canceledAt" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' AND fu."followUpId" IS NOT NULL THEN f."finishedAt" ELSE j."canceledAt" END,
              "deadAt" = CASE WHEN j."status" = 'RUNNING' THEN f."deadAt" END,
              "deadError" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastError" END,
              "deadErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'DEAD' THEN f."lastErrorType" END,
@@ -126,42 +195,50 @@ export const workStatements = {
              "lastStartedAt" = f."startedAt",
              "lastFinishedAt" = f."finishedAt",
              "lastDurationMs" = f."durationMs",
-             "lastError" = f."lastError",
-             "lastErrorType" = f."lastErrorType",
+             "lastError" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' AND fu."followUpId" IS NOT NULL
+                                THEN ${supersededText('fu."followUpId"')} ELSE f."lastError" END,
+             "lastErrorType" = CASE WHEN j."status" = 'RUNNING' AND f."status" = 'PENDING' AND fu."followUpId" IS NOT NULL
+                                    THEN '${systemErrorTypes.superseded}' ELSE f."lastErrorType" END,
              "updatedAt" = f."finishedAt"
-        FROM f
+        FROM f LEFT JOIN fu ON fu."jobId" = f."id"
        WHERE j."id" = f."id"
          AND j."leaseOwner" = $1
          AND j."leaseAcquiredAt" = f."claimedAt"
          AND j."status" IN ('RUNNING', 'CANCELED')
          AND ($14::timestamp IS NULL OR j."leaseExpiresAt" < $14::timestamp)
-      RETURNING j."id", j."status", j."canceledAt", j."nextRunAt"
+      RETURNING j."id", j."status", j."canceledAt", j."nextRunAt", fu."followUpId", j."lastErrorType" = '${systemErrorTypes.superseded}' AS "superseded"
     ), attempts AS (
       INSERT INTO "Attempt" ("jobId", "attemptNumber", "startedAt", "finishedAt", "success", "errorSummary", "errorType", "durationMs", "details")
       SELECT u."id", f."attemptNumber", f."startedAt", f."finishedAt", f."success", f."lastError", f."lastErrorType", f."durationMs", f."details"
         FROM updated AS u JOIN f ON f."id" = u."id"
     ), woke AS (
-      SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM updated WHERE "status" = 'PENDING' AND "nextRunAt" <= $15::timestamp)
+      -- a retry due now, or a follow-up its owner just let go of
+      SELECT pg_notify('${wakeChannel}', '')
+       WHERE EXISTS (SELECT 1 FROM updated WHERE ("status" = 'PENDING' AND "nextRunAt" <= $15::timestamp) OR ("followUpId" IS NOT NULL AND "status" <> 'PENDING'))
     )
-    SELECT "id", "status", ${ms('"canceledAt"')} AS "canceledAt", (SELECT count(*) FROM woke) AS woke FROM updated`,
+    SELECT "id", "status", ${ms('"canceledAt"')} AS "canceledAt", "followUpId", "superseded", (SELECT count(*) FROM woke) AS woke FROM updated`,
 
-  // Lifecycle `afterRelease`.
+  // Lifecycle `afterRelease` (superseded by the pair's follow-up, like finish).
   release: `
-    WITH released AS (
+    WITH ${followUpsOf}, released AS (
       UPDATE "Job" AS j
-         SET "status" = CASE WHEN j."status" = 'CANCELED' THEN 'CANCELED' ELSE 'PENDING' END,
-             "nextRunAt" = CASE WHEN j."status" = 'CANCELED' THEN j."nextRunAt" ELSE $4::timestamp END,
+         SET "status" = CASE WHEN j."status" = 'CANCELED' OR fu."followUpId" IS NOT NULL THEN 'CANCELED' ELSE 'PENDING' END,
+             "nextRunAt" = CASE WHEN j."status" = 'CANCELED' OR fu."followUpId" IS NOT NULL THEN j."nextRunAt" ELSE $4::timestamp END,
+             "activeKey" = CASE WHEN fu."followUpId" IS NULL THEN j."activeKey" END,
+             "canceledAt" = CASE WHEN j."status" = 'RUNNING' AND fu."followUpId" IS NOT NULL THEN $4::timestamp ELSE j."canceledAt" END,
+             "lastError" = CASE WHEN j."status" = 'RUNNING' AND fu."followUpId" IS NOT NULL THEN ${supersededText('fu."followUpId"')} ELSE j."lastError" END,
+             "lastErrorType" = CASE WHEN j."status" = 'RUNNING' AND fu."followUpId" IS NOT NULL THEN '${systemErrorTypes.superseded}' ELSE j."lastErrorType" END,
              "attemptCount" = j."attemptCount" - 1,
              "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = $4::timestamp
-        FROM unnest($2::int[], $3::timestamp[]) AS r("id", "claimedAt")
+        FROM unnest($2::int[], $3::timestamp[]) AS r("id", "claimedAt") LEFT JOIN fu ON fu."jobId" = r."id"
        WHERE j."id" = r."id" AND j."leaseOwner" = $1 AND j."leaseAcquiredAt" = r."claimedAt"
          AND j."status" IN ('RUNNING', 'CANCELED')
          AND ($5::timestamp IS NULL OR j."leaseExpiresAt" < $5::timestamp)
-      RETURNING j."id", j."status", j."canceledAt"
+      RETURNING j."id", j."status", j."canceledAt", fu."followUpId", j."lastErrorType" = '${systemErrorTypes.superseded}' AS "superseded"
     ), woke AS (
-      SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM released WHERE "status" = 'PENDING')
+      SELECT pg_notify('${wakeChannel}', '') WHERE EXISTS (SELECT 1 FROM released WHERE "status" = 'PENDING' OR "followUpId" IS NOT NULL)
     )
-    SELECT "id", "status", ${ms('"canceledAt"')} AS "canceledAt", (SELECT count(*) FROM woke) AS woke FROM released`,
+    SELECT "id", "status", ${ms('"canceledAt"')} AS "canceledAt", "followUpId", "superseded", (SELECT count(*) FROM woke) AS woke FROM released`,
 
   renew: `
     UPDATE "Job" AS j SET "leaseExpiresAt" = $4::timestamp

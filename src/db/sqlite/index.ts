@@ -50,7 +50,7 @@ async function open(url: string, options: ClientOptions = {}): Promise<OpenedDat
     pace: sqlitePaceStore(prepared, observe),
     // One machine: no cross-process signal; other processes find new jobs at their poll.
     signals: { health: () => ({}) },
-    capabilities: { provider: 'sqlite', concurrentWrites: 1, bulkConcurrency: 1, onStatement },
+    capabilities: { provider: 'sqlite', concurrentWrites: 1, bulkConcurrency: 1, enqueueInCallerTransaction: false, onStatement },
     async close() {
       connection.close();
       await db.$disconnect();

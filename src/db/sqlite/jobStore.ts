@@ -7,7 +7,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { jobFromValues } from '../jobRow.js';
-import type { AuditStamp, ClaimParams, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, WrittenJob } from '../ports.js';
+import type { AuditStamp, ClaimParams, CoalesceResult, CoalesceRow, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, WrittenJob } from '../ports.js';
+import { afterCoalesce, insertedJob, supersededError } from '../../domain/index.js';
 import { rawStatements, statements } from './statements.js';
 
 /** How long a hot-path batch keeps retrying while another connection holds the write lock. */
@@ -33,8 +34,15 @@ export async function retryWhileBusy<T>(run: () => T): Promise<T> {
 
 const ms = (date: Date | null) => (date ? date.getTime() : null);
 
-type WrittenRow = { id: number; status: string; canceledAt: number | null };
-const written = (row: WrittenRow): WrittenJob => ({ id: row.id, status: row.status, canceledAt: row.canceledAt === null ? null : new Date(row.canceledAt) });
+type WrittenRow = { id: number; status: string; canceledAt: number | null; superseded: number | null };
+const written = (row: WrittenRow, followUpId: number | null): WrittenJob => ({
+  id: row.id,
+  status: row.status,
+  canceledAt: row.canceledAt === null ? null : new Date(row.canceledAt),
+  supersededBy: row.superseded ? followUpId : null,
+  // The job left its pair (not back to PENDING): its follow-up may run now.
+  freedFollowUp: row.status === 'PENDING' ? null : followUpId,
+});
 
 /** Every named statement, prepared once. */
 export function prepareAll(connection: Database.Database): Record<keyof typeof statements | keyof typeof rawStatements, Database.Statement> {
@@ -50,41 +58,82 @@ export type Prepared = ReturnType<typeof prepareAll>;
 
 type Row<K extends keyof JobStore> = Parameters<JobStore[K]>[0];
 
+/** Inserts one new job unless its pair is held; its id, or undefined. */
+function insertRow(s: Prepared, row: NewJobRow): number | undefined {
+  const result = s.insert.get({
+    jobType: row.jobType,
+    sourceSystem: row.sourceSystem,
+    targetSystem: row.targetSystem,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    priority: row.priority,
+    scheduledAt: ms(row.scheduledAt),
+    maxRetries: row.maxRetries,
+    payloadVersion: row.payloadVersion,
+    correlationId: row.correlationId,
+    activeKey: row.activeKey,
+    followUpKey: row.followUpKey,
+    key: row.activeKey ?? row.followUpKey,
+    coalescedCount: row.coalescedCount ?? 0,
+    createdAt: ms(row.createdAt),
+    nextRunAt: ms(row.nextRunAt),
+    isReplay: row.isReplay ? 1 : 0,
+    replayOfId: row.replayOfId,
+    replayOfAttemptId: row.replayOfAttemptId,
+    payload: row.payload,
+  }) as { id: number } | undefined;
+  return result?.id;
+}
+
+function auditInsert(s: Prepared, audit: AuditStamp, id: number, row: Pick<NewJobRow, 'replayOfId' | 'replayOfAttemptId'>, detail?: string): void {
+  const replay = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
+  s.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, id, audit.requestId, detail ?? replay);
+}
+
+/**
+ * One coalescing enqueue, in the caller's transaction (SQLite has one writer: nothing moves
+ * between the reads and the write): the pair's PENDING job absorbs it, or a follow-up waits
+ * behind its RUNNING owner, or the job is new.
+ */
+function coalesceOne(s: Prepared, change: CoalesceRow, audit: AuditStamp | undefined): CoalesceResult {
+  const { row, key } = change;
+  const pending = (s.followUpByKey.get(key) as unknown[] | undefined) ?? (s.ownerByKey.get(key) as unknown[] | undefined);
+  const holder = pending ? jobFromValues(pending) : undefined;
+  if (holder && holder.status === 'PENDING') {
+    const after = afterCoalesce(holder, { ...change, payload: row.payload, payloadVersion: row.payloadVersion, now: row.createdAt });
+    s.coalesceInto.run({
+      id: holder.id,
+      payload: after.payload,
+      payloadVersion: after.payloadVersion,
+      coalescedCount: after.coalescedCount,
+      nextRunAt: ms(after.nextRunAt),
+      now: ms(row.createdAt),
+    });
+    if (audit) auditInsert(s, audit, holder.id, row, `coalesced ${change.count} enqueue(s)`);
+    return { job: after, coalesced: true };
+  }
+  // Behind a RUNNING owner: the follow-up; with no owner: the pair's new owner.
+  const newRow: NewJobRow = holder ? { ...row, activeKey: null, followUpKey: key } : { ...row, activeKey: key, followUpKey: null };
+  newRow.coalescedCount = change.count - 1;
+  const id = insertRow(s, newRow)!;
+  if (audit) auditInsert(s, audit, id, newRow);
+  return { job: insertedJob(id, newRow), coalesced: false };
+}
+
 /** The batches that write, each one transaction of per-row statements. */
 function writeBatches(connection: Database.Database, s: Prepared) {
   return {
     insert: connection.transaction((rows: Row<'insert'>, audit: Parameters<JobStore['insert']>[1]) => {
       const inserted: { id: number; activeKey: string }[] = [];
       for (const row of rows) {
-        const result = s.insert.get(
-          row.jobType,
-          row.sourceSystem,
-          row.targetSystem,
-          row.entityType,
-          row.entityId,
-          row.priority,
-          ms(row.scheduledAt),
-          row.maxRetries,
-          row.payloadVersion,
-          row.correlationId,
-          row.activeKey,
-          ms(row.createdAt),
-          ms(row.createdAt),
-          ms(row.nextRunAt),
-          row.isReplay ? 1 : 0,
-          row.replayOfId,
-          row.replayOfAttemptId,
-          row.payload,
-        ) as { id: number } | undefined;
-        if (!result) continue;
-        inserted.push({ id: result.id, activeKey: row.activeKey });
-        if (audit) {
-          const detail = row.replayOfId === null ? null : `replay of job ${row.replayOfId}, attempt ${row.replayOfAttemptId}`;
-          s.audit.run(ms(audit.at), audit.actor, audit.role, audit.action, result.id, audit.requestId, detail);
-        }
+        const id = insertRow(s, row);
+        if (id === undefined) continue;
+        inserted.push({ id, activeKey: (row.activeKey ?? row.followUpKey)! });
+        if (audit) auditInsert(s, audit, id, row);
       }
       return inserted;
     }),
+    coalesce: connection.transaction((rows: CoalesceRow[], audit: AuditStamp | undefined) => rows.map((change) => coalesceOne(s, change, audit))),
     start: connection.transaction(({ leaseOwner, rows }: Row<'start'>) => {
       for (const row of rows) s.start.run(ms(row.startedAt), row.id, leaseOwner, ms(row.claimedAt));
     }),
@@ -120,18 +169,28 @@ function leaseBatches(connection: Database.Database, s: Prepared) {
           details: row.details,
           uncharged: row.uncharged ? 1 : 0,
         };
+        const followUpId = (s.followUpOf.get(row.id) as { id: number } | undefined)?.id ?? null;
         s.attempt.run(values);
         // Named parameters: each statement reads the ones it names.
-        const updated = s.finish.get(values) as WrittenRow | undefined;
-        if (updated) result.push(written(updated));
+        const updated = s.finish.get({ ...values, followUpId, supersededError: followUpId === null ? null : supersededError(followUpId) }) as WrittenRow | undefined;
+        if (updated) result.push(written(updated, followUpId));
       }
       return result;
     }),
     release: connection.transaction(({ leaseOwner, jobs, now, expiredBy }: Row<'release'>) => {
       const result: WrittenJob[] = [];
       for (const job of jobs) {
-        const updated = s.release.get({ id: job.id, leaseOwner, claimedAt: ms(job.claimedAt), now: now.getTime(), expiredBy: ms(expiredBy ?? null) }) as WrittenRow | undefined;
-        if (updated) result.push(written(updated));
+        const followUpId = (s.followUpOf.get(job.id) as { id: number } | undefined)?.id ?? null;
+        const updated = s.release.get({
+          id: job.id,
+          leaseOwner,
+          claimedAt: ms(job.claimedAt),
+          now: now.getTime(),
+          expiredBy: ms(expiredBy ?? null),
+          followUpId,
+          supersededError: followUpId === null ? null : supersededError(followUpId),
+        }) as WrittenRow | undefined;
+        if (updated) result.push(written(updated, followUpId));
       }
       return result;
     }),
@@ -166,7 +225,12 @@ export class SqliteJobStore implements JobStore {
   async activeHolders(keys: readonly string[]) {
     if (!keys.length) return [];
     this.observe('activeHolders');
-    return this.s.activeHolders.all(JSON.stringify(keys)) as { id: number; activeKey: string }[];
+    return this.s.activeHolders.all({ keys: JSON.stringify(keys) }) as { id: number; activeKey: string }[];
+  }
+
+  coalesce(rows: CoalesceRow[], audit?: AuditStamp) {
+    this.observe('coalesce');
+    return retryWhileBusy(() => this.writes.coalesce.immediate(rows, audit));
   }
 
   claim({ workerId, now, leaseMs, limit }: ClaimParams) {

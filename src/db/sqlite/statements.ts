@@ -10,9 +10,13 @@ import { attemptColumns, jobColumns } from '../jobRow.js';
 export const jobSelect = jobColumns.map((column) => `"${column}"`).join(', ');
 export const attemptSelect = attemptColumns.map((column) => `"${column}"`).join(', ');
 
-/** Leases the rows the subquery that follows picks (both claims; lifecycle `afterClaim`): @now, @workerId, @expires. */
+/**
+ * Leases the rows the subquery that follows picks (both claims; lifecycle `afterClaim`): @now,
+ * @workerId, @expires. A follow-up claimed takes its pair over.
+ */
 const leaseWhere = `UPDATE "Job"
-            SET "status" = 'RUNNING', "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
+            SET "status" = 'RUNNING', "activeKey" = coalesce("activeKey", "followUpKey"), "followUpKey" = NULL,
+                "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
                 "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
           WHERE "id" IN`;
 
@@ -21,6 +25,11 @@ export const rawStatements = {
   claim: `${leaseWhere} (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
+                   -- a follow-up waits until no job owns its pair, nor a canceled one still runs under its lease
+                   AND ("followUpKey" IS NULL
+                        OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
+                            AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
+                                                                       AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)))
                    AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
                                     WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
                  ORDER BY "priority" DESC, "nextRunAt", "id"
@@ -30,12 +39,19 @@ export const rawStatements = {
   claimOfType: `${leaseWhere} (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
+                   AND ("followUpKey" IS NULL
+                        OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
+                            AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
+                                                                       AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)))
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT coalesce((
                    SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
                      FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."concurrency" IS NOT NULL), 0))
         RETURNING ${jobSelect}`,
   jobsByIds: `SELECT ${jobSelect} FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
+  // A pair's jobs (coalescing): its follow-up, its owner.
+  followUpByKey: `SELECT ${jobSelect} FROM "Job" WHERE "followUpKey" = ?`,
+  ownerByKey: `SELECT ${jobSelect} FROM "Job" WHERE "activeKey" = ?`,
   attemptsByIds: `SELECT ${attemptSelect} FROM "Attempt" WHERE "id" IN (SELECT value FROM json_each(?))`,
   attemptsByJobIds: `SELECT ${attemptSelect} FROM (
            SELECT *, row_number() OVER (PARTITION BY "jobId" ORDER BY "attemptNumber" DESC) AS n FROM "Attempt"
@@ -53,17 +69,31 @@ export const rawStatements = {
 
 /** Statements whose rows come back as objects. */
 export const statements = {
+  // A pair held by an owner or a follow-up already is skipped (ON CONFLICT covers both unique
+  // keys; the NOT EXISTS an owner inserted while only a follow-up holds the pair).
   insert: `
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
-                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload")
-      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT ("activeKey") WHERE "activeKey" IS NOT NULL DO NOTHING
+                         "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
+                         "followUpKey", "coalescedCount")
+      SELECT @jobType, @sourceSystem, @targetSystem, @entityType, @entityId, 'PENDING', @priority, @scheduledAt, @maxRetries, 0,
+             @payloadVersion, @correlationId, @activeKey, @createdAt, @createdAt, @nextRunAt, @isReplay, @replayOfId, @replayOfAttemptId,
+             @payload, @followUpKey, @coalescedCount
+       WHERE NOT EXISTS (SELECT 1 FROM "Job" WHERE "followUpKey" = @key)
+      ON CONFLICT DO NOTHING
       RETURNING "id"`,
   audit: `
       INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
       VALUES (?, ?, ?, ?, ?, ?, 'OK', ?)`,
-  activeHolders: `SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" IN (SELECT value FROM json_each(?))`,
+  // Owners last: they name the pair when it also has a follow-up.
+  activeHolders: `SELECT "id", "followUpKey" AS "activeKey" FROM "Job" WHERE "followUpKey" IN (SELECT value FROM json_each(@keys))
+        UNION ALL
+        SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" IN (SELECT value FROM json_each(@keys))`,
+  // The pair's follow-up, looked up before its owner's row changes (finish, release).
+  followUpOf: `SELECT f."id" FROM "Job" AS j JOIN "Job" AS f ON f."followUpKey" = j."jobType" || ':' || j."entityId" WHERE j."id" = ?`,
+  coalesceInto: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount,
+             "nextRunAt" = @nextRunAt, "updatedAt" = @now
+       WHERE "id" = @id AND "status" = 'PENDING'`,
   start: `UPDATE "Job" SET "lastStartedAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" IN ('RUNNING', 'CANCELED')`,
   // The attempt first, under the same conditions the update checks, while the row still shows the lease.
@@ -71,11 +101,13 @@ export const statements = {
        SELECT "id", @attemptNumber, @startedAt, @finishedAt, @success, @lastError, @lastErrorType, @durationMs, @details FROM "Job"
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)`,
-  // Lifecycle `afterFinish`.
+  // Lifecycle `afterFinish`. @followUpId: the pair's follow-up, which supersedes a job going back to PENDING.
   finish: `UPDATE "Job"
-          SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED' ELSE @status END,
-              "activeKey" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' THEN "activeKey" END,
-              "nextRunAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' THEN @nextRunAt ELSE "nextRunAt" END,
+          SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED'
+                              WHEN @status = 'PENDING' AND @followUpId IS NOT NULL THEN 'CANCELED' ELSE @status END,
+              "activeKey" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NULL THEN "activeKey" END,
+              "nextRunAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NULL THEN @nextRunAt ELSE "nextRunAt" END,
+              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN @finishedAt ELSE "canceledAt" END,
               "deadAt" = CASE WHEN "status" = 'RUNNING' THEN @deadAt END,
               "deadError" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastError END,
               "deadErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastErrorType END,
@@ -85,21 +117,25 @@ export const statements = {
               "lastStartedAt" = @startedAt,
               "lastFinishedAt" = @finishedAt,
               "lastDurationMs" = @durationMs,
-              "lastError" = @lastError,
-              "lastErrorType" = @lastErrorType,
+              "lastError" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN @supersededError ELSE @lastError END,
+              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN 'Superseded' ELSE @lastErrorType END,
               "updatedAt" = @finishedAt
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
-      RETURNING "id", "status", "canceledAt"`,
-  // Lifecycle `afterRelease`.
+      RETURNING "id", "status", "canceledAt", "lastErrorType" = 'Superseded' AND "lastError" = @supersededError AS "superseded"`,
+  // Lifecycle `afterRelease` (superseded by @followUpId, like finish).
   release: `UPDATE "Job"
-          SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED' ELSE 'PENDING' END,
-              "nextRunAt" = CASE WHEN "status" = 'CANCELED' THEN "nextRunAt" ELSE @now END,
+          SET "status" = CASE WHEN "status" = 'CANCELED' OR @followUpId IS NOT NULL THEN 'CANCELED' ELSE 'PENDING' END,
+              "nextRunAt" = CASE WHEN "status" = 'CANCELED' OR @followUpId IS NOT NULL THEN "nextRunAt" ELSE @now END,
+              "activeKey" = CASE WHEN @followUpId IS NULL THEN "activeKey" END,
+              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN @now ELSE "canceledAt" END,
+              "lastError" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN @supersededError ELSE "lastError" END,
+              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN 'Superseded' ELSE "lastErrorType" END,
               "attemptCount" = "attemptCount" - 1,
               "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = @now
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
-      RETURNING "id", "status", "canceledAt"`,
+      RETURNING "id", "status", "canceledAt", "lastErrorType" = 'Superseded' AND "lastError" = @supersededError AS "superseded"`,
   renew: `UPDATE "Job" SET "leaseExpiresAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" = 'RUNNING'
       RETURNING "id"`,

@@ -1,13 +1,15 @@
 import { DuplicateActiveJobError, InputError } from '../../queue/errors.js';
-import { jobEnqueue, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/services/jobsEnqueue.js';
+import { jobEnqueueResult, jobsEnqueue, enqueueLimits, type EnqueueInput } from '../../queue/services/jobsEnqueue.js';
 import { builder } from '../builder.js';
 import { maxPayloadBytes } from '../../queue/jobTypes.js';
-import { JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
-import { actingCaller, successType } from './results.js';
+import { IfActiveEnum, JobPriorityEnum, JobTypeEnum } from '../types/enums.js';
+import { actingCaller } from './results.js';
+import { JobRef } from '../types/job.js';
+import type { Job } from '../../db/types.js';
 import { errorAsItem, itemErrorType } from '../types/errors.js';
 
 export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
-  description: 'A job to enqueue. At most one job per (jobType, entityId) can be PENDING or RUNNING.',
+  description: 'A job to enqueue. A (jobType, entityId) has at most one RUNNING and one PENDING job; ifActive says what happens when it has an active one.',
   fields: (t) => ({
     jobType: t.field({ type: JobTypeEnum, required: true, description: 'What to sync.' }),
     entityId: t.string({
@@ -26,10 +28,19 @@ export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
       required: false,
       description: `What the job carries, checked by the type's payload schema (jobTypes → payloadSchema); a mismatch is an InputError whose field is the path, e.g. payload.email. At most ${maxPayloadBytes / 1024} KiB of JSON.`,
     }),
+    ifActive: t.field({ type: IfActiveEnum, required: false, description: "While the pair has an active job (default: the job type's, jobTypes → ifActive)." }),
   }),
 });
 
-const EnqueueJobSuccess = successType('EnqueueJobSuccess', 'The job was enqueued.');
+const EnqueueJobSuccess = builder.objectRef<{ job: Job; coalesced: boolean }>('EnqueueJobSuccess').implement({
+  description: "The change is in a job: a new one, or (coalesced) the pair's PENDING job.",
+  fields: (t) => ({
+    job: t.field({ type: JobRef, description: 'The job as committed: the new job, or the PENDING job that took the change.', resolve: (result) => result.job }),
+    coalesced: t.exposeBoolean('coalesced', {
+      description: "True when the pair's PENDING job (or an earlier item of the same batch) took this enqueue: no new job (ifActive COALESCE).",
+    }),
+  }),
+});
 
 const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput => ({
   jobType: input.jobType,
@@ -39,6 +50,7 @@ const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput
   scheduledAt: input.scheduledAt,
   payloadVersion: input.payloadVersion,
   payload: input.payload,
+  ifActive: input.ifActive,
 });
 
 const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {
@@ -50,10 +62,11 @@ const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {
 builder.mutationFields((t) => ({
   enqueueJob: t.field({
     type: EnqueueJobSuccess,
-    description: 'Enqueue one job. Idempotent per (jobType, entityId) while a job for it is active.',
+    description:
+      'Enqueue one job. Idempotent per (jobType, entityId) while a job for it is active: REJECT answers DuplicateActiveJobError, COALESCE folds the change into the active pair.',
     errors: { types: [DuplicateActiveJobError, InputError], directResult: true, union: { name: 'EnqueueJobResult', description: 'The outcome of enqueueJob.' } },
     args: { input: t.arg({ type: EnqueueJobInput, required: true, description: 'The job to enqueue.' }) },
-    resolve: async (_root, { input }, context) => ({ job: await jobEnqueue(context.queue, toServiceInput(input), await actingCaller(context)) }),
+    resolve: async (_root, { input }, context) => jobEnqueueResult(context.queue, toServiceInput(input), await actingCaller(context)),
   }),
   enqueueJobs: t.field({
     type: [EnqueueJobsItemResult],
@@ -65,7 +78,7 @@ builder.mutationFields((t) => ({
         return inputs.map(() => errorAsItem(new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs')));
       }
       const results = await jobsEnqueue(context.queue, inputs.map(toServiceInput), actor);
-      return results.map((result) => (result.ok ? { job: result.job } : errorAsItem(result.error)));
+      return results.map((result) => (result.ok ? { job: result.job, coalesced: result.coalesced } : errorAsItem(result.error)));
     },
   }),
 }));

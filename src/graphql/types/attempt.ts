@@ -8,7 +8,7 @@ const UpstreamCallRef = builder.objectRef<UpstreamExchange>('UpstreamCall').impl
   description:
     'One request an attempt made to an upstream. Bodies are cut to 1,000 characters, with secrets redacted (secret-looking fields in JSON, form and text bodies, credentials by their shape; see the README).',
   fields: (t) => ({
-    method: t.exposeString('method', { description: 'GET or POST.' }),
+    method: t.exposeString('method', { description: 'GET, POST, PUT, PATCH or DELETE.' }),
     url: t.exposeString('url', { description: 'Where it went (secret-looking query values redacted).' }),
     status: t.exposeInt('status', { nullable: true, description: 'The HTTP status; null when no answer came (timeout, refused connection).' }),
     durationMs: t.exposeInt('durationMs', { description: 'From sending to the whole answer (or giving up).' }),
@@ -21,6 +21,11 @@ const UpstreamCallRef = builder.objectRef<UpstreamExchange>('UpstreamCall').impl
       description: 'The start of what came back, redacted; null for callers below SYNCBRIDGE_FORENSICS_ROLE (default operator).',
     }),
     error: t.exposeString('error', { nullable: true, description: 'Why it failed, when it did.' }),
+    idempotencyKey: t.string({
+      nullable: true,
+      description: "The Idempotency-Key the request carried: every write through a job type's upstream has one, the same on each attempt of the job.",
+      resolve: (call) => call.idempotencyKey ?? null,
+    }),
   }),
 });
 

@@ -1,4 +1,4 @@
-import { jobPhases, jobStatuses } from '../../domain/index.js';
+import { ifActivePolicies, jobPhases, jobStatuses } from '../../domain/index.js';
 import { builder } from '../builder.js';
 import { demoJobTypes } from '../../demo/jobTypes.js';
 import { graphqlJobTypeName, jobTypeEnumDescription } from '../jobTypeEnum.js';
@@ -36,8 +36,20 @@ export const JobPhaseEnum = builder.enumType('JobPhase', {
     QUEUED: { description: 'PENDING and due now: the next free worker takes it.' },
     SCHEDULED: { description: 'PENDING, not yet attempted, due at scheduledAt.' },
     RETRY_SCHEDULED: { description: 'PENDING after a failed attempt, waiting out its backoff until nextRunAt.' },
+    BLOCKED: { description: "PENDING as its pair's follow-up: it runs once the pair's RUNNING job finishes, however that ends (ifActive COALESCE)." },
     RUNNING: { description: 'RUNNING under a live lease.' },
     LEASE_EXPIRED: { description: 'RUNNING but its lease expired: its worker is presumed dead and the job is about to be recovered.' },
     FINISHED: { description: 'SUCCEEDED, FAILED, DEAD or CANCELED.' },
   } satisfies Record<(typeof jobPhases)[number], unknown>,
+});
+
+export const IfActiveEnum = builder.enumType('IfActive', {
+  description: 'What an enqueue does when its (jobType, entityId) already has a PENDING or RUNNING job.',
+  values: {
+    REJECT: { description: 'Refuse it: DuplicateActiveJobError naming the active job.' },
+    COALESCE: {
+      description:
+        "No change is lost: the PENDING job takes it (its payload replaced when one is given, last writer wins; with the type's debounce its start moves, up to its maximum delay); behind a RUNNING job, one follow-up job waits (phase BLOCKED) and takes the later ones.",
+    },
+  } satisfies Record<(typeof ifActivePolicies)[number], unknown>,
 });

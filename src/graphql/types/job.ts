@@ -37,6 +37,9 @@ export const JobRef = builder.prismaObject('Job', {
         'Attempts lost to the system rather than to the upstream (a worker shut down under the job, the process ran out of file descriptors): they do not count against maxRetries.',
     }),
     payloadVersion: t.exposeInt('payloadVersion', { description: 'Selects the handler version together with jobType.' }),
+    coalescedCount: t.exposeInt('coalescedCount', {
+      description: 'Enqueues this job absorbed besides its own (ifActive COALESCE): changes that arrived while it waited and ride in this one run.',
+    }),
     payload: t.field({
       type: 'JSON',
       nullable: true,

@@ -25,6 +25,7 @@ export const JobFilterInput = builder.inputType('JobFilter', {
     finishedBefore: t.field({ type: 'DateTime', required: false, description: 'The latest attempt ended before this time.' }),
     updatedAfter: t.field({ type: 'DateTime', required: false, description: 'Changed (any transition) at or after this time: what changed since you last looked.' }),
     isReplay: t.boolean({ required: false, description: 'Only replays (true) or only originals (false).' }),
+    minCoalescedCount: t.int({ required: false, description: 'Jobs that absorbed at least this many enqueues besides their own (ifActive COALESCE).' }),
   }),
 });
 
@@ -51,6 +52,12 @@ const ids = (values: readonly (string | number)[] | null | undefined) => {
   return values.map(parseId).filter((id): id is number => id !== undefined);
 };
 
+const count = (value: number | null | undefined, field: string) => {
+  if (value === null || value === undefined) return undefined;
+  if (value < 0) throw new InputError(`${field} must not be negative.`, field);
+  return value;
+};
+
 /** The filter as the queue and the database take it; bad values are InputErrors naming the field. */
 export function toJobFilter(input: FilterInput | null | undefined): JobFilter {
   if (!input) return {};
@@ -69,5 +76,6 @@ export function toJobFilter(input: FilterInput | null | undefined): JobFilter {
     finishedBefore: validDate(input.finishedBefore, 'finishedBefore'),
     updatedAfter: validDate(input.updatedAfter, 'updatedAfter'),
     isReplay: input.isReplay ?? undefined,
+    minCoalescedCount: count(input.minCoalescedCount, 'minCoalescedCount'),
   };
 }

@@ -8,6 +8,7 @@ import type { Job } from '../../db/client.js';
 import type { QueueContext } from '../context.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { jobsInsert } from './jobsInsert.js';
+import { jobsCoalesce } from './jobsCoalesce.js';
 import { auditStamp, logAudited, type Actor } from './audit.js';
 import { replayRefusal } from '../../domain/index.js';
 
@@ -32,23 +33,23 @@ export async function jobReplay(context: QueueContext, id: number, attemptId?: n
       attemptId === undefined ? 'id' : 'attemptId',
     );
   }
-  const [result] = await jobsInsert(
-    context,
-    [
-      {
-        jobType: original.jobType,
-        entityId: original.entityId,
-        priority: original.priority,
-        scheduledAt: null,
-        maxRetries: original.maxRetries,
-        payloadVersion: original.payloadVersion,
-        payload: original.payload, // the same work: what it carried, as it was
-        replayOfId: original.id,
-        replayOfAttemptId: attempt.id,
-      },
-    ],
-    actor && auditStamp(actor, 'REPLAY', context.now()),
-  );
+  const replay = {
+    jobType: original.jobType,
+    entityId: original.entityId,
+    priority: original.priority,
+    scheduledAt: null,
+    maxRetries: original.maxRetries,
+    payloadVersion: original.payloadVersion,
+    payload: original.payload, // the same work: what it carried, as it was
+    replayOfId: original.id,
+    replayOfAttemptId: attempt.id,
+  };
+  const audit = actor && auditStamp(actor, 'REPLAY', context.now());
+  // A coalescing type: the pair's PENDING job takes the replay, or it waits behind a RUNNING one.
+  const [result] =
+    context.jobTypes.get(original.jobType)?.ifActive === 'COALESCE'
+      ? (await jobsCoalesce(context, [replay], audit)).map((item) => item.job)
+      : await jobsInsert(context, [replay], audit);
   if (result instanceof Error) throw result;
   if (actor) logAudited(context, actor, 'REPLAY', [result!.id]);
   return result!;

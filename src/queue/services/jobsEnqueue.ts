@@ -6,8 +6,9 @@ import type { Job } from '../../db/client.js';
 import type { QueueContext } from '../context.js';
 import { DuplicateActiveJobError, InputError, type QueueError } from '../errors.js';
 import { jobsInsert, type NewJob } from './jobsInsert.js';
+import { jobsCoalesce } from './jobsCoalesce.js';
 import { auditFailures, auditStamp, logAudited, type Actor } from './audit.js';
-import { priorities, type Priority } from '../../domain/index.js';
+import { ifActivePolicies, priorities, type IfActive, type Priority } from '../../domain/index.js';
 import type { JobTypeInfo, PayloadCheck } from '../jobTypes.js';
 
 export interface EnqueueInput {
@@ -19,6 +20,8 @@ export interface EnqueueInput {
   payloadVersion?: number | null;
   /** Checked by the job type's payload schema (for the given payload version). */
   payload?: unknown;
+  /** While the pair has an active job: refuse (REJECT) or fold in (COALESCE); default the job type's. */
+  ifActive?: IfActive | null;
 }
 
 export const enqueueLimits = {
@@ -31,7 +34,15 @@ export const enqueueLimits = {
   batchSize: 10_000,
 } as const;
 
-export type EnqueueResult = { ok: true; job: Job } | { ok: false; error: QueueError };
+/** `coalesced`: an active job of the pair took the change (ifActive COALESCE), no new job. */
+export type EnqueueResult = { ok: true; job: Job; coalesced: boolean } | { ok: false; error: QueueError };
+
+/** The policy an input asks for, or its job type's. */
+function policyOf(input: EnqueueInput, type: { ifActive: IfActive } | undefined): IfActive {
+  const asked = input.ifActive ?? type?.ifActive ?? 'REJECT';
+  if (!ifActivePolicies.includes(asked)) throw new InputError('ifActive must be REJECT or COALESCE.', 'ifActive');
+  return asked;
+}
 
 /** The job type an input names (by its registered name, any case), or an InputError listing the known ones. */
 export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string): JobTypeInfo {
@@ -118,32 +129,38 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
   }
   const results: EnqueueResult[] = new Array(inputs.length);
   const valid: { index: number; job: NewJob }[] = [];
+  const coalescing: { index: number; job: NewJob }[] = [];
   for (const [index, input] of inputs.entries()) {
     try {
       const job = validateEnqueueInput(input, context);
-      valid.push({ index, job: job instanceof Promise ? await job : job });
+      const checked = job instanceof Promise ? await job : job;
+      (policyOf(input, context.jobTypes.get(checked.jobType)) === 'COALESCE' ? coalescing : valid).push({ index, job: checked });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       results[index] = { ok: false, error };
     }
   }
+  const stamp = actor && auditStamp(actor, 'ENQUEUE', context.now());
   if (valid.length) {
     const inserted = await jobsInsert(
       context,
       valid.map((item) => item.job),
-      actor && auditStamp(actor, 'ENQUEUE', context.now()),
+      stamp,
     );
     inserted.forEach((result, position) => {
-      results[valid[position]!.index] = result instanceof Error ? { ok: false, error: result } : { ok: true, job: result };
+      results[valid[position]!.index] = result instanceof Error ? { ok: false, error: result } : { ok: true, job: result, coalesced: false };
     });
   }
-  if (actor) {
-    logAudited(
+  if (coalescing.length) {
+    const written = await jobsCoalesce(
       context,
-      actor,
-      'ENQUEUE',
-      results.flatMap((result) => (result.ok ? [result.job.id] : [])),
+      coalescing.map((item) => item.job),
+      stamp,
     );
+    written.forEach((result, position) => (results[coalescing[position]!.index] = { ok: true, ...result }));
+  }
+  if (actor) {
+    logAudited(context, actor, 'ENQUEUE', [...new Set(results.flatMap((result) => (result.ok ? [result.job.id] : [])))]);
     await auditFailures(
       context,
       actor,
@@ -158,9 +175,14 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
   return results;
 }
 
-/** One job; throws the item's QueueError. */
-export async function jobEnqueue(context: QueueContext, input: EnqueueInput, actor?: Actor): Promise<Job> {
+/** One job, and whether an active one of its pair took it (COALESCE); throws the item's QueueError. */
+export async function jobEnqueueResult(context: QueueContext, input: EnqueueInput, actor?: Actor): Promise<{ job: Job; coalesced: boolean }> {
   const [result] = await jobsEnqueue(context, [input], actor);
   if (!result!.ok) throw result!.error;
-  return result!.job;
+  return { job: result!.job, coalesced: result!.coalesced };
+}
+
+/** One job (the new one, or the active one that took the change); throws the item's QueueError. */
+export async function jobEnqueue(context: QueueContext, input: EnqueueInput, actor?: Actor): Promise<Job> {
+  return (await jobEnqueueResult(context, input, actor)).job;
 }

@@ -8,7 +8,7 @@ import type { Job } from '../../db/types.js';
 import type { AuditStamp } from '../../db/ports.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
 import { DuplicateActiveJobError } from '../errors.js';
-import { activeKey, firstDueAt, insertedJob, type NewJobRow } from '../../domain/index.js';
+import { activeKey, dueAtDebounced, insertedJob, type NewJobRow } from '../../domain/index.js';
 import type { JobTypeCatalog } from '../jobTypes.js';
 
 export interface NewJob {
@@ -24,8 +24,8 @@ export interface NewJob {
   payload: string | null;
 }
 
-/** The row a new PENDING job is inserted as (enqueue, replay, a schedule's tick). */
-export function newJobRow(job: NewJob, now: Date, jobTypes: JobTypeCatalog): NewJobRow {
+/** The row a new PENDING job is inserted as (enqueue, replay, a schedule's tick), owning its pair; a coalescing one starts after `debounceMs`. */
+export function newJobRow(job: NewJob, now: Date, jobTypes: JobTypeCatalog, debounceMs = 0): NewJobRow {
   const type = jobTypes.get(job.jobType);
   // Written out: spreading the job type's systems into each row cost 14 µs a job (measured).
   return {
@@ -40,8 +40,9 @@ export function newJobRow(job: NewJob, now: Date, jobTypes: JobTypeCatalog): New
     payloadVersion: job.payloadVersion,
     correlationId: randomUUID(),
     activeKey: activeKey(job.jobType, job.entityId),
+    followUpKey: null,
     createdAt: now,
-    nextRunAt: firstDueAt(job.scheduledAt, now),
+    nextRunAt: dueAtDebounced(job.scheduledAt, now, debounceMs),
     isReplay: job.replayOfId !== undefined,
     replayOfId: job.replayOfId ?? null,
     replayOfAttemptId: job.replayOfAttemptId ?? null,
@@ -68,19 +69,20 @@ export async function jobsInsert(context: QueueContext, jobs: NewJob[], audit?: 
     const conflicted: number[] = [];
     for (const index of todo) {
       const row = rows[index]!;
-      const id = idByKey.get(row.activeKey);
+      const key = row.activeKey!;
+      const id = idByKey.get(key);
       if (id !== undefined) {
-        idByKey.delete(row.activeKey); // a later duplicate in the same batch conflicts with this one
+        idByKey.delete(key); // a later duplicate in the same batch conflicts with this one
         results[index] = insertedJob(id, row);
       } else conflicted.push(index);
     }
     todo = [];
     if (!conflicted.length) break;
-    const holders = await context.jobs.activeHolders([...new Set(conflicted.map((index) => rows[index]!.activeKey))]);
+    const holders = await context.jobs.activeHolders([...new Set(conflicted.map((index) => rows[index]!.activeKey!))]);
     const holderByKey = new Map(holders.map((holder) => [holder.activeKey, holder.id]));
     for (const index of conflicted) {
       const row = rows[index]!;
-      const holder = holderByKey.get(row.activeKey) ?? findInBatch(results, row.activeKey);
+      const holder = holderByKey.get(row.activeKey!) ?? findInBatch(results, row.activeKey!);
       if (holder !== undefined) results[index] = new DuplicateActiveJobError(holder, row.jobType, row.entityId);
       else todo.push(index); // the holder finished in between: try again
     }

@@ -45,13 +45,15 @@ export async function jobsFinish(
   const transitions = written.map((result): JobTransition => {
     const { row, job: claimed } = byId.get(result.id)!;
     const job = claimed ? afterFinish(claimed, row, result) : readBack!.get(result.id)!;
-    const canceled = result.status === 'CANCELED';
+    const superseded = result.supersededBy !== null;
+    const canceled = result.status === 'CANCELED' && !superseded;
     if (job.status === 'PENDING' && job.nextRunAt.getTime() <= now.getTime()) due += 1;
+    if (result.freedFollowUp !== null) due += 1;
     return {
       jobId: result.id,
       from: (canceled ? 'CANCELED' : 'RUNNING') as JobStatus,
       to: result.status as JobStatus,
-      kind: canceled ? 'attempt_finished' : row.status === 'PENDING' && options.pendingKind ? options.pendingKind : kindByStatus[row.status],
+      kind: superseded ? 'superseded' : canceled ? 'attempt_finished' : row.status === 'PENDING' && options.pendingKind ? options.pendingKind : kindByStatus[row.status],
       attemptNumber: row.attemptNumber,
       at: row.finishedAt,
       job,

@@ -20,17 +20,19 @@ export async function jobsRelease(context: QueueContext, leaseOwner: string, job
   const transitions = written.map((result): JobTransition => {
     const before = claimed.get(result.id);
     const job = before ? afterRelease(before, result, now) : readBack!.get(result.id)!;
+    const superseded = result.supersededBy !== null;
     return {
       jobId: result.id,
-      from: (result.status === 'CANCELED' ? 'CANCELED' : 'RUNNING') as JobStatus,
+      from: (result.status === 'CANCELED' && !superseded ? 'CANCELED' : 'RUNNING') as JobStatus,
       to: result.status as JobStatus,
-      kind: 'released',
+      kind: superseded ? 'superseded' : 'released',
       attemptNumber: job.attemptCount,
       at: now,
       job,
     };
   });
   publishTransitions(context, transitions);
-  await announceDueJobs(context, transitions.filter((transition) => transition.to === 'PENDING').length, { notified: true });
+  const freed = written.filter((result) => result.freedFollowUp !== null).length;
+  await announceDueJobs(context, transitions.filter((transition) => transition.to === 'PENDING').length + freed, { notified: true });
   return transitions;
 }
