@@ -116,6 +116,15 @@ describe.each(providers)('ifActive COALESCE (%s)', (provider) => {
     // The filter finds it by what it absorbed.
     const { data } = await gqlHttp(app, `{ jobs(filter: { minCoalescedCount: 3 }) { edges { node { id } } } }`);
     expect(data!.jobs.edges.map((edge: any) => edge.node.id)).toEqual([first.job.id]);
+    // The types say their policy.
+    const types = (await gqlHttp(app, `{ jobTypes { jobType ifActive debounceSeconds maxDelaySeconds } }`)).data!.jobTypes;
+    expect(types).toEqual(
+      expect.arrayContaining([
+        { jobType: 'PROFILE_SYNC', ifActive: 'COALESCE', debounceSeconds: 0, maxDelaySeconds: 0 },
+        { jobType: 'DEBOUNCED_SYNC', ifActive: 'COALESCE', debounceSeconds: 30, maxDelaySeconds: 60 },
+        { jobType: 'STRICT_SYNC', ifActive: 'REJECT', debounceSeconds: 0, maxDelaySeconds: 0 },
+      ]),
+    );
     await gqlHttp(app, `mutation { cancelJob(id: "${first.job.id}") { __typename } }`);
   });
 

@@ -7,8 +7,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { jobFromValues } from '../jobRow.js';
+import type { Job } from '../types.js';
 import type { AuditStamp, ClaimParams, CoalesceResult, CoalesceRow, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, WrittenJob } from '../ports.js';
-import { afterCoalesce, insertedJob, supersededError } from '../../domain/index.js';
+import { afterCoalesce, insertedJob } from '../../domain/index.js';
 import { rawStatements, statements } from './statements.js';
 
 /** How long a hot-path batch keeps retrying while another connection holds the write lock. */
@@ -34,14 +35,14 @@ export async function retryWhileBusy<T>(run: () => T): Promise<T> {
 
 const ms = (date: Date | null) => (date ? date.getTime() : null);
 
-type WrittenRow = { id: number; status: string; canceledAt: number | null; superseded: number | null };
-const written = (row: WrittenRow, followUpId: number | null): WrittenJob => ({
+type WrittenRow = { id: number; status: string; canceledAt: number | null; superseded: number | null; followUpId: number | null };
+const written = (row: WrittenRow): WrittenJob => ({
   id: row.id,
   status: row.status,
   canceledAt: row.canceledAt === null ? null : new Date(row.canceledAt),
-  supersededBy: row.superseded ? followUpId : null,
+  supersededBy: row.superseded ? row.followUpId : null,
   // The job left its pair (not back to PENDING): its follow-up may run now.
-  freedFollowUp: row.status === 'PENDING' ? null : followUpId,
+  freedFollowUp: row.status === 'PENDING' ? null : row.followUpId,
 });
 
 /** Every named statement, prepared once. */
@@ -60,29 +61,36 @@ type Row<K extends keyof JobStore> = Parameters<JobStore[K]>[0];
 
 /** Inserts one new job unless its pair is held; its id, or undefined. */
 function insertRow(s: Prepared, row: NewJobRow): number | undefined {
-  const result = s.insert.get({
-    jobType: row.jobType,
-    sourceSystem: row.sourceSystem,
-    targetSystem: row.targetSystem,
-    entityType: row.entityType,
-    entityId: row.entityId,
-    priority: row.priority,
-    scheduledAt: ms(row.scheduledAt),
-    maxRetries: row.maxRetries,
-    payloadVersion: row.payloadVersion,
-    correlationId: row.correlationId,
-    activeKey: row.activeKey,
-    followUpKey: row.followUpKey,
-    key: row.activeKey ?? row.followUpKey,
-    coalescedCount: row.coalescedCount ?? 0,
-    createdAt: ms(row.createdAt),
-    nextRunAt: ms(row.nextRunAt),
-    isReplay: row.isReplay ? 1 : 0,
-    replayOfId: row.replayOfId,
-    replayOfAttemptId: row.replayOfAttemptId,
-    payload: row.payload,
-  }) as { id: number } | undefined;
+  const result = s.insert.get(
+    row.jobType,
+    row.sourceSystem,
+    row.targetSystem,
+    row.entityType,
+    row.entityId,
+    row.priority,
+    ms(row.scheduledAt),
+    row.maxRetries,
+    row.payloadVersion,
+    row.correlationId,
+    row.activeKey,
+    ms(row.createdAt),
+    ms(row.createdAt),
+    ms(row.nextRunAt),
+    row.isReplay ? 1 : 0,
+    row.replayOfId,
+    row.replayOfAttemptId,
+    row.payload,
+    row.followUpKey,
+    row.coalescedCount ?? 0,
+  ) as { id: number } | undefined;
   return result?.id;
+}
+
+/** The pairs among `rows` that a follow-up holds (an owner inserted then would run before the newer change). */
+function heldByFollowUps(s: Prepared, rows: readonly NewJobRow[]): Set<string> | undefined {
+  if (!s.anyFollowUp.get()) return undefined;
+  const keys = rows.map((row) => row.activeKey).filter((key): key is string => key !== null);
+  return new Set((s.followUpsHeld.all(JSON.stringify(keys)) as { followUpKey: string }[]).map((row) => row.followUpKey));
 }
 
 function auditInsert(s: Prepared, audit: AuditStamp, id: number, row: Pick<NewJobRow, 'replayOfId' | 'replayOfAttemptId'>, detail?: string): void {
@@ -125,7 +133,9 @@ function writeBatches(connection: Database.Database, s: Prepared) {
   return {
     insert: connection.transaction((rows: Row<'insert'>, audit: Parameters<JobStore['insert']>[1]) => {
       const inserted: { id: number; activeKey: string }[] = [];
+      const held = heldByFollowUps(s, rows);
       for (const row of rows) {
+        if (held?.has(row.activeKey!)) continue;
         const id = insertRow(s, row);
         if (id === undefined) continue;
         inserted.push({ id, activeKey: (row.activeKey ?? row.followUpKey)! });
@@ -169,28 +179,18 @@ function leaseBatches(connection: Database.Database, s: Prepared) {
           details: row.details,
           uncharged: row.uncharged ? 1 : 0,
         };
-        const followUpId = (s.followUpOf.get(row.id) as { id: number } | undefined)?.id ?? null;
         s.attempt.run(values);
         // Named parameters: each statement reads the ones it names.
-        const updated = s.finish.get({ ...values, followUpId, supersededError: followUpId === null ? null : supersededError(followUpId) }) as WrittenRow | undefined;
-        if (updated) result.push(written(updated, followUpId));
+        const updated = s.finish.get(values) as WrittenRow | undefined;
+        if (updated) result.push(written(updated));
       }
       return result;
     }),
     release: connection.transaction(({ leaseOwner, jobs, now, expiredBy }: Row<'release'>) => {
       const result: WrittenJob[] = [];
       for (const job of jobs) {
-        const followUpId = (s.followUpOf.get(job.id) as { id: number } | undefined)?.id ?? null;
-        const updated = s.release.get({
-          id: job.id,
-          leaseOwner,
-          claimedAt: ms(job.claimedAt),
-          now: now.getTime(),
-          expiredBy: ms(expiredBy ?? null),
-          followUpId,
-          supersededError: followUpId === null ? null : supersededError(followUpId),
-        }) as WrittenRow | undefined;
-        if (updated) result.push(written(updated, followUpId));
+        const updated = s.release.get({ id: job.id, leaseOwner, claimedAt: ms(job.claimedAt), now: now.getTime(), expiredBy: ms(expiredBy ?? null) }) as WrittenRow | undefined;
+        if (updated) result.push(written(updated));
       }
       return result;
     }),
@@ -203,6 +203,8 @@ export class SqliteJobStore implements JobStore {
   private readonly writes: ReturnType<typeof writeBatches>;
   private readonly leases: ReturnType<typeof leaseBatches>;
 
+  private readonly claimWithFollowUps: Database.Transaction<(params: { workerId: string; now: number; expires: number; limit: number }) => Job[]>;
+
   constructor(
     connection: Database.Database,
     private readonly s: Prepared,
@@ -210,6 +212,11 @@ export class SqliteJobStore implements JobStore {
   ) {
     this.writes = writeBatches(connection, s);
     this.leases = leaseBatches(connection, s);
+    this.claimWithFollowUps = connection.transaction((params) => {
+      const followUps = (s.claimFollowUps.all(params) as unknown[][]).map(jobFromValues);
+      const rest = params.limit - followUps.length;
+      return rest > 0 ? followUps.concat((s.claim.all({ ...params, limit: rest }) as unknown[][]).map(jobFromValues)) : followUps;
+    });
   }
 
   /** Busy is retried inside; what reaches the caller is about the data, or the disk. */
@@ -235,7 +242,14 @@ export class SqliteJobStore implements JobStore {
 
   claim({ workerId, now, leaseMs, limit }: ClaimParams) {
     this.observe('claim');
-    return retryWhileBusy(() => (this.s.claim.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit }) as unknown[][]).map(jobFromValues));
+    return retryWhileBusy(() => this.claims(workerId, now.getTime(), leaseMs, limit));
+  }
+
+  /** Free follow-ups first (only when any pair has one: one probe of their empty index otherwise), then the rest. */
+  private claims(workerId: string, now: number, leaseMs: number, limit: number): Job[] {
+    const params = { workerId, now, expires: now + leaseMs, limit };
+    if (!this.s.anyFollowUp.get()) return (this.s.claim.all(params) as unknown[][]).map(jobFromValues);
+    return this.claimWithFollowUps.immediate(params);
   }
 
   claimOfType({ workerId, now, leaseMs, limit, jobType }: ClaimParams & { jobType: string }) {

@@ -6,43 +6,57 @@
  * no round trip to save. Times are integer milliseconds since the epoch.
  */
 import { attemptColumns, jobColumns } from '../jobRow.js';
+import { supersededWords, systemErrorTypes } from '../../domain/index.js';
 
 export const jobSelect = jobColumns.map((column) => `"${column}"`).join(', ');
 export const attemptSelect = attemptColumns.map((column) => `"${column}"`).join(', ');
 
 /**
- * Leases the rows the subquery that follows picks (both claims; lifecycle `afterClaim`): @now,
- * @workerId, @expires. A follow-up claimed takes its pair over.
+ * Leases the rows the subquery that follows picks (the claims; lifecycle `afterClaim`): @now,
+ * @workerId, @expires. The plain claim leaves the pair's keys alone: naming an indexed column in SET
+ * costs SQLite that index's upkeep on every claimed row, even at the same value (a tenth of the
+ * drain, measured), so only a claimed follow-up takes its pair over.
  */
-const leaseWhere = `UPDATE "Job"
-            SET "status" = 'RUNNING', "activeKey" = coalesce("activeKey", "followUpKey"), "followUpKey" = NULL,
-                "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
+const lease = (pairKeys: string) => `UPDATE "Job"
+            SET "status" = 'RUNNING',${pairKeys} "leaseOwner" = @workerId, "leaseAcquiredAt" = @now,
                 "leaseExpiresAt" = @expires, "attemptCount" = "attemptCount" + 1, "updatedAt" = @now
           WHERE "id" IN`;
+const leaseWhere = lease('');
+const leaseFollowUp = lease(' "activeKey" = coalesce("activeKey", "followUpKey"), "followUpKey" = NULL,');
+/** A follow-up may run once no job owns its pair, nor a canceled one still runs under its lease. */
+const followUpFree = `NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
+                   AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
+                                                              AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)`;
+const uncontrolled = `NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
+                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))`;
+
+/** The pair's follow-up of the row being written (finish, release), one index probe where it is read. */
+const followUp = `(SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = "Job"."jobType" || ':' || "Job"."entityId")`;
+const superseded = `'${supersededWords[0]}' || ${followUp} || '${supersededWords[1]}'`;
 
 /** Statements whose rows come back as arrays of values (jobColumns / attemptColumns order). */
 export const rawStatements = {
   claim: `${leaseWhere} (
                 SELECT "id" FROM "Job"
-                 WHERE "status" = 'PENDING' AND "nextRunAt" <= @now
-                   -- a follow-up waits until no job owns its pair, nor a canceled one still runs under its lease
-                   AND ("followUpKey" IS NULL
-                        OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
-                            AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
-                                                                       AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)))
-                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
-                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
+                 WHERE "status" = 'PENDING' AND "nextRunAt" <= @now AND "followUpKey" IS NULL
+                   AND ${uncontrolled}
+                 ORDER BY "priority" DESC, "nextRunAt", "id"
+                 LIMIT @limit)
+        RETURNING ${jobSelect}`,
+  // The due follow-ups free to run, through their own small index (the claim's first step, when any exists).
+  claimFollowUps: `${leaseFollowUp} (
+                SELECT "id" FROM "Job"
+                 WHERE "followUpKey" IS NOT NULL AND "status" = 'PENDING' AND "nextRunAt" <= @now
+                   AND ${followUpFree}
+                   AND ${uncontrolled}
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT @limit)
         RETURNING ${jobSelect}`,
   // One writer at a time: the RUNNING count read here is the count this statement leaves.
-  claimOfType: `${leaseWhere} (
+  claimOfType: `${leaseFollowUp} (
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
-                   AND ("followUpKey" IS NULL
-                        OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
-                            AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
-                                                                       AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)))
+                   AND ("followUpKey" IS NULL OR (${followUpFree}))
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT coalesce((
                    SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
@@ -69,19 +83,18 @@ export const rawStatements = {
 
 /** Statements whose rows come back as objects. */
 export const statements = {
-  // A pair held by an owner or a follow-up already is skipped (ON CONFLICT covers both unique
-  // keys; the NOT EXISTS an owner inserted while only a follow-up holds the pair).
+  // A pair held already (its owner or its follow-up) is skipped: ON CONFLICT covers both unique keys.
   insert: `
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
                          "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
                          "followUpKey", "coalescedCount")
-      SELECT @jobType, @sourceSystem, @targetSystem, @entityType, @entityId, 'PENDING', @priority, @scheduledAt, @maxRetries, 0,
-             @payloadVersion, @correlationId, @activeKey, @createdAt, @createdAt, @nextRunAt, @isReplay, @replayOfId, @replayOfAttemptId,
-             @payload, @followUpKey, @coalescedCount
-       WHERE NOT EXISTS (SELECT 1 FROM "Job" WHERE "followUpKey" = @key)
+      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING
       RETURNING "id"`,
+  // Whether any pair has a follow-up (almost never): only then does an insert look them up.
+  anyFollowUp: `SELECT 1 FROM "Job" WHERE "followUpKey" IS NOT NULL LIMIT 1`,
+  followUpsHeld: `SELECT "followUpKey" FROM "Job" WHERE "followUpKey" IN (SELECT value FROM json_each(?))`,
   audit: `
       INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
       VALUES (?, ?, ?, ?, ?, ?, 'OK', ?)`,
@@ -89,8 +102,6 @@ export const statements = {
   activeHolders: `SELECT "id", "followUpKey" AS "activeKey" FROM "Job" WHERE "followUpKey" IN (SELECT value FROM json_each(@keys))
         UNION ALL
         SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" IN (SELECT value FROM json_each(@keys))`,
-  // The pair's follow-up, looked up before its owner's row changes (finish, release).
-  followUpOf: `SELECT f."id" FROM "Job" AS j JOIN "Job" AS f ON f."followUpKey" = j."jobType" || ':' || j."entityId" WHERE j."id" = ?`,
   coalesceInto: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount,
              "nextRunAt" = @nextRunAt, "updatedAt" = @now
        WHERE "id" = @id AND "status" = 'PENDING'`,
@@ -101,13 +112,13 @@ export const statements = {
        SELECT "id", @attemptNumber, @startedAt, @finishedAt, @success, @lastError, @lastErrorType, @durationMs, @details FROM "Job"
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)`,
-  // Lifecycle `afterFinish`. @followUpId: the pair's follow-up, which supersedes a job going back to PENDING.
+  // Lifecycle `afterFinish`: the pair's follow-up, if any, supersedes a job going back to PENDING.
   finish: `UPDATE "Job"
           SET "status" = CASE WHEN "status" = 'CANCELED' THEN 'CANCELED'
-                              WHEN @status = 'PENDING' AND @followUpId IS NOT NULL THEN 'CANCELED' ELSE @status END,
-              "activeKey" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NULL THEN "activeKey" END,
-              "nextRunAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NULL THEN @nextRunAt ELSE "nextRunAt" END,
-              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN @finishedAt ELSE "canceledAt" END,
+                              WHEN @status = 'PENDING' AND ${followUp} IS NOT NULL THEN 'CANCELED' ELSE @status END,
+              "activeKey" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND ${followUp} IS NULL THEN "activeKey" END,
+              "nextRunAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND ${followUp} IS NULL THEN @nextRunAt ELSE "nextRunAt" END,
+              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND ${followUp} IS NOT NULL THEN @finishedAt ELSE "canceledAt" END,
               "deadAt" = CASE WHEN "status" = 'RUNNING' THEN @deadAt END,
               "deadError" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastError END,
               "deadErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'DEAD' THEN @lastErrorType END,
@@ -117,25 +128,25 @@ export const statements = {
               "lastStartedAt" = @startedAt,
               "lastFinishedAt" = @finishedAt,
               "lastDurationMs" = @durationMs,
-              "lastError" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN @supersededError ELSE @lastError END,
-              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND @followUpId IS NOT NULL THEN 'Superseded' ELSE @lastErrorType END,
+              "lastError" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND ${followUp} IS NOT NULL THEN ${superseded} ELSE @lastError END,
+              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND @status = 'PENDING' AND ${followUp} IS NOT NULL THEN '${systemErrorTypes.superseded}' ELSE @lastErrorType END,
               "updatedAt" = @finishedAt
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
-      RETURNING "id", "status", "canceledAt", "lastErrorType" = 'Superseded' AND "lastError" = @supersededError AS "superseded"`,
-  // Lifecycle `afterRelease` (superseded by @followUpId, like finish).
+      RETURNING "id", "status", "canceledAt", "lastErrorType" = '${systemErrorTypes.superseded}' AS "superseded", ${followUp} AS "followUpId"`,
+  // Lifecycle `afterRelease` (superseded by the pair's follow-up, like finish).
   release: `UPDATE "Job"
-          SET "status" = CASE WHEN "status" = 'CANCELED' OR @followUpId IS NOT NULL THEN 'CANCELED' ELSE 'PENDING' END,
-              "nextRunAt" = CASE WHEN "status" = 'CANCELED' OR @followUpId IS NOT NULL THEN "nextRunAt" ELSE @now END,
-              "activeKey" = CASE WHEN @followUpId IS NULL THEN "activeKey" END,
-              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN @now ELSE "canceledAt" END,
-              "lastError" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN @supersededError ELSE "lastError" END,
-              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND @followUpId IS NOT NULL THEN 'Superseded' ELSE "lastErrorType" END,
+          SET "status" = CASE WHEN "status" = 'CANCELED' OR ${followUp} IS NOT NULL THEN 'CANCELED' ELSE 'PENDING' END,
+              "nextRunAt" = CASE WHEN "status" = 'CANCELED' OR ${followUp} IS NOT NULL THEN "nextRunAt" ELSE @now END,
+              "activeKey" = CASE WHEN ${followUp} IS NULL THEN "activeKey" END,
+              "canceledAt" = CASE WHEN "status" = 'RUNNING' AND ${followUp} IS NOT NULL THEN @now ELSE "canceledAt" END,
+              "lastError" = CASE WHEN "status" = 'RUNNING' AND ${followUp} IS NOT NULL THEN ${superseded} ELSE "lastError" END,
+              "lastErrorType" = CASE WHEN "status" = 'RUNNING' AND ${followUp} IS NOT NULL THEN '${systemErrorTypes.superseded}' ELSE "lastErrorType" END,
               "attemptCount" = "attemptCount" - 1,
               "leaseOwner" = NULL, "leaseAcquiredAt" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = @now
         WHERE "id" = @id AND "leaseOwner" = @leaseOwner AND "leaseAcquiredAt" = @claimedAt AND "status" IN ('RUNNING', 'CANCELED')
           AND (@expiredBy IS NULL OR "leaseExpiresAt" < @expiredBy)
-      RETURNING "id", "status", "canceledAt", "lastErrorType" = 'Superseded' AND "lastError" = @supersededError AS "superseded"`,
+      RETURNING "id", "status", "canceledAt", "lastErrorType" = '${systemErrorTypes.superseded}' AS "superseded", ${followUp} AS "followUpId"`,
   renew: `UPDATE "Job" SET "leaseExpiresAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" = 'RUNNING'
       RETURNING "id"`,

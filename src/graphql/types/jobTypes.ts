@@ -6,7 +6,9 @@ import { jobTypesRead, type JobTypeStatus } from '../../queue/reads/jobTypesRead
 import type { LiveFieldExtension } from '../../events/liveField.js';
 import { builder, type GraphQLContext } from '../builder.js';
 import { actingCaller } from '../mutations/results.js';
-import { JobTypeEnum } from './enums.js';
+import { IfActiveEnum, JobTypeEnum } from './enums.js';
+
+const seconds = (ms: number | undefined) => (ms === undefined ? null : ms / 1000);
 
 const JobTypeRetryRef = builder.objectRef<{ maxRetries: number; baseSeconds: number; maxSeconds: number | null; jitter: string }>('JobTypeRetry').implement({
   description: "A job type's retry policy: after the n-th failed attempt, wait min(maxSeconds, baseSeconds × 2^(n−1)), drawn at random below that with FULL jitter.",
@@ -72,6 +74,22 @@ export const JobTypeStatusRef = builder.objectRef<JobTypeStatus>('JobTypeStatus'
     timeoutSeconds: t.float({
       description: 'A handler running longer is aborted and its attempt fails (HandlerTimeout, retryable).',
       resolve: (status, _args, context) => (infoOf(status, context)?.timeoutMs ?? context.queue.settings.handlerTimeoutMs) / 1000,
+    }),
+    ifActive: t.field({
+      type: IfActiveEnum,
+      nullable: true,
+      description: 'What an enqueue does while the entity has an active job of this type, unless it says (null: retired).',
+      resolve: (status, _args, context) => infoOf(status, context)?.ifActive ?? null,
+    }),
+    debounceSeconds: t.float({
+      nullable: true,
+      description: 'Coalescing: a job starts this long after its latest change (0: at once)…',
+      resolve: (status, _args, context) => seconds(infoOf(status, context)?.debounceMs),
+    }),
+    maxDelaySeconds: t.float({
+      nullable: true,
+      description: '…but never later than this after its first enqueue.',
+      resolve: (status, _args, context) => seconds(infoOf(status, context)?.maxDelayMs),
     }),
     upstreams: t.stringList({
       description: 'The upstreams its handlers call (as declared).',
