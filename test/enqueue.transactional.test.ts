@@ -6,6 +6,7 @@
  * interactive transaction with the same guarantee, its input checked first.
  */
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncBridge, type EmbeddedSyncBridge } from '../src/index.js';
 import { demoJobTypes, demoUpstreams } from '../src/demo/jobTypes.js';
@@ -20,7 +21,7 @@ describe.skipIf(!providers.includes('postgresql'))('transactional enqueue (postg
 
   beforeAll(async () => {
     database = await createTestDatabase('postgresql');
-    bridge = createSyncBridge({ jobTypes: demoJobTypes, upstreams: demoUpstreams, env: { ...testEnv, DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'warn' } });
+    bridge = createSyncBridge({ jobTypes: demoJobTypes, upstreams: demoUpstreams, env: { ...testEnv, DATABASE_URL: database.url, PORT: '0' }, logger: pino({ level: 'silent' }) });
     await bridge.start();
     // Another process on the same database, API only: where the subscriber listens.
     other = await startServerProcess({ DATABASE_URL: database.url, PORT: '0', SYNCBRIDGE_WORKER: 'off' });
