@@ -171,36 +171,44 @@ export class LiveChannel {
 
   /**
    * Back after an interruption: says again that this process has subscribers (the others may
-   * have stopped publishing to it meanwhile), and delivers the committed state of every job that
-   * changed since, unless something newer of it arrived in the meantime.
+   * have stopped publishing to it meanwhile); delivers the committed state of every job that
+   * changed since, unless something newer of it arrived in the meantime; and tells the others
+   * again too: what this process did while cut off may not have reached them (a commit whose
+   * answer was lost with the connection is never published by its writer).
    */
   private async catchUp(lostAt: Date): Promise<void> {
     void this.announce();
-    if (!this.options.changedSince || !this.options.hasSubscribers()) return;
+    const deliver = this.options.hasSubscribers();
+    const republish = this.publishing;
+    if (!this.options.changedSince || (!deliver && !republish)) return;
     const since = new Date(lostAt.getTime() - catchUpMarginMs);
     const deliveredMeanwhile = new Map<number, number>();
     const off = this.bus.on('job:transitions', (transitions) => {
       for (const { jobId, job } of transitions) deliveredMeanwhile.set(jobId, Math.max(deliveredMeanwhile.get(jobId) ?? 0, job.updatedAt.getTime()));
     });
     try {
-      const jobs = await this.options.changedSince(since);
-      const transitions: JobTransition[] = jobs
-        .filter((job) => (deliveredMeanwhile.get(job.id) ?? -1) < job.updatedAt.getTime())
-        .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
-        .map((job): JobTransition => ({
-          jobId: job.id,
-          from: null,
-          to: job.status as JobStatus,
-          kind: 'resynced' as const,
-          attemptNumber: job.attemptCount,
-          at: job.updatedAt,
-          job,
-          remote: true,
-          origin: 'catch-up',
-        }))
-        .filter((transition) => this.unseen(transition));
+      const jobs = (await this.options.changedSince(since)).sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
+      const resynced = (job: Job): JobTransition => ({
+        jobId: job.id,
+        from: null,
+        to: job.status as JobStatus,
+        kind: 'resynced',
+        attemptNumber: job.attemptCount,
+        at: job.updatedAt,
+        job,
+      });
+      if (republish) {
+        for (const job of jobs) if (this.queue.length < maxQueuedTransitions) this.queue.push(resynced(job));
+        if (this.queue.length) setImmediate(() => void this.flush());
+      }
+      const transitions = deliver
+        ? jobs
+            .filter((job) => (deliveredMeanwhile.get(job.id) ?? -1) < job.updatedAt.getTime())
+            .map((job): JobTransition => ({ ...resynced(job), remote: true, origin: 'catch-up' }))
+            .filter((transition) => this.unseen(transition))
+        : [];
       if (transitions.length) this.bus.emit('job:transitions', transitions);
-      this.logger.info({ since, jobs: transitions.length }, 'live channel back: delivered the state of jobs changed meanwhile');
+      this.logger.info({ since, jobs: transitions.length, republished: republish ? jobs.length : 0 }, 'live channel back: delivered the state of jobs changed meanwhile');
     } catch (error) {
       this.logger.warn({ err: error, since }, 'live channel back, but the jobs changed meanwhile could not be read');
     } finally {
