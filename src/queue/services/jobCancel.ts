@@ -4,8 +4,8 @@
  * worker's late result can no longer change the status (finishJobs keeps CANCELED).
  */
 import type { Job } from '../../db/client.js';
-import { activeKey, cancelChanges, cancelableStatuses, type JobStatus } from '../../domain/index.js';
-import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
+import { cancelChanges, cancelableStatuses, type JobStatus } from '../../domain/index.js';
+import { publishTransitions, type QueueContext } from '../context.js';
 import { InvalidStateError, NotFoundError } from '../errors.js';
 import { isRecordNotFound } from '../prismaErrors.js';
 import { auditRow, logAudited, type Actor } from './audit.js';
@@ -28,8 +28,8 @@ export async function jobCancel(context: QueueContext, id: number, actor?: Actor
     }
     if (actor) logAudited(context, actor, 'CANCEL', [id]);
     publishTransitions(context, [{ jobId: id, from, to: 'CANCELED', kind: 'canceled', attemptNumber: job.attemptCount, at: now, job }]);
-    // The pair is free: a follow-up waiting behind this job may run now.
-    if (from === 'RUNNING' && (await context.jobs.activeHolders([activeKey(job.jobType, job.entityId)])).length) await announceDueJobs(context, 1);
+    // No wake-up here: a follow-up behind a canceled RUNNING job waits for that handler's lease to
+    // end, and the handler's finish (or the lease's expiry) wakes the workers then.
     return job;
   }
   const current = await context.db.job.findUnique({ where: { id }, select: { status: true } });

@@ -8,7 +8,6 @@ import { activeKey, canRetry, followUpRetryChanges, retryChanges, retryableStatu
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
 import { DuplicateActiveJobError, InvalidStateError, NotFoundError } from '../errors.js';
 import { auditRow, logAudited, type Actor } from './audit.js';
-
 import { isRecordNotFound, isUniqueViolation } from '../prismaErrors.js';
 
 /** `actor`: retried through the API by this caller (its audit row commits with the change). */
