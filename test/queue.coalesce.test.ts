@@ -193,17 +193,26 @@ describe.each(providers)('ifActive COALESCE (%s)', (provider) => {
     const t0 = Date.now();
     const [first] = await enqueue([{ jobType: 'DEBOUNCED_SYNC', entityId: 'd_1' }]);
     const firstRow = await app.database.db.job.findUniqueOrThrow({ where: { id: Number(first.job.id) } });
-    expect(firstRow.nextRunAt.getTime() - firstRow.createdAt.getTime()).toBe(30_000);
+    // now + 30 s rounded up to a tenth of the debounce: never earlier, at most 3 s later.
+    expect(firstRow.nextRunAt.getTime() - firstRow.createdAt.getTime()).toBeGreaterThanOrEqual(30_000);
+    expect(firstRow.nextRunAt.getTime() - firstRow.createdAt.getTime()).toBeLessThan(33_000);
+    expect(firstRow.nextRunAt.getTime() % 3_000).toBe(0);
     await enqueue([{ jobType: 'DEBOUNCED_SYNC', entityId: 'd_1' }]);
     const moved = await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } });
     expect(moved.nextRunAt.getTime()).toBeGreaterThanOrEqual(t0 + 30_000);
     expect(moved.nextRunAt.getTime()).toBeLessThanOrEqual(firstRow.createdAt.getTime() + 60_000);
+    // A change within the same step leaves the start where it is (the update touches no index); the next step moves it.
+    const stepStart = moved.nextRunAt.getTime() - 30_000 - 3_000;
+    const at = (ms: number) => ({ ...app.context, now: () => new Date(ms) });
+    await jobsEnqueue(at(stepStart + 1), [{ jobType: 'debounced_sync', entityId: 'd_1' }]);
+    expect((await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } })).nextRunAt).toEqual(moved.nextRunAt);
+    await jobsEnqueue(at(stepStart + 3_001), [{ jobType: 'debounced_sync', entityId: 'd_1' }]);
+    expect((await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } })).nextRunAt.getTime()).toBe(moved.nextRunAt.getTime() + 3_000);
     // Changes later than the maximum delay allows: held at createdAt + 60 s.
-    const context = { ...app.context, now: () => new Date(firstRow.createdAt.getTime() + 45_000) };
-    await jobsEnqueue(context, [{ jobType: 'debounced_sync', entityId: 'd_1' }]);
+    await jobsEnqueue(at(firstRow.createdAt.getTime() + 45_000), [{ jobType: 'debounced_sync', entityId: 'd_1' }]);
     const held = await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } });
     expect(held.nextRunAt.getTime()).toBe(firstRow.createdAt.getTime() + 60_000);
-    expect(held.coalescedCount).toBe(2);
+    expect(held.coalescedCount).toBe(4);
   });
 
   it('REJECT types keep refusing an enqueue while the pair is active, and a follow-up holds the pair against them', async () => {

@@ -80,7 +80,7 @@ export interface JobTypeOptions<Schema extends StandardSchemaV1 | undefined> {
    * may say otherwise (`ifActive`).
    */
   ifActive?: 'reject' | 'coalesce';
-  /** Coalescing: a new or absorbing job starts this long after the latest change, so a burst is one run (default 0). */
+  /** Coalescing: a new or absorbing job starts this long after the latest change (rounded up to a tenth of it), so a burst is one run (default 0). */
   debounceSeconds?: number;
   /** Coalescing with a debounce: never later than this after the job's first enqueue (default 10 × debounceSeconds). */
   maxDelaySeconds?: number;

@@ -32,6 +32,11 @@ export const sqlEnqueuedChannel = 'syncbridge_sql_enqueued';
 
 /** A time column as epoch ms (date_part's float is exact to the ms here, and half the cost of extract's numeric). */
 export const ms = (column: string) => `round(date_part('epoch', ${column}) * 1000)::bigint`;
+/** domain `debouncedStartMs` in SQL: now + debounce rounded up to a tenth of the debounce, exact in integer ms. */
+const debouncedStart = (now: string, debounceMs: string) => {
+  const step = `greatest(1, ${debounceMs} / 10)`;
+  return `(timestamp 'epoch' + ceil((${ms(now)} + ${debounceMs})::numeric / ${step})::bigint * ${step} * interval '1 millisecond')`;
+};
 const asArray = (alias: string, columns: readonly string[], dates: Set<string>) =>
   `json_build_array(${columns.map((column) => (dates.has(column) ? ms(`${alias}."${column}"`) : `${alias}."${column}"`)).join(', ')})`;
 
@@ -148,7 +153,7 @@ export const workStatements = {
            "payloadVersion" = CASE WHEN t."payload" IS NULL THEN j."payloadVersion" ELSE t."payloadVersion" END,
            "coalescedCount" = j."coalescedCount" + t."count",
            "nextRunAt" = CASE WHEN j."attemptCount" = 0 AND t."debounceMs" > 0
-                              THEN greatest(least($7::timestamp + t."debounceMs" * interval '1 millisecond', j."createdAt" + t."maxDelayMs" * interval '1 millisecond'),
+                              THEN greatest(least(${debouncedStart('$7::timestamp', 't."debounceMs"')}, j."createdAt" + t."maxDelayMs" * interval '1 millisecond'),
                                             coalesce(j."scheduledAt", j."createdAt"))
                               ELSE j."nextRunAt" END,
            "updatedAt" = $7::timestamp

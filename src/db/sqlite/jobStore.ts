@@ -109,14 +109,9 @@ function coalesceOne(s: Prepared, change: CoalesceRow, audit: AuditStamp | undef
   const holder = pending ? jobFromValues(pending) : undefined;
   if (holder && holder.status === 'PENDING') {
     const after = afterCoalesce(holder, { ...change, payload: row.payload, payloadVersion: row.payloadVersion, now: row.createdAt });
-    s.coalesceInto.run({
-      id: holder.id,
-      payload: after.payload,
-      payloadVersion: after.payloadVersion,
-      coalescedCount: after.coalescedCount,
-      nextRunAt: ms(after.nextRunAt),
-      now: ms(row.createdAt),
-    });
+    const changes = { id: holder.id, payload: after.payload, payloadVersion: after.payloadVersion, coalescedCount: after.coalescedCount, now: ms(row.createdAt) };
+    if (after.nextRunAt.getTime() === holder.nextRunAt.getTime()) s.coalesceKeepingStart.run(changes);
+    else s.coalesceInto.run({ ...changes, nextRunAt: ms(after.nextRunAt) });
     if (audit) auditInsert(s, audit, holder.id, row, `coalesced ${change.count} enqueue(s)`);
     return { job: after, coalesced: true };
   }

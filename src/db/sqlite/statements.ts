@@ -105,6 +105,10 @@ export const statements = {
   coalesceInto: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount,
              "nextRunAt" = @nextRunAt, "updatedAt" = @now
        WHERE "id" = @id AND "status" = 'PENDING'`,
+  // The same when the start stays (most of a debounced burst): SQLite rewrites only the indexes of
+  // the columns an UPDATE names, so this one leaves the claim index alone.
+  coalesceKeepingStart: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount, "updatedAt" = @now
+       WHERE "id" = @id AND "status" = 'PENDING'`,
   start: `UPDATE "Job" SET "lastStartedAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" IN ('RUNNING', 'CANCELED')`,
   // The attempt first, under the same conditions the update checks, while the row still shows the lease.
