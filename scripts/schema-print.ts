@@ -1,6 +1,10 @@
-/** Writes schema.graphql, the printed SDL of the GraphQL API (committed; a test checks it is current). */
+/**
+ * Writes schema.graphql, the printed SDL of the GraphQL API, and client/src/possibleTypes.ts, its
+ * abstract types for the dashboard's cache (both committed; a test checks they are current).
+ */
 import { writeFileSync } from 'node:fs';
-import { printedSchema } from '../src/graphql/schema.js';
+import { printedPossibleTypes, printedSchema } from '../src/graphql/schema.js';
 
 writeFileSync(new URL('../schema.graphql', import.meta.url), printedSchema());
-console.log('wrote schema.graphql');
+writeFileSync(new URL('../client/src/possibleTypes.ts', import.meta.url), printedPossibleTypes());
+console.log('wrote schema.graphql and client/src/possibleTypes.ts');

@@ -106,11 +106,11 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     // It asks first: backing out changes nothing.
     await page.getByRole('button', { name: 'Cancel…' }).click();
     const dialog = page.getByRole('dialog', { name: `Cancel job ${id}?` });
-    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await expect(page.locator('h1 [data-status="PENDING"]').count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Cancel…' }).click();
-    await dialog.getByRole('button', { name: 'Cancel the job' }).click();
+    await dialog.getByRole('button', { name: `Cancel job ${id}` }).click();
     await page.locator('h1 [data-status="CANCELED"]').waitFor();
     await expect(page.getByRole('button', { name: 'Cancel…' }).count()).resolves.toBe(0);
   });

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isInputObjectType, isInterfaceType, isObjectType, isEnumType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printedSchema, schema } from '../src/graphql/schema.js';
+import { printedPossibleTypes, printedSchema, schema } from '../src/graphql/schema.js';
 
 describe('GraphQL schema', () => {
-  it('schema.graphql is current (npm run schema regenerates it)', () => {
+  it('schema.graphql and the dashboard cache\'s possible types are current (npm run schema regenerates both)', () => {
     expect(readFileSync('schema.graphql', 'utf8')).toBe(printedSchema());
+    expect(readFileSync('client/src/possibleTypes.ts', 'utf8')).toBe(printedPossibleTypes());
   });
 
   it("the client's generated types are current (npm run client:types regenerates them from schema.graphql)", () => {

@@ -8,6 +8,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { authHeaders } from './auth';
 import { connection } from './connection';
+import { possibleTypes } from './possibleTypes';
 import { sseSubscribe } from './sse';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
@@ -46,6 +47,8 @@ export const client = new Client({
   fetchOptions: () => ({ headers: authHeaders() }),
   exchanges: [
     cacheExchange({
+      // Deterministic matching of `... on Error` and the result unions: guessed, a refusal's message was dropped.
+      possibleTypes,
       keys: {
         Metrics: noKey,
         StatusCount: noKey,

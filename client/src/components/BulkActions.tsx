@@ -8,6 +8,7 @@ import { useMutation } from 'urql';
 import { graphql } from '../graphql';
 import type { JobFilter } from '../filters';
 import { ConfirmDialog } from './ConfirmDialog';
+import { requestProblem } from '../outcome';
 
 const RetryJobs = graphql(`
   mutation BulkRetry($filter: JobFilter!, $dryRun: Boolean) {
@@ -93,6 +94,12 @@ export interface BulkMessage {
   text: string;
 }
 
+/** The confirm button: the count it will act on, in words ("Cancel 1 job"); none left, nothing to press. */
+function confirmWords(action: Action, affected: number): string {
+  if (affected === 0) return `Nothing to ${verbs[action].label.toLowerCase()}`;
+  return `${verbs[action].label} ${affected} job${affected === 1 ? '' : 's'}`;
+}
+
 export function BulkActions({ filter, description, onDone }: { filter: JobFilter; description: string; onDone(message: BulkMessage): void }) {
   const [, retryJobs] = useMutation(RetryJobs);
   const [, cancelJobs] = useMutation(CancelJobs);
@@ -100,18 +107,20 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
   const [asking, setAsking] = useState<{ action: Action; preview?: Counts; problem?: string } | undefined>();
   const [running, setRunning] = useState(false);
 
-  const send = async (action: Action, dryRun: boolean): Promise<Outcome | undefined> => {
+  /** The answer, or the sentence saying why there is none. */
+  const send = async (action: Action, dryRun: boolean): Promise<Outcome | { problem: string }> => {
     const variables = { filter, dryRun };
     const response = action === 'retry' ? await retryJobs(variables) : action === 'cancel' ? await cancelJobs(variables) : await replayJobs(variables);
     const data = response.data as Record<string, Outcome> | undefined;
-    return data?.[`${action}Jobs`];
+    return data?.[`${action}Jobs`] ?? { problem: requestProblem(response.error) };
   };
+  const problemOf = (outcome: Outcome | { problem: string }) => ('problem' in outcome ? outcome.problem : (outcome.message ?? `Refused: ${outcome.__typename}.`));
 
   const ask = async (action: Action) => {
     setAsking({ action });
     const outcome = await send(action, true);
-    if (outcome?.__typename === 'BulkActionResult') setAsking({ action, preview: outcome as Counts });
-    else setAsking({ action, problem: outcome?.message ?? 'The dry run failed; try again.' });
+    if ('__typename' in outcome && outcome.__typename === 'BulkActionResult') setAsking({ action, preview: outcome as Counts });
+    else setAsking({ action, problem: problemOf(outcome) });
   };
 
   const confirm = async () => {
@@ -120,10 +129,10 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
     const outcome = await send(asking.action, false);
     setRunning(false);
     setAsking(undefined);
-    if (outcome?.__typename === 'BulkActionResult') {
+    if ('__typename' in outcome && outcome.__typename === 'BulkActionResult') {
       const counts = outcome as Counts;
       onDone({ kind: 'ok', text: `${counts.affected} of ${counts.matched} matching jobs ${verbs[asking.action].done}${skippedText(counts)}.` });
-    } else onDone({ kind: 'error', text: outcome?.message ?? 'The action failed; nothing was confirmed. Try again.' });
+    } else onDone({ kind: 'error', text: problemOf(outcome) });
   };
 
   return (
@@ -137,10 +146,11 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
       {asking && (
         <ConfirmDialog
           title={`${verbs[asking.action].label} ${description}?`}
-          confirmLabel={running ? 'Working…' : asking.preview ? `${verbs[asking.action].label} ${asking.preview.affected} jobs` : 'Checking…'}
+          confirmLabel={running ? 'Working…' : asking.preview ? confirmWords(asking.action, asking.preview.affected) : 'Checking…'}
           danger={asking.action === 'cancel'}
           busy={running || !asking.preview || asking.preview.affected === 0}
           onConfirm={() => void confirm()}
+          dismissLabel="Go back"
           onClose={() => !running && setAsking(undefined)}
         >
           {asking.problem ? (

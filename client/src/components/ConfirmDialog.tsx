@@ -5,6 +5,7 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  dismissLabel = 'Go back',
   danger,
   busy,
   onConfirm,
@@ -13,6 +14,8 @@ export function ConfirmDialog({
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The way out, never "Cancel": that word is also an action on jobs. */
+  dismissLabel?: string;
   danger?: boolean;
   /** Confirm is disabled meanwhile (a dry run loading, the action running). */
   busy?: boolean;
@@ -32,7 +35,7 @@ export function ConfirmDialog({
       <div className="confirm-body">{children}</div>
       <div className="confirm-buttons">
         <button type="button" className="secondary" onClick={() => ref.current?.close()}>
-          Cancel
+          {dismissLabel}
         </button>
         <button type="button" className={danger ? 'danger' : undefined} disabled={busy} onClick={onConfirm}>
           {confirmLabel}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { graphql } from '../graphql';
 import { asJobType, useJobTypes } from '../jobTypes';
+import { requestProblem } from '../outcome';
 import { linkProps } from '../router';
 import { PayloadFields, payloadFromForm } from './PayloadFields';
 
@@ -50,6 +51,11 @@ const demoFixtures: Record<string, readonly (readonly [string, string])[]> = {
 
 type Result = { kind: 'ok' | 'error'; text: string; jobId?: string; field?: string };
 
+/** The type whose demo record `entityId` is, when that is not `jobType`: such a job could only fail NotFound. */
+function fixtureTypeOf(entityId: string, jobType: string | undefined): string | undefined {
+  return Object.keys(demoFixtures).find((other) => other !== jobType && demoFixtures[other]!.some(([id]) => id === entityId.trim()));
+}
+
 export function EnqueueForm() {
   const [{ fetching }, enqueue] = useMutation(EnqueueMutation);
   const { types } = useJobTypes();
@@ -66,6 +72,14 @@ export function EnqueueForm() {
     const form = new FormData(element);
     const scheduled = (form.get('scheduledAt') as string) || '';
     const maxRetries = (form.get('maxRetries') as string) || '';
+    const otherType = fixtureTypeOf((form.get('entityId') as string) ?? '', type.jobType);
+    if (otherType && registered.some((candidate) => candidate.jobType === otherType)) {
+      return setResult({
+        kind: 'error',
+        text: `${String(form.get('entityId')).trim()} is one of ${otherType.toLowerCase()}'s demo records: as a ${type.jobType.toLowerCase()} it could only fail NotFound. Choose ${otherType.toLowerCase()}, or another id.`,
+        field: 'entityId',
+      });
+    }
     let payload: unknown;
     try {
       payload = payloadFromForm(form, type.payloadSchema);
@@ -83,7 +97,7 @@ export function EnqueueForm() {
       },
     });
     const outcome = data?.enqueueJob;
-    if (!outcome) return setResult({ kind: 'error', text: error?.message ?? 'The request failed.' });
+    if (!outcome) return setResult({ kind: 'error', text: requestProblem(error) });
     if (outcome.__typename === 'EnqueueJobSuccess') {
       const text = outcome.coalesced
         ? `Coalesced into job ${outcome.job.id} (${outcome.job.entityId}), which was already waiting: no new job.`
@@ -119,7 +133,21 @@ export function EnqueueForm() {
       </label>
       <label>
         Entity id
-        <input name="entityId" required list="fixture-ids" placeholder={fixtures[0]?.[0] ?? 'the source record id'} autoComplete="off" />
+        <input
+          name="entityId"
+          required
+          list="fixture-ids"
+          placeholder={fixtures[0]?.[0] ?? 'the source record id'}
+          autoComplete="off"
+          aria-invalid={result?.field === 'entityId' || undefined}
+          onChange={(event) => {
+            // A demo record of the other type (picked from the hint, or typed): that type is meant.
+            const otherType = fixtureTypeOf(event.target.value, type?.jobType);
+            if (!otherType || !registered.some((candidate) => candidate.jobType === otherType)) return;
+            setChosen(otherType);
+            setResult({ kind: 'ok', text: `${event.target.value.trim()} is one of ${otherType.toLowerCase()}'s demo records: the type is now ${otherType.toLowerCase()}.` });
+          }}
+        />
         <datalist id="fixture-ids">
           {fixtures.map(([id, what]) => (
             <option key={id} value={id}>

@@ -4,10 +4,11 @@
  * `jobTypesUpdated` stream and the mutations' answers update the same rows.
  */
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery, useSubscription } from 'urql';
+import { useMutation, useQuery, useSubscription, type CombinedError } from 'urql';
 import { graphql } from '../graphql';
 import { useRefetchOnReconnect } from '../hooks';
 import { linkProps } from '../router';
+import { outcomeOf, type Answer } from '../outcome';
 
 const JobTypeFields = graphql(`
   fragment JobTypeFields on JobTypeStatus {
@@ -105,13 +106,16 @@ export function JobTypesPanel({ canAct }: { canAct: boolean }) {
   const [problem, setProblem] = useState<string | undefined>();
   const rows = (data?.jobTypes ?? []) as unknown as JobTypeRow[];
 
-  const report = (outcome: { __typename: string; message?: string } | undefined) =>
-    setProblem(outcome && outcome.__typename !== 'JobTypeStatus' ? outcome.message : outcome ? undefined : 'The request failed; try again.');
+  /** Each of these mutations answers one field: JobTypeStatus, or a typed refusal. */
+  const report = ({ data, error }: { data?: Record<string, Answer>; error?: CombinedError }) => {
+    const outcome = outcomeOf(data && Object.values(data)[0], error, 'JobTypeStatus', '');
+    setProblem(outcome.kind === 'error' ? outcome.text : undefined);
+  };
 
   const onLimit = async (event: FormEvent<HTMLFormElement>, jobType: JobTypeRow['jobType']) => {
     event.preventDefault();
     const raw = String(new FormData(event.currentTarget).get('concurrency') ?? '').trim();
-    report((await setConcurrency({ jobType, concurrency: raw === '' ? null : Number(raw) })).data?.setJobTypeConcurrency);
+    report(await setConcurrency({ jobType, concurrency: raw === '' ? null : Number(raw) }));
   };
 
   return (
@@ -148,7 +152,7 @@ export function JobTypesPanel({ canAct }: { canAct: boolean }) {
             <button
               type="button"
               className={row.paused ? undefined : 'secondary'}
-              onClick={async () => report(row.paused ? (await resume({ jobType: row.jobType })).data?.resumeJobType : (await pause({ jobType: row.jobType })).data?.pauseJobType)}
+              onClick={async () => report(row.paused ? await resume({ jobType: row.jobType }) : await pause({ jobType: row.jobType }))}
             >
               {row.paused ? 'Resume' : 'Pause'} {row.jobType.toLowerCase()}
             </button>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useMutation } from 'urql';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { navigate } from '../../router';
+import { outcomeOf, type Outcome } from '../../outcome';
 import { CancelMutation, ReplayMutation, RetryMutation, type JobDetailData } from './operations';
 
 export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolean }) {
@@ -10,32 +11,37 @@ export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolea
   const [retryState, retry] = useMutation(RetryMutation);
   const [cancelState, cancel] = useMutation(CancelMutation);
   const [replayState, replay] = useMutation(ReplayMutation);
-  const [message, setMessage] = useState<{ kind: 'error' | 'ok'; text: string } | undefined>();
+  const [message, setMessage] = useState<Outcome | undefined>();
   const [attemptId, setAttemptId] = useState<string>('');
   const failedAttempts = job.attempts.filter((attempt) => !attempt.success);
   const busy = retryState.fetching || cancelState.fetching || replayState.fetching;
-
-  const report = (result: { __typename: string; message?: string } | undefined, ok: string) => {
-    if (!result) return setMessage({ kind: 'error', text: 'The request failed; try again.' });
-    if ('message' in result && result.message) setMessage({ kind: 'error', text: result.message });
-    else setMessage({ kind: 'ok', text: ok });
-  };
+  const active = job.status === 'PENDING' || job.status === 'RUNNING';
+  // Replay makes a new job of the same pair: while this one is active that is refused (or, for a
+  // coalescing type, folded into this very job), so it is offered only once the job has ended.
+  const replayable = !active && failedAttempts.length > 0;
 
   return (
     <>
       {canAct && (
         <div className="actions" role="group" aria-label="Actions">
           {job.status === 'FAILED' && (
-            <button type="button" disabled={busy} onClick={async () => report((await retry({ id: job.id })).data?.retryJob, 'Queued again.')}>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={async () => {
+                const { data, error } = await retry({ id: job.id });
+                setMessage(outcomeOf(data?.retryJob, error, 'RetryJobSuccess', 'Queued again.'));
+              }}
+            >
               Retry
             </button>
           )}
-          {(job.status === 'PENDING' || job.status === 'RUNNING') && (
+          {active && (
             <button type="button" className="danger" disabled={busy} onClick={() => setConfirmingCancel(true)}>
               Cancel…
             </button>
           )}
-          {failedAttempts.length > 0 && (
+          {replayable && (
             <span className="replay">
               <label>
                 Replay attempt{' '}
@@ -52,9 +58,10 @@ export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolea
                 type="button"
                 disabled={busy}
                 onClick={async () => {
-                  const result = (await replay({ id: job.id, attemptId: attemptId || undefined })).data?.replayJob;
+                  const { data, error } = await replay({ id: job.id, attemptId: attemptId || undefined });
+                  const result = data?.replayJob;
                   if (result?.__typename === 'ReplayJobSuccess' && 'job' in result) navigate(`/jobs/${result.job.id}`);
-                  else report(result, '');
+                  else setMessage(outcomeOf(result, error, 'ReplayJobSuccess', ''));
                 }}
               >
                 Replay
@@ -66,18 +73,22 @@ export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolea
       {confirmingCancel && (
         <ConfirmDialog
           title={`Cancel job ${job.id}?`}
-          confirmLabel="Cancel the job"
+          confirmLabel={`Cancel job ${job.id}`}
+          dismissLabel="Keep it"
           danger
           busy={busy}
           onClose={() => setConfirmingCancel(false)}
           onConfirm={async () => {
-            report((await cancel({ id: job.id })).data?.cancelJob, 'Canceled.');
+            const { data, error } = await cancel({ id: job.id });
+            setMessage(outcomeOf(data?.cancelJob, error, 'CancelJobSuccess', 'Canceled.'));
             setConfirmingCancel(false);
           }}
         >
           <p>
-            {job.entityType} {job.entityId} will not be synced by this job{job.status === 'RUNNING' ? '; its running attempt is told to stop' : ''}. A canceled job can be replayed
-            later.
+            {job.entityType} {job.entityId} will not be synced by this job{job.status === 'RUNNING' ? '; its running attempt is told to stop' : ''}.{' '}
+            {failedAttempts.length > 0
+              ? 'Its failed attempts can still be replayed once it has ended.'
+              : 'To sync it later, enqueue it again: a job with no failed attempt has nothing to replay.'}
           </p>
         </ConfirmDialog>
       )}
