@@ -61,7 +61,7 @@ describe('syncbridge CLI', () => {
     expect(human.out).toMatch(/Enqueued job \d+/);
     const json = await run(['--json', 'enqueue', 'invoice_sync', 'i_2001', '--max-retries', '1', '--at', later]);
     expect(json.code).toBe(0);
-    expect(json.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { entityId: 'i_2001', maxRetries: 1, phase: 'SCHEDULED', jobType: 'INVOICE_SYNC' } });
+    expect(json.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { entityId: 'i_2001', maxRetries: 1, phase: 'SCHEDULED', jobType: 'invoice_sync' } });
   });
 
   it('maps every typed error to its own exit code', async () => {
@@ -114,6 +114,29 @@ describe('syncbridge CLI', () => {
     expect((await run(['list', '--limit', '2'])).out).toMatch(/2 of \d+/);
   });
 
+  it('get shows the upstream calls and the lineage; list takes an id prefix; retry of a DEAD job points at replay; tables rule only the header', async () => {
+    const failed = (await run(['--json', 'enqueue', 'customer_sync', 'c_missing_cli'])).json().job;
+    await waitForJob(app, Number(failed.id), isFinal);
+    const replay = (await run(['--json', 'replay', failed.id])).json().job;
+    await waitForJob(app, Number(replay.id), isFinal);
+    const original = (await run(['get', failed.id])).out;
+    expect(original).toMatch(/attempt 1 called:/);
+    expect(original).toMatch(/GET\s*│\s*http:\/\/127\.0\.0\.1:\d+\/mock\/crm\/customers\/c_missing_cli\s*│\s*404/);
+    expect(original).toContain(`replayed by job ${replay.id} (FAILED)`);
+    expect((await run(['get', replay.id])).out).toContain(`replay of job ${failed.id} (FAILED), attempt 1 (NotFound)`);
+
+    const listed = await run(['list', '--entity', 'c_missing_c*']);
+    expect(listed.out).toMatch(/^2 of 2$/m);
+    // One rule under the header, none between rows: header, rule, two rows, and the frame's top and bottom.
+    expect(listed.out.split('\n').filter((line) => line.startsWith('├'))).toHaveLength(1);
+    expect((await run(['--json', 'list', '--entity', 'c_missing_c*'])).json().edges.map((edge: { node: { jobType: string } }) => edge.node.jobType)).toEqual(['customer_sync', 'customer_sync']);
+
+    const dead = (await run(['--json', 'enqueue', 'customer_sync', 'c_1002', '--max-retries', '0'])).json().job;
+    await waitForJob(app, Number(dead.id), isFinal);
+    const refused = await run(['retry', dead.id]);
+    expect(refused.err).toMatch(new RegExp(`^InvalidStateError: .* A DEAD job is run again by replaying it: syncbridge replay ${dead.id}$`));
+  });
+
   it('enqueue --file reads NDJSON (or stdin) in batches, reports progress, exits 7 when items fail', async () => {
     const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ jobType: 'invoice_sync', entityId: `file_${i}`, scheduledAt: later }));
     const file = join(tmpdir(), `sb-cli-${process.pid}.ndjson`);
@@ -148,7 +171,7 @@ describe('syncbridge CLI', () => {
     expect(paused.code).toBe(0);
     expect(paused.out).toMatch(/^invoice_sync paused: \d+ pending, \d+ running$/);
     const types = await run(['--json', 'types']);
-    expect(types.json().find((row: { jobType: string }) => row.jobType === 'INVOICE_SYNC')).toMatchObject({ paused: true });
+    expect(types.json().find((row: { jobType: string }) => row.jobType === 'invoice_sync')).toMatchObject({ paused: true });
     expect((await run(['resume', 'invoice_sync'])).out).toMatch(/^invoice_sync resumed/);
     expect(await app.database.db.jobTypeState.findUnique({ where: { jobType: 'invoice_sync' } })).toMatchObject({ paused: false });
   });
@@ -164,7 +187,7 @@ describe('syncbridge CLI', () => {
     expect(refused.code).toBe(exitCodes.InputError);
     expect(refused.err).toContain('concurrency must be a whole number from 1');
     const cleared = await run(['--json', 'concurrency', 'customer_sync', 'none']);
-    expect(cleared.json()).toMatchObject({ jobType: 'CUSTOMER_SYNC', concurrency: null });
+    expect(cleared.json()).toMatchObject({ jobType: 'customer_sync', concurrency: null });
   });
 
   it('schedules: create, list, pause, resume and delete', async () => {
@@ -233,7 +256,7 @@ describe('syncbridge CLI with job types of your own', () => {
   it('enqueues with --payload; a payload its schema refuses is an InputError naming the path; bad JSON is a usage error', async () => {
     const ok = await run(['--json', 'enqueue', 'contact_sync', 'h_cli', '--payload', '{"email":"cli@example.com","name":"Cli"}']);
     expect(ok.code).toBe(0);
-    expect(ok.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { jobType: 'CONTACT_SYNC', entityId: 'h_cli' } });
+    expect(ok.json()).toMatchObject({ __typename: 'EnqueueJobSuccess', job: { jobType: 'contact_sync', entityId: 'h_cli' } });
     const shown = await run(['get', ok.json().job.id]);
     expect(shown.out).toContain('payload (v1): {"email":"cli@example.com","name":"Cli"}');
 

@@ -62,13 +62,13 @@ export class Cli {
   }
 
   print(value: unknown, human: () => string): void {
-    this.io.out(this.json ? JSON.stringify(value, null, 2) : human());
+    this.io.out(this.json ? asJson(value) : human());
   }
 
   /** A typed error result: its exit code, and the result on stdout (--json) or its message on stderr. */
   refuse(result: { __typename: string; message?: string; [field: string]: unknown }): void {
     this.code = exitCodes[result.__typename as keyof typeof exitCodes] ?? exitCodes.unexpected;
-    if (this.json) this.io.out(JSON.stringify(result, null, 2));
+    if (this.json) this.io.out(asJson(result));
     else this.io.err(`${result.__typename}: ${result.message}`);
   }
 
@@ -77,6 +77,15 @@ export class Cli {
     if (result.job) this.print(result, () => ok(result.job!));
     else this.refuse(result);
   }
+}
+
+/**
+ * --json: the API's answer, with job types named as they are defined (`customer_sync`), the way
+ * the human output, the dashboard and the commands' own arguments name them (the API's enum
+ * writes them in capitals).
+ */
+export function asJson(value: unknown, indent = 2): string {
+  return JSON.stringify(value, (key, field: unknown) => (key === 'jobType' && typeof field === 'string' ? field.toLowerCase() : field), indent);
 }
 
 export const defaultUrl = 'http://127.0.0.1:4000/graphql';

@@ -25,10 +25,11 @@ export const cliDocuments = {
   retry: `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`,
   cancel: `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`,
   replay: `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
-  get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} payloadVersion payload leaseOwner deadError deadErrorType replayOf { id } replays { id }
-    attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs } } }`,
-  list: `query ($status: [JobStatus!], $jobType: JobType, $entityId: String, $first: Int, $after: String) {
-    jobs(status: $status, jobType: $jobType, entityId: $entityId, first: $first, after: $after) {
+  get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} payloadVersion payload leaseOwner deadError deadErrorType coalescedCount
+    replayOf { id status } replayOfAttempt { id attemptNumber errorType } replays { id status }
+    attempts { id attemptNumber startedAt finishedAt success errorType errorSummary durationMs upstreamCalls { method url status durationMs error } } } }`,
+  list: `query ($filter: JobFilter, $first: Int, $after: String) {
+    jobs(filter: $filter, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_FIELDS} } } } }`,
   metrics: `{ metrics { totalJobs finishedJobs successRate retryCount avgExecutionMs attemptCount pending running succeeded failed dead canceled byJobType { jobType count } } }`,
   retryJobs: bulkDocument('retryJobs'),

@@ -57,7 +57,12 @@ export function register(program: Command, cli: Cli): void {
         throw new ExitError(exitCodes.usage, 'retry needs <id>, or filter options such as --status FAILED');
       }
       const data = await request<{ retryJob: MutationResult }>(cli.api(), cliDocuments.retry, { id });
-      cli.settle(data.retryJob, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
+      const result = data.retryJob;
+      // A DEAD job spent its retries: what the operator wants is a replay (a new job), so say so.
+      if (!cli.json && result.__typename === 'InvalidStateError' && result.currentStatus === 'DEAD') {
+        result.message = `${result.message} A DEAD job is run again by replaying it: syncbridge replay ${id}`;
+      }
+      cli.settle(result, (job) => `Job ${job.id} is ${job.status} again\n${jobLine(job)}`);
     },
   );
 

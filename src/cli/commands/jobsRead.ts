@@ -5,6 +5,21 @@ import { jobCells, jobHeader, jobLine, jobType, positiveInt, statusList, type Cl
 import { cliDocuments } from '../documents.js';
 import { table, time } from '../output.js';
 
+/** `--entity c_1*`: a prefix, the way the dashboard's search reads a trailing star; otherwise one id exactly. */
+function entityFilter(entity: string | undefined): { entityId?: string; entityIdPrefix?: string } {
+  if (entity === undefined) return {};
+  return entity.endsWith('*') ? { entityIdPrefix: entity.slice(0, -1) } : { entityId: entity };
+}
+
+/** One attempt's calls to the upstreams: what the handler asked and what each answered. */
+function upstreamCallsOf(attempt: Record<string, any>): string {
+  const calls = attempt.upstreamCalls as { method: string; url: string; status: number | null; durationMs: number; error: string | null }[];
+  return `attempt ${attempt.attemptNumber} called:\n${table(
+    ['method', 'url', 'status', 'ms', 'error'],
+    calls.map((call) => [call.method, call.url, call.status ?? '—', call.durationMs, call.error ?? '']),
+  )}`;
+}
+
 export function register(program: Command, cli: Cli): void {
   program
     .command('get')
@@ -20,14 +35,18 @@ export function register(program: Command, cli: Cli): void {
           `correlation id: ${job.correlationId}`,
           job.payload === null || job.payload === undefined ? '' : `payload (v${job.payloadVersion}): ${JSON.stringify(job.payload)}`,
           job.lastError ? `last error: ${job.lastErrorType}: ${job.lastError}` : '',
-          job.replayOf ? `replay of job ${job.replayOf.id}` : '',
-          job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string }) => replay.id).join(', ')}` : '',
+          job.coalescedCount ? `coalesced: took ${job.coalescedCount} later change(s)` : '',
+          job.replayOf
+            ? `replay of job ${job.replayOf.id} (${job.replayOf.status})${job.replayOfAttempt ? `, attempt ${job.replayOfAttempt.attemptNumber} (${job.replayOfAttempt.errorType})` : ''}`
+            : '',
+          job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string; status: string }) => `job ${replay.id} (${replay.status})`).join(', ')}` : '',
           job.attempts.length
             ? table(
                 ['#', 'attempt id', 'started', 'ms', 'result', 'error'],
                 job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']),
               )
             : 'no attempts yet',
+          ...job.attempts.filter((a) => a.upstreamCalls?.length).map((a) => upstreamCallsOf(a)),
         ]
           .filter(Boolean)
           .join('\n'),
@@ -39,7 +58,7 @@ export function register(program: Command, cli: Cli): void {
     .description('List jobs, newest first.')
     .option('--status <statuses>', 'comma-separated statuses, e.g. FAILED,DEAD')
     .option('--type <type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
-    .option('--entity <entityId>', 'only this entity id')
+    .option('--entity <entityId>', 'only this entity id; ending in *, every id starting with the rest (c_missing_1*)')
     .option('--limit <n>', 'how many (max 200)', positiveInt, 20)
     .option('--after <cursor>', 'page after this cursor (from a previous --json output)')
     .action(async (options: { status?: string; type?: string; entity?: string; limit: number; after?: string }) => {
@@ -47,9 +66,11 @@ export function register(program: Command, cli: Cli): void {
         cli.api(),
         cliDocuments.list,
         {
-          status: statusList(options.status),
-          jobType: options.type,
-          entityId: options.entity,
+          filter: {
+            status: statusList(options.status),
+            jobType: options.type ? [options.type] : undefined,
+            ...entityFilter(options.entity),
+          },
           first: Math.min(options.limit, 200),
           after: options.after,
         },

@@ -1,7 +1,7 @@
 /** `watch [id]`: job updates live; with an id, until that job finishes (exit 8 if it did not succeed). */
 import type { Command } from 'commander';
 import { ApiError, subscribe } from '../api.js';
-import { exitCodes, jobType, positiveInt, statusList, type Cli, type Job } from '../cli.js';
+import { asJson, exitCodes, jobType, positiveInt, statusList, type Cli, type Job } from '../cli.js';
 import { cliDocuments } from '../documents.js';
 import { time } from '../output.js';
 import { isFinalStatus } from '../../domain/index.js';
@@ -27,7 +27,7 @@ export function register(program: Command, cli: Cli): void {
                 seen += 1;
                 cli.io.out(
                   cli.json
-                    ? JSON.stringify(job)
+                    ? asJson(job, 0)
                     : `${time(job.updatedAt)}  job ${job.id}  ${job.jobType.toLowerCase()} ${job.entityId}  ${job.status}${job.phase !== 'FINISHED' ? ` (${job.phase})` : ''}  attempt ${job.attemptCount}${job.lastErrorType ? `  ${job.lastErrorType}` : ''}`,
                 );
                 const finished = id !== undefined && isFinalStatus(job.status);
