@@ -129,7 +129,10 @@ describe('syncbridge CLI', () => {
     expect(listed.out).toMatch(/^2 of 2$/m);
     // One rule under the header, none between rows: header, rule, two rows, and the frame's top and bottom.
     expect(listed.out.split('\n').filter((line) => line.startsWith('├'))).toHaveLength(1);
-    expect((await run(['--json', 'list', '--entity', 'c_missing_c*'])).json().edges.map((edge: { node: { jobType: string } }) => edge.node.jobType)).toEqual(['customer_sync', 'customer_sync']);
+    expect((await run(['--json', 'list', '--entity', 'c_missing_c*'])).json().edges.map((edge: { node: { jobType: string } }) => edge.node.jobType)).toEqual([
+      'customer_sync',
+      'customer_sync',
+    ]);
 
     const dead = (await run(['--json', 'enqueue', 'customer_sync', 'c_1002', '--max-retries', '0'])).json().job;
     await waitForJob(app, Number(dead.id), isFinal);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { printedPossibleTypes, printedSchema, schema } from '../src/graphql/schema.js';
 
 describe('GraphQL schema', () => {
-  it('schema.graphql and the dashboard cache\'s possible types are current (npm run schema regenerates both)', () => {
+  it("schema.graphql and the dashboard cache's possible types are current (npm run schema regenerates both)", () => {
     expect(readFileSync('schema.graphql', 'utf8')).toBe(printedSchema());
     expect(readFileSync('client/src/possibleTypes.ts', 'utf8')).toBe(printedPossibleTypes());
   });
