@@ -106,6 +106,13 @@ describe('syncbridge CLI', () => {
     expect(retried.json()).toMatchObject({ __typename: 'RetryJobSuccess', job: { id: failed.id } });
 
     const scheduled = (await run(['--json', 'enqueue', 'customer_sync', 'c_later', '--at', later])).json().job;
+    await waitForJob(app, Number(failed.id), isFinal);
+    const refusedNow = await run(['run-now', failed.id]);
+    expect(refusedNow.err).toBe(`InvalidStateError: Cannot run now job ${failed.id}: it is FAILED; only PENDING jobs can be run now.`);
+    const laterStill = (await run(['--json', 'enqueue', 'customer_sync', 'c_now', '--at', later])).json().job;
+    expect((await run(['run-now', laterStill.id])).out).toMatch(new RegExp(`^Job ${laterStill.id} is due now`));
+    await waitForJob(app, Number(laterStill.id), isFinal);
+
     const canceled = await run(['--json', 'cancel', scheduled.id]);
     expect(canceled.json()).toMatchObject({ __typename: 'CancelJobSuccess', job: { status: 'CANCELED' } });
 

@@ -108,4 +108,16 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     await expect(confirm.isDisabled()).resolves.toBe(true);
     await bulk.getByRole('button', { name: 'Go back' }).click();
   });
+
+  it('runs a retry-waiting job now: its next attempt starts within a second', async () => {
+    const waiting = await enqueue({ jobType: 'INVOICE_SYNC', entityId: 'i_2002' }); // rate limited: waits a minute after each attempt
+    await waitForJob(app, waiting, (job) => job.status === 'PENDING' && job.attemptCount === 1);
+    await open(`/jobs/${waiting}`);
+    const actions = page.getByRole('group', { name: 'Actions' });
+    const clicked = Date.now();
+    await actions.getByRole('button', { name: 'Run now' }).click();
+    await waitForJob(app, waiting, (job) => job.attemptCount === 2, 1_000);
+    expect(Date.now() - clicked).toBeLessThan(1_000);
+    await page.getByRole('status').filter({ hasText: 'Due now: the next free worker runs it.' }).waitFor();
+  });
 });

@@ -6,8 +6,10 @@ import { jobCancel } from '../src/queue/services/jobCancel.js';
 import { jobEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { jobReplay } from '../src/queue/services/jobReplay.js';
 import { jobRetry } from '../src/queue/services/jobRetry.js';
+import { jobRunNow } from '../src/queue/services/jobRunNow.js';
+import { jobTypeSetPaused } from '../src/queue/services/jobTypePause.js';
 import type { JobTransition } from '../src/events/events.js';
-import { demoTypesWith, isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
+import { demoTypesWith, gqlHttp, isFinal, providers, recordTransitions, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** Handlers the test steers: `block` jobs run until aborted; `fail:*` fail as named. */
 function steeredHandlers(seen: { aborted: number[] }) {
@@ -168,5 +170,38 @@ describe.each(providers)('retry, cancel, replay (%s)', (provider) => {
     const active = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'missing_p4', scheduledAt: new Date(Date.now() + 3_600_000) });
     await expect(jobReplay(app.context, failed.id)).rejects.toMatchObject({ constructor: DuplicateActiveJobError, existingJobId: active.id });
     expect(await app.database.db.job.count({ where: { replayOfId: failed.id } })).toBe(1);
+  });
+
+  it('run now: a scheduled job is due at once and runs; audited and published; a due job is left as it is; only PENDING', async () => {
+    const later = new Date(Date.now() + 3_600_000);
+    const scheduled = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'ok_now1', scheduledAt: later });
+    const recorder = recordTransitions(app.bus);
+    const answer = await gqlHttp(app, `mutation ($id: ID!) { runJobNow(id: $id) { __typename ... on RunJobNowSuccess { job { id status phase nextRunAt } } } }`, {
+      id: String(scheduled.id),
+    });
+    expect(answer.data!.runJobNow).toMatchObject({ __typename: 'RunJobNowSuccess', job: { status: 'PENDING', phase: 'QUEUED' } });
+    expect(new Date(answer.data!.runJobNow.job.nextRunAt).getTime()).toBeLessThanOrEqual(Date.now());
+    // The workers are woken: it runs well before the next poll would have found it.
+    const done = await waitForJob(app, scheduled.id, isFinal, 1_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', scheduledAt: later });
+    recorder.stop();
+    expect(recorder.transitions.find((transition) => transition.jobId === scheduled.id && transition.kind === 'promoted')).toMatchObject({ from: 'PENDING', to: 'PENDING' });
+    const audit = await app.database.db.auditEvent.findFirstOrThrow({ where: { jobId: scheduled.id, action: 'RUN_NOW' } });
+    expect(audit).toMatchObject({ outcome: 'OK', detail: `was due ${later.toISOString()}` });
+
+    // Already due (its type paused, so it waits): answered as it is, nothing written.
+    await jobTypeSetPaused(app.context, 'invoice_sync', true);
+    const waiting = await jobEnqueue(app.context, { jobType: 'invoice_sync', entityId: 'ok_now3' });
+    expect(await jobRunNow(app.context, waiting.id)).toEqual(waiting);
+    expect(await app.database.db.auditEvent.count({ where: { jobId: waiting.id, action: 'RUN_NOW' } })).toBe(0);
+    await jobTypeSetPaused(app.context, 'invoice_sync', false);
+
+    const due = await jobEnqueue(app.context, { jobType: 'customer_sync', entityId: 'block_now2' });
+    await waitForJob(app, due.id, (job) => job.status === 'RUNNING');
+    await expect(jobRunNow(app.context, due.id)).rejects.toMatchObject({ constructor: InvalidStateError, currentStatus: 'RUNNING' });
+    await expect(jobRunNow(app.context, due.id)).rejects.toThrow(`Cannot run now job ${due.id}: it is RUNNING; only PENDING jobs can be run now.`);
+    await jobCancel(app.context, due.id);
+    await expect(jobRunNow(app.context, done.id)).rejects.toMatchObject({ constructor: InvalidStateError, currentStatus: 'SUCCEEDED' });
+    await expect(jobRunNow(app.context, 987_654)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

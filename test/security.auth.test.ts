@@ -127,6 +127,7 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
       'mutation { retryJob(id: "1") { __typename } }',
       'mutation { cancelJob(id: "1") { __typename } }',
       'mutation { replayJob(id: "1") { __typename } }',
+      'mutation { runJobNow(id: "1") { __typename } }',
     ];
     const callers: [string, Record<string, string>, RegExp][] = [
       ['viewer', bearer(viewerToken), /ForbiddenError|FORBIDDEN/],

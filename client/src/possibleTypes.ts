@@ -118,6 +118,15 @@ export const possibleTypes: Record<string, string[]> = {
     "RateLimitedError",
     "UnauthorizedError"
   ],
+  "RunJobNowResult": [
+    "ForbiddenError",
+    "InputError",
+    "InvalidStateError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RunJobNowSuccess",
+    "UnauthorizedError"
+  ],
   "SetJobTypeConcurrencyResult": [
     "ForbiddenError",
     "InputError",

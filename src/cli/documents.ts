@@ -24,6 +24,7 @@ export const cliDocuments = {
   enqueueBatch: `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ${itemResultFields('DuplicateActiveJobError', 'InputError')} ... on EnqueueJobSuccess { coalesced job { id entityId status } } } }`,
   retry: `mutation ($id: ID!) { retryJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'DuplicateActiveJobError')} ... on RetryJobSuccess { job { ${JOB_FIELDS} } } } }`,
   cancel: `mutation ($id: ID!) { cancelJob(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError')} ... on CancelJobSuccess { job { ${JOB_FIELDS} } } } }`,
+  runNow: `mutation ($id: ID!) { runJobNow(id: $id) { ${resultFields('NotFoundError', 'InvalidStateError', 'InputError')} ... on RunJobNowSuccess { job { ${JOB_FIELDS} } } } }`,
   replay: `mutation ($id: ID!, $attemptId: ID) { replayJob(id: $id, attemptId: $attemptId) { ${resultFields('NotFoundError', 'InputError', 'DuplicateActiveJobError')} ... on ReplayJobSuccess { job { ${JOB_FIELDS} replayOf { id } } } } }`,
   get: `query ($id: ID!) { job(id: $id) { ${JOB_FIELDS} payloadVersion payload leaseOwner deadError deadErrorType coalescedCount
     replayOf { id status } replayOfAttempt { id attemptNumber errorType } replays { id status }

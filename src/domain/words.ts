@@ -48,6 +48,8 @@ export const transitionKinds = [
    * follow-up holding a newer change: it ends CANCELED and the follow-up runs instead.
    */
   'superseded',
+  /** runJobNow: a PENDING job waiting for its time (scheduled, a retry's backoff, a debounce) made due at once. */
+  'promoted',
   /** Back to PENDING without counting against the budget: shutdown, or a lease that expired before the job started. */
   'released',
   /**

@@ -36,8 +36,10 @@ export class InvalidStateError extends QueueError {
     readonly currentStatus: JobStatus,
     action: string,
     allowed: string,
+    /** The action's past participle, where adding "ed" would not make it ("run now"). */
+    done = action === 'retry' ? 'retried' : `${action}ed`,
   ) {
-    super(`Cannot ${action} job ${jobId}: it is ${currentStatus}; only ${allowed} jobs can be ${action === 'retry' ? 'retried' : action + 'ed'}.`);
+    super(`Cannot ${action} job ${jobId}: it is ${currentStatus}; only ${allowed} jobs can be ${done}.`);
   }
 }
 

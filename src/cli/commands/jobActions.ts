@@ -1,4 +1,4 @@
-/** `retry`, `cancel`, `replay`: one job by id, or every job a filter matches (--status …, --dry-run). */
+/** `retry`, `cancel`, `replay`, `run-now`: one job by id, or every job a filter matches (--status …, --dry-run). */
 import type { Command } from 'commander';
 import { request } from '../api.js';
 import { exitCodes, ExitError, jobLine, jobType, sinceDuration, statusList, type Cli, type MutationResult } from '../cli.js';
@@ -76,6 +76,15 @@ export function register(program: Command, cli: Cli): void {
       cli.settle(data.cancelJob, (job) => `Job ${job.id} canceled\n${jobLine(job)}`);
     },
   );
+
+  program
+    .command('run-now')
+    .description("Make a PENDING job that waits for its time (scheduled, a retry's backoff) due now.")
+    .argument('<id>', 'job id')
+    .action(async (id: string) => {
+      const data = await request<{ runJobNow: MutationResult }>(cli.api(), cliDocuments.runNow, { id });
+      cli.settle(data.runJobNow, (job) => `Job ${job.id} is due now\n${jobLine(job)}`);
+    });
 
   withBulkOptions(
     program

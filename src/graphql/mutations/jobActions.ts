@@ -3,6 +3,7 @@ import { DuplicateActiveJobError, InputError, InvalidStateError, NotFoundError }
 import { jobCancel } from '../../queue/services/jobCancel.js';
 import { jobReplay } from '../../queue/services/jobReplay.js';
 import { jobRetry } from '../../queue/services/jobRetry.js';
+import { jobRunNow } from '../../queue/services/jobRunNow.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { actingCaller, audited, successType } from './results.js';
@@ -10,6 +11,7 @@ import { actingCaller, audited, successType } from './results.js';
 const RetryJobSuccess = successType('RetryJobSuccess', 'The FAILED job is PENDING again, due now.');
 const CancelJobSuccess = successType('CancelJobSuccess', 'The job is CANCELED.');
 const ReplayJobSuccess = successType('ReplayJobSuccess', 'A new job replays the failed attempt; `job` is the new job.');
+const RunJobNowSuccess = successType('RunJobNowSuccess', 'The PENDING job is due now.');
 
 function jobId(id: string | number): number {
   const parsed = parseId(id);
@@ -38,6 +40,17 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, context) => {
       const actor = await actingCaller(context);
       return audited(context, actor, 'CANCEL', idOrNull(args.id), async () => ({ job: await jobCancel(context.queue, jobId(args.id), actor) }));
+    },
+  }),
+  runJobNow: t.field({
+    type: RunJobNowSuccess,
+    description:
+      "Make a PENDING job that waits for its time (scheduled, a retry's backoff, a debounce) due now; idle workers are woken. A job already due is answered as it is. A follow-up still waits for its entity's running job (InputError).",
+    errors: { types: [NotFoundError, InvalidStateError, InputError], directResult: true, union: { name: 'RunJobNowResult', description: 'The outcome of runJobNow.' } },
+    args: { id: t.arg.id({ required: true, description: 'The job.' }) },
+    resolve: async (_root, args, context) => {
+      const actor = await actingCaller(context);
+      return audited(context, actor, 'RUN_NOW', idOrNull(args.id), async () => ({ job: await jobRunNow(context.queue, jobId(args.id), actor) }));
     },
   }),
   replayJob: t.field({

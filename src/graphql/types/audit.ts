@@ -25,6 +25,7 @@ export const AuditActionEnum = builder.enumType('AuditAction', {
     RETRY: { description: 'retryJob' },
     CANCEL: { description: 'cancelJob' },
     REPLAY: { description: 'replayJob' },
+    RUN_NOW: { description: 'runJobNow' },
     PAUSE: { description: 'pauseJobType (detail: the type)' },
     RESUME: { description: 'resumeJobType (detail: the type)' },
     CONCURRENCY: { description: 'setJobTypeConcurrency (detail: the type and its limit)' },

@@ -8,7 +8,19 @@ import type { QueueContext } from '../context.js';
 import type { QueueError } from '../errors.js';
 
 export type AuditAction =
-  'ENQUEUE' | 'RETRY' | 'CANCEL' | 'REPLAY' | 'PAUSE' | 'RESUME' | 'CONCURRENCY' | 'PRUNE' | 'SCHEDULE_CREATE' | 'SCHEDULE_PAUSE' | 'SCHEDULE_RESUME' | 'SCHEDULE_DELETE';
+  | 'ENQUEUE'
+  | 'RETRY'
+  | 'CANCEL'
+  | 'REPLAY'
+  | 'RUN_NOW'
+  | 'PAUSE'
+  | 'RESUME'
+  | 'CONCURRENCY'
+  | 'PRUNE'
+  | 'SCHEDULE_CREATE'
+  | 'SCHEDULE_PAUSE'
+  | 'SCHEDULE_RESUME'
+  | 'SCHEDULE_DELETE';
 
 /** Who acts, as the API authenticated them. */
 export interface Actor {

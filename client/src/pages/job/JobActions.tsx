@@ -4,17 +4,20 @@ import { useMutation } from 'urql';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { navigate } from '../../router';
 import { outcomeOf, type Outcome } from '../../outcome';
-import { CancelMutation, ReplayMutation, RetryMutation, type JobDetailData } from './operations';
+import { CancelMutation, ReplayMutation, RetryMutation, RunNowMutation, type JobDetailData } from './operations';
 
 export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolean }) {
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const [retryState, retry] = useMutation(RetryMutation);
   const [cancelState, cancel] = useMutation(CancelMutation);
   const [replayState, replay] = useMutation(ReplayMutation);
+  const [runNowState, runNow] = useMutation(RunNowMutation);
   const [message, setMessage] = useState<Outcome | undefined>();
   const [attemptId, setAttemptId] = useState<string>('');
   const failedAttempts = job.attempts.filter((attempt) => !attempt.success);
-  const busy = retryState.fetching || cancelState.fetching || replayState.fetching;
+  const busy = retryState.fetching || cancelState.fetching || replayState.fetching || runNowState.fetching;
+  // Waiting for its time (scheduled, a retry's backoff, a debounce), not behind a running job of its entity.
+  const waitingForTime = job.status === 'PENDING' && (job.phase === 'SCHEDULED' || job.phase === 'RETRY_SCHEDULED');
   const active = job.status === 'PENDING' || job.status === 'RUNNING';
   // Replay makes a new job of the same pair: while this one is active that is refused (or, for a
   // coalescing type, folded into this very job), so it is offered only once the job has ended.
@@ -34,6 +37,18 @@ export function JobActions({ job, canAct }: { job: JobDetailData; canAct: boolea
               }}
             >
               Retry
+            </button>
+          )}
+          {waitingForTime && (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={async () => {
+                const { data, error } = await runNow({ id: job.id });
+                setMessage(outcomeOf(data?.runJobNow, error, 'RunJobNowSuccess', 'Due now: the next free worker runs it.'));
+              }}
+            >
+              Run now
             </button>
           )}
           {active && (

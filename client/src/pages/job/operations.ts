@@ -145,6 +145,24 @@ export const CancelMutation = graphql(`
     }
   }
 `);
+export const RunNowMutation = graphql(`
+  mutation RunNowFromDashboard($id: ID!) {
+    runJobNow(id: $id) {
+      __typename
+      ... on RunJobNowSuccess {
+        job {
+          id
+          status
+          phase
+          nextRunAt
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
 export const ReplayMutation = graphql(`
   mutation ReplayFromDashboard($id: ID!, $attemptId: ID) {
     replayJob(id: $id, attemptId: $attemptId) {
