@@ -36,7 +36,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     const form = page.getByRole('form', { name: 'Enqueue a job' });
     await form.getByLabel('Type').selectOption(options.jobType ?? 'CUSTOMER_SYNC');
     await form.getByLabel('Entity id').fill(entityId);
-    await form.getByLabel('Not before').fill(options.scheduledAt ?? '');
+    await form.getByLabel('Not before (UTC)').fill(options.scheduledAt ?? '');
     await form.getByRole('button', { name: 'Enqueue' }).click();
     const status = form.getByRole('status');
     await status.filter({ hasText: entityId }).waitFor();
@@ -71,7 +71,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     );
     const form = page.getByRole('form', { name: 'Enqueue a job' });
     await form.getByLabel('Entity id').fill('c_busy');
-    await form.getByLabel('Not before').fill('');
+    await form.getByLabel('Not before (UTC)').fill('');
     await form.getByRole('button', { name: 'Enqueue' }).click();
     await expect(form.getByRole('alert').textContent()).resolves.toContain('already pending or running');
   });
@@ -99,8 +99,7 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
   it('cancels a scheduled job from its page', async () => {
     await page.goto(app.url);
     const later = new Date(Date.now() + 3_600_000);
-    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-    const id = await enqueueThroughForm('c_later', { scheduledAt: local });
+    const id = await enqueueThroughForm('c_later', { scheduledAt: later.toISOString().slice(0, 16) }); // the form's times are UTC
     await page.goto(`${app.url}/jobs/${id}`);
     await page.locator('h1').filter({ hasText: 'SCHEDULED' }).waitFor();
     // It asks first: backing out changes nothing.

@@ -73,7 +73,7 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
   it('shows in its history chart the jobs that finished before the page was opened', async () => {
     await open('/');
     const summary = page.getByTestId('history-summary');
-    await summary.filter({ hasText: 'Last hour: 2 succeeded, 3 retried, 0 failed, 1 dead' }).waitFor(); // c_1002: three retries, then DEAD
+    await summary.filter({ hasText: 'Attempts in the last 1 h: 2 succeeded, 3 failed and retried, 0 failed for good, 1 ended DEAD' }).waitFor(); // c_1002: three retries, then DEAD
     await expect(page.locator('.history-plot canvas').count()).resolves.toBeGreaterThan(0);
   });
 

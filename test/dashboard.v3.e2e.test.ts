@@ -5,8 +5,33 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineJobType } from '../src/index.js';
+import { demoJobTypes, demoUpstreams } from '../src/demo/jobTypes.js';
 import { haveBrowser, launchChromium } from './browser.js';
 import { gqlHttp, isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
+
+/** A coalescing type whose handler holds until the test releases it: its follow-ups show BLOCKED. */
+const held = { release: () => {} };
+const profileSync = defineJobType({
+  name: 'profile_sync',
+  ifActive: 'coalesce',
+  handler: () => new Promise<void>((resolve) => (held.release = resolve)),
+});
+
+/**
+ * Cells of the jobs table and of the side panels that overflow their own box or stick out of the
+ * table's scroll box, by text; and whether the table scrolls sideways.
+ */
+const clipped = () => {
+  const found: string[] = [];
+  const scroll = document.querySelector('.table-scroll')!;
+  const edge = scroll.getBoundingClientRect().right + 0.5;
+  for (const cell of document.querySelectorAll<HTMLElement>('table.jobs th, table.jobs td, .home-side th, .home-side td, .home-side label, .figure')) {
+    if (cell.scrollWidth > cell.clientWidth + 1 || (cell.closest('table.jobs') && cell.getBoundingClientRect().right > edge)) found.push(cell.textContent!.trim());
+  }
+  if (scroll.scrollWidth > scroll.clientWidth + 1) found.push(`the table scrolls: ${scroll.scrollWidth} > ${scroll.clientWidth}`);
+  return found;
+};
 
 const ENQUEUE = `mutation ($input: EnqueueJobInput!) { enqueueJob(input: $input) { __typename ... on EnqueueJobSuccess { job { id } } } }`;
 
@@ -23,7 +48,7 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
 
   beforeAll(async () => {
     // A minute's backoff: a retryable failure stays PENDING · RETRY SCHEDULED while the test looks.
-    app = await startTestApp('sqlite', { SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '60' });
+    app = await startTestApp('sqlite', { SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '60' }, { jobTypes: [...demoJobTypes, profileSync], upstreams: demoUpstreams });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (error) => console.error('page error:', error));
@@ -119,5 +144,90 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     await waitForJob(app, waiting, (job) => job.attemptCount === 2, 1_000);
     expect(Date.now() - clicked).toBeLessThan(1_000);
     await page.getByRole('status').filter({ hasText: 'Due now: the next free worker runs it.' }).waitFor();
+  });
+
+  it('fits the jobs table and the side panels at 1024, 1440 and 1920 px with every kind of badge, and no page scrolls sideways at 390 px', async () => {
+    // Every badge: QUEUED on a paused type, SCHEDULED, RETRY SCHEDULED (c_1002 above), FAILED, RUNNING and BLOCKED behind it.
+    await gqlHttp(app, `mutation { pauseJobType(jobType: INVOICE_SYNC) { __typename } }`);
+    await enqueue({ jobType: 'INVOICE_SYNC', entityId: 'i_2001' });
+    await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_later_fit', scheduledAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const running = await enqueue({ jobType: 'PROFILE_SYNC', entityId: 'p_fit' });
+    await waitForJob(app, running, (job) => job.status === 'RUNNING');
+    const blocked = Number((await gqlHttp(app, ENQUEUE, { input: { jobType: 'PROFILE_SYNC', entityId: 'p_fit' } })).data!.enqueueJob.job.id);
+    try {
+      for (const width of [1024, 1440, 1920]) {
+        await page.setViewportSize({ width, height: 1000 });
+        await open('/');
+        for (const text of ['TYPE PAUSED', 'SCHEDULED', 'RETRY SCHEDULED', 'BLOCKED', 'RUNNING', 'FAILED'])
+          await page.locator('table.jobs .badge').filter({ hasText: text }).first().waitFor();
+        expect(await page.evaluate(clipped), `${width} px`).toEqual([]);
+        // The header's figures on one line.
+        expect(new Set(await page.locator('.figure').evaluateAll((figures) => figures.map((figure) => (figure as HTMLElement).offsetTop))).size, `${width} px`).toBe(1);
+        await page.screenshot({ path: `test-artifacts/dashboard-v3-jobs-${width}.png`, fullPage: true });
+      }
+      await page.setViewportSize({ width: 390, height: 844 });
+      const [withCalls] = (await gqlHttp(app, `{ jobs(filter: { entityId: "c_1002" }) { edges { node { id } } } }`)).data!.jobs.edges;
+      for (const path of ['/', `/jobs/${withCalls.node.id}`, `/jobs/${blocked}`]) {
+        await open(path);
+        await page.locator('main').getByText(/./).first().waitFor();
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), path).toBe(0);
+      }
+      await page.screenshot({ path: 'test-artifacts/dashboard-v3-job-390.png', fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 900 });
+      held.release();
+      await gqlHttp(app, `mutation { resumeJobType(jobType: INVOICE_SYNC) { __typename } }`);
+    }
+  });
+
+  it('says where a type is paused: on its rows, its job page and the enqueue form, live', async () => {
+    const job = await enqueue({ jobType: 'INVOICE_SYNC', entityId: 'i_paused_view', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await open('/');
+    const badge = page.locator(`tr[data-job-id="${job}"] [data-paused]`);
+    await expect(badge.count()).resolves.toBe(0);
+    await gqlHttp(app, `mutation { pauseJobType(jobType: INVOICE_SYNC) { __typename } }`);
+    await badge.waitFor(); // live: no reload
+    const form = page.getByRole('form', { name: 'Enqueue a job' });
+    await form.getByLabel('Type').selectOption('INVOICE_SYNC');
+    await form.getByRole('note').filter({ hasText: 'invoice_sync is paused: a job enqueued now waits until the type is resumed.' }).waitFor();
+    await open(`/jobs/${job}`);
+    await page.locator('h1 [data-paused]').waitFor();
+    await gqlHttp(app, `mutation { resumeJobType(jobType: INVOICE_SYNC) { __typename } }`);
+    await page.locator('h1 [data-paused]').waitFor({ state: 'detached' });
+  });
+
+  it('writes times one way: relative in lists with the exact UTC time on hover, exact UTC on the job page', async () => {
+    const job = await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_1001' });
+    const done = await waitForJob(app, job, isFinal);
+    const exact = (date: Date) => `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)} UTC`;
+    await open('/');
+    const created = page.locator(`tr[data-job-id="${job}"] td[data-label="Created"] time`);
+    await expect(created.getAttribute('title')).resolves.toBe(exact(done.createdAt));
+    await expect(created.textContent()).resolves.toMatch(/^(now|\d+ s ago)$/);
+    await open(`/jobs/${job}`);
+    await page.locator('.fields').getByText(exact(done.createdAt)).first().waitFor();
+  });
+
+  it("labels the history as attempts, and a time preset changes both the chart's query and the list", async () => {
+    await open('/');
+    await page
+      .getByTestId('history-summary')
+      .filter({ hasText: /^Attempts in the last 1 h: \d+ succeeded, \d+ failed and retried, \d+ failed for good, \d+ ended DEAD/ })
+      .waitFor();
+    // urql sends queries as GET (variables in the URL) while they fit.
+    const asked = page.waitForRequest((request) => {
+      const sent = decodeURIComponent(request.url()) + (request.postData() ?? '');
+      return /"range":"24h"/.test(sent) && /"bucket":"30m"/.test(sent);
+    });
+    await page.getByRole('navigation', { name: 'Created in the last (the chart follows)' }).getByRole('link', { name: '24 h' }).click();
+    await asked;
+    await page.waitForURL('**/?range=24h');
+    await page
+      .getByTestId('history-summary')
+      .filter({ hasText: /^Attempts in the last 24 h:/ })
+      .waitFor();
+    const since = await page.locator('input[name="createdAfter"]').inputValue();
+    expect(Date.parse(`${since}Z`)).toBeGreaterThan(Date.now() - 86_400_000 - 120_000);
+    expect(Date.parse(`${since}Z`)).toBeLessThan(Date.now() - 86_400_000 + 120_000);
   });
 });

@@ -7,6 +7,7 @@ import { JobTypesPanel } from './components/JobTypesPanel';
 import { TokenGate } from './components/TokenGate';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
+import { timeRangeOf } from './filters';
 import { useLocation } from './router';
 
 export interface Me {
@@ -24,7 +25,7 @@ function Routes({ me }: { me: Me }) {
   return (
     <div className="home">
       <div className="home-main">
-        <HistoryChart />
+        <HistoryChart range={timeRangeOf(params)} />
         <JobsPage params={params} canAct={canAct} />
       </div>
       <aside className="home-side" aria-label="Controls">

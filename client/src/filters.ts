@@ -30,7 +30,24 @@ export interface JobFilter {
 }
 
 /** The URL's parameter names, as an operator would type them. */
-export const filterParams = ['status', 'phase', 'type', 'entity', 'correlation', 'error', 'createdAfter', 'createdBefore', 'finishedAfter', 'finishedBefore'] as const;
+export const filterParams = ['status', 'phase', 'type', 'entity', 'correlation', 'error', 'createdAfter', 'createdBefore', 'finishedAfter', 'finishedBefore', 'range'] as const;
+
+/**
+ * The time presets (`?range=24h`): the jobs created in that span, and the history chart over it,
+ * in buckets that give it 15 to 60 bars.
+ */
+export const timeRanges = {
+  '15m': { label: '15 min', ms: 15 * 60_000, bucket: '1m' },
+  '1h': { label: '1 h', ms: 3_600_000, bucket: '1m' },
+  '24h': { label: '24 h', ms: 86_400_000, bucket: '30m' },
+  '7d': { label: '7 d', ms: 7 * 86_400_000, bucket: '6h' },
+} as const;
+export type TimeRange = keyof typeof timeRanges;
+
+export const timeRangeOf = (params: URLSearchParams): TimeRange | undefined => {
+  const raw = params.get('range')?.trim().toLowerCase();
+  return raw && raw in timeRanges ? (raw as TimeRange) : undefined;
+};
 export type FilterParam = (typeof filterParams)[number];
 
 const pick = <T extends string>(values: readonly T[], raw: string | null | undefined): T | undefined =>
@@ -65,11 +82,16 @@ export function filterFromParams(params: URLSearchParams, knownTypes?: readonly 
     entityIdPrefix: prefix || undefined,
     correlationId: params.get('correlation')?.trim() || undefined,
     errorType: pick(errorTypes, params.get('error')) ?? (params.get('error')?.trim() || undefined),
-    createdAfter: isoOrUndefined(params.get('createdAfter')),
+    // A preset is "created since then", from when the page read the URL.
+    createdAfter: isoOrUndefined(params.get('createdAfter')) ?? rangeStart(timeRangeOf(params)),
     createdBefore: isoOrUndefined(params.get('createdBefore')),
     finishedAfter: isoOrUndefined(params.get('finishedAfter')),
     finishedBefore: isoOrUndefined(params.get('finishedBefore')),
   };
+}
+
+function rangeStart(range: TimeRange | undefined): string | undefined {
+  return range ? new Date(Date.now() - timeRanges[range].ms).toISOString() : undefined;
 }
 
 /** Whether a filter holds any condition (the bulk actions refuse an empty one). */
@@ -109,13 +131,4 @@ export function matches(
   if (filter.correlationId && job.correlationId !== filter.correlationId) return false;
   if (filter.errorType && job.lastErrorType !== filter.errorType) return false;
   return true;
-}
-
-/** A datetime-local input's value for an ISO time (local time, minutes). */
-export function localInputValue(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

@@ -4,7 +4,8 @@
  * fields from its JSON Schema. schema.graphql's JobType enum shows the demo's types; a server
  * with its own answers with those, so names are plain strings here.
  */
-import { useQuery } from 'urql';
+import { useMemo } from 'react';
+import { useQuery, useSubscription } from 'urql';
 import { graphql, type ResultOf } from './graphql';
 import type { introspection } from './graphql-env.d.ts';
 
@@ -17,6 +18,16 @@ const JobTypesCatalog = graphql(`
       versions
       takesPayload
       payloadSchema
+      paused
+    }
+  }
+`);
+/** Keeps `paused` current: Graphcache keys each type by its name, so this patches the catalog's rows. */
+const JobTypesPausedLive = graphql(`
+  subscription JobTypesPausedLive {
+    jobTypesUpdated {
+      jobType
+      paused
     }
   }
 `);
@@ -32,4 +43,12 @@ export const asJobType = (name: string) => name as JobTypeName;
 export function useJobTypes(): { types: readonly JobTypeInfo[]; fetching: boolean } {
   const [{ data, fetching }] = useQuery({ query: JobTypesCatalog });
   return { types: data?.jobTypes ?? [], fetching };
+}
+
+/** The names of the paused types, live: their PENDING jobs wait, and every view of them says so. */
+export function usePausedTypes(): ReadonlySet<string> {
+  const { types } = useJobTypes();
+  useSubscription({ query: JobTypesPausedLive });
+  const key = types.map((type) => `${type.jobType}:${type.paused}`).join();
+  return useMemo(() => new Set(types.filter((type) => type.paused).map((type) => type.jobType)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
 }

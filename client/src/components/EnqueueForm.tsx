@@ -3,6 +3,7 @@ import { useMutation } from 'urql';
 import { graphql } from '../graphql';
 import { asJobType, useJobTypes } from '../jobTypes';
 import { requestProblem } from '../outcome';
+import { fromUtcInput } from '../time';
 import { linkProps } from '../router';
 import { PayloadFields, payloadFromForm } from './PayloadFields';
 
@@ -92,7 +93,7 @@ export function EnqueueForm() {
         entityId: (form.get('entityId') as string) ?? '',
         priority: form.get('priority') as 'LOW' | 'NORMAL' | 'HIGH',
         maxRetries: maxRetries === '' ? undefined : Number(maxRetries),
-        scheduledAt: scheduled ? new Date(scheduled).toISOString() : undefined,
+        scheduledAt: fromUtcInput(scheduled),
         payload,
       },
     });
@@ -169,7 +170,7 @@ export function EnqueueForm() {
         <input name="maxRetries" type="number" min={0} max={25} placeholder="3" />
       </label>
       <label>
-        Not before
+        Not before (UTC)
         <input name="scheduledAt" type="datetime-local" />
       </label>
       {type && <PayloadFields key={type.jobType} schema={type.payloadSchema} takesPayload={type.takesPayload} error={payloadError} />}
@@ -179,6 +180,11 @@ export function EnqueueForm() {
       {result && !payloadError && (
         <p className={`message ${result.kind}`} role={result.kind === 'error' ? 'alert' : 'status'}>
           {result.text} {result.jobId && <a {...linkProps(`/jobs/${result.jobId}`)}>Open job {result.jobId}</a>}
+        </p>
+      )}
+      {type?.paused && (
+        <p className="hint paused-note" role="note">
+          ‖ {type.jobType.toLowerCase()} is paused: a job enqueued now waits until the type is resumed.
         </p>
       )}
       {type?.description && <p className="hint">{type.description}</p>}

@@ -7,6 +7,7 @@
 import { useQuery, useSubscription } from 'urql';
 import { StatusBadge } from '../components/StatusBadge';
 import { useRefetchOnReconnect } from '../hooks';
+import { usePausedTypes } from '../jobTypes';
 import { readFragment } from '../graphql';
 import { linkProps } from '../router';
 import { AttemptTimeline } from './job/AttemptTimeline';
@@ -18,6 +19,7 @@ import { fill, JobDetail, JobLive, JobQuery } from './job/operations';
 
 export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
   const [{ data, fetching, error }, refetch] = useQuery({ query: JobQuery, variables: { id } });
+  const paused = usePausedTypes();
   useSubscription({ query: JobLive, variables: { id } });
   useRefetchOnReconnect(refetch);
 
@@ -41,7 +43,7 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
         <a {...linkProps('/')}>← All jobs</a>
       </p>
       <h1 id="job-heading">
-        Job {job.id} <StatusBadge status={job.status} phase={job.phase} />
+        Job {job.id} <StatusBadge status={job.status} phase={job.phase} paused={paused.has(job.jobType)} />
       </h1>
       <Lineage job={job} />
       <JobActions job={job} canAct={canAct} />

@@ -103,7 +103,7 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
 
   return (
     <section aria-labelledby="jobs-heading" className="jobs-view">
-      <JobsToolbar filter={filter} />
+      <JobsToolbar filter={filter} params={params} />
       <FilterForm filter={filter} formKey={paramsKey} searchRef={searchRef} />
       {error && (
         <p className="message error" role="alert">

@@ -1,6 +1,7 @@
 /** A job's attempts, newest first: outcome, timing, the error, its trace, each upstream call with what was sent and received, and a bug's stack. */
 import { Breakable } from '../../components/Breakable';
-import { fill, time, type JobDetailData } from './operations';
+import { duration, exactTime } from '../../time';
+import { fill, type JobDetailData } from './operations';
 
 export function AttemptTimeline({ attempts, traceLink }: { attempts: JobDetailData['attempts']; traceLink: string | null | undefined }) {
   return (
@@ -15,7 +16,7 @@ export function AttemptTimeline({ attempts, traceLink }: { attempts: JobDetailDa
               <strong>#{attempt.attemptNumber}</strong> {attempt.success ? '✓ succeeded' : `✕ ${attempt.errorType ?? 'failed'}`}
               <span className="muted">
                 {' '}
-                · {time(attempt.startedAt)} · {attempt.durationMs ?? '—'} ms
+                · {exactTime(attempt.startedAt)} · {duration(attempt.durationMs)}
               </span>
               {attempt.errorSummary && (
                 <div className="summary">
@@ -37,6 +38,12 @@ export function AttemptTimeline({ attempts, traceLink }: { attempts: JobDetailDa
               )}
               {attempt.upstreamCalls.length > 0 && (
                 <table className="calls" aria-label={`Upstream calls of attempt ${attempt.attemptNumber}`}>
+                  <colgroup>
+                    <col className="call" />
+                    <col className="status" />
+                    <col className="took" />
+                    <col />
+                  </colgroup>
                   <thead>
                     <tr>
                       <th scope="col">call</th>
@@ -55,7 +62,7 @@ export function AttemptTimeline({ attempts, traceLink }: { attempts: JobDetailDa
                           </span>
                         </td>
                         <td>{call.status ?? 'no answer'}</td>
-                        <td>{call.durationMs} ms</td>
+                        <td>{duration(call.durationMs)}</td>
                         <td>
                           {call.requestBody && (
                             <details>

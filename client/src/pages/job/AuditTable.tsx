@@ -1,5 +1,6 @@
 /** Who acted on the job through the API, and how it went, oldest first. */
-import { time, type JobDetailData } from './operations';
+import { exactTime } from '../../time';
+import type { JobDetailData } from './operations';
 
 export function AuditTable({ events }: { events: JobDetailData['auditEvents'] }) {
   return (
@@ -21,7 +22,7 @@ export function AuditTable({ events }: { events: JobDetailData['auditEvents'] })
           <tbody>
             {events.map((event) => (
               <tr key={event.id} data-audit-action={event.action}>
-                <td>{time(event.at)}</td>
+                <td>{exactTime(event.at)}</td>
                 <td>
                   {event.actor}
                   {event.role ? ` (${event.role})` : ''}

@@ -1,7 +1,8 @@
 /** Every field of the job, as label and value. */
 import { Breakable } from '../../components/Breakable';
 import { linkProps } from '../../router';
-import { time, type JobDetailData } from './operations';
+import { ExactTime, duration, exactTime } from '../../time';
+import type { JobDetailData } from './operations';
 
 export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: string | undefined }) {
   const fields: [string, React.ReactNode][] = [
@@ -35,17 +36,17 @@ export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: s
         )}
       </span>,
     ],
-    ['Created', time(job.createdAt)],
-    ['Updated', time(job.updatedAt)],
-    ['Scheduled at', time(job.scheduledAt)],
-    ['Next run', job.status === 'PENDING' ? time(job.nextRunAt) : '—'],
-    ['Last started', time(job.lastStartedAt)],
-    ['Last finished', time(job.lastFinishedAt)],
-    ['Last duration', job.lastDurationMs === null ? '—' : `${job.lastDurationMs} ms`],
-    ['Lease', job.leaseOwner ? `${job.leaseOwner} until ${time(job.leaseExpiresAt)}` : '—'],
+    ['Created', <ExactTime key="createdAt" iso={job.createdAt} />],
+    ['Updated', <ExactTime key="updatedAt" iso={job.updatedAt} />],
+    ['Scheduled at', <ExactTime key="scheduledAt" iso={job.scheduledAt} />],
+    ['Next run', job.status === 'PENDING' ? <ExactTime key="nextRunAt" iso={job.nextRunAt} /> : '—'],
+    ['Last started', <ExactTime key="lastStartedAt" iso={job.lastStartedAt} />],
+    ['Last finished', <ExactTime key="lastFinishedAt" iso={job.lastFinishedAt} />],
+    ['Last duration', duration(job.lastDurationMs)],
+    ['Lease', job.leaseOwner ? `${job.leaseOwner} until ${exactTime(job.leaseExpiresAt)}` : '—'],
     ['Last error', job.lastError ? <Breakable key="e" text={`${job.lastErrorType}: ${job.lastError}`} /> : '—'],
-    ['Canceled', time(job.canceledAt)],
-    ['Dead', job.deadAt ? <Breakable key="d" text={`${time(job.deadAt)} — ${job.deadErrorType}: ${job.deadError}`} /> : '—'],
+    ['Canceled', <ExactTime key="canceledAt" iso={job.canceledAt} />],
+    ['Dead', job.deadAt ? <Breakable key="d" text={`${exactTime(job.deadAt)} — ${job.deadErrorType}: ${job.deadError}`} /> : '—'],
   ];
   return (
     <dl className="fields">

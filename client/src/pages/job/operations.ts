@@ -181,8 +181,6 @@ export const ReplayMutation = graphql(`
 
 export type JobDetailData = ResultOf<typeof JobDetail>;
 
-export const time = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { hour12: false }) : '—');
-
 /** A link template with its placeholder filled, or undefined when the server has none. */
 export const fill = (template: string | null | undefined, placeholder: string, value: string | null | undefined) =>
   template && value ? template.replace(placeholder, encodeURIComponent(value)) : undefined;

@@ -1,24 +1,22 @@
 /** The jobs filter as a form: submitting puts it in the URL (so it survives reloads and can be shared). */
 import type { FormEvent, RefObject } from 'react';
-import { errorTypes, jobsUrl, localInputValue, phases, statuses, type JobFilter } from '../../filters';
+import { errorTypes, jobsUrl, phases, statuses, type JobFilter } from '../../filters';
 import { useJobTypes } from '../../jobTypes';
 import { navigate } from '../../router';
+import { fromUtcInput, utcInputValue } from '../../time';
 
-const fromLocalInput = (value: FormDataEntryValue | null) => {
-  const text = typeof value === 'string' ? value : '';
-  return text ? new Date(text).toISOString() : undefined;
-};
+const fromInput = (value: FormDataEntryValue | null) => fromUtcInput(typeof value === 'string' ? value : undefined);
 
-/** A from–to pair of local date-times, named `<name>After` and `<name>Before`. */
+/** A from–to pair of date-times in UTC, named `<name>After` and `<name>Before`. */
 function TimeRange({ legend, name, from, to }: { legend: string; name: string; from?: string; to?: string }) {
   return (
     <fieldset>
-      <legend>{legend}</legend>
+      <legend>{legend} (UTC)</legend>
       <label>
-        from <input type="datetime-local" name={`${name}After`} defaultValue={localInputValue(from)} />
+        from <input type="datetime-local" name={`${name}After`} defaultValue={utcInputValue(from)} />
       </label>
       <label>
-        to <input type="datetime-local" name={`${name}Before`} defaultValue={localInputValue(to)} />
+        to <input type="datetime-local" name={`${name}Before`} defaultValue={utcInputValue(to)} />
       </label>
     </fieldset>
   );
@@ -36,10 +34,10 @@ function submitFilter(event: FormEvent<HTMLFormElement>): void {
       entity: text('entity'),
       correlation: text('correlation'),
       error: text('error'),
-      createdAfter: fromLocalInput(form.get('createdAfter')),
-      createdBefore: fromLocalInput(form.get('createdBefore')),
-      finishedAfter: fromLocalInput(form.get('finishedAfter')),
-      finishedBefore: fromLocalInput(form.get('finishedBefore')),
+      createdAfter: fromInput(form.get('createdAfter')),
+      createdBefore: fromInput(form.get('createdBefore')),
+      finishedAfter: fromInput(form.get('finishedAfter')),
+      finishedBefore: fromInput(form.get('finishedBefore')),
     }),
   );
 }

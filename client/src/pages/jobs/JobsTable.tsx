@@ -1,10 +1,42 @@
-/** The jobs table: one row per job of the page, selectable for bulk actions, the current row (j/k) marked. */
+/**
+ * The jobs table: one row per job of the page, selectable for bulk actions, the current row (j/k)
+ * marked. Its columns have fixed widths (a live badge or a longer error wraps inside its cell,
+ * it never widens a column or pushes one out of view); times are relative, exact on hover.
+ */
 import type { RefObject } from 'react';
 import { StatusBadge } from '../../components/StatusBadge';
+import { usePausedTypes } from '../../jobTypes';
 import { linkProps } from '../../router';
+import { RelativeTime, duration } from '../../time';
 import type { JobRowData } from './jobRow';
 
-const time = (iso: string) => new Date(iso).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+/** Widths in rem, except the two text columns, which share what is left (measured to fit 1024 px). */
+const columns = [
+  ['#', 'id', '3.75rem'],
+  ['Entity · type', 'entity', undefined],
+  ['Status', 'status', '10rem'],
+  ['Attempts', 'attempts', '5.5rem'],
+  ['Last error', 'error', undefined],
+  ['Created', 'created', '5.5rem'],
+  ['Finished', 'finished', '5.5rem'],
+  ['Took', 'took', '4.25rem'],
+  ['Next run', 'next', '5.5rem'],
+] as const;
+
+/** An error type may break between its words (UpstreamRateLimited → Upstream|Rate|Limited), never inside one. */
+function ErrorType({ name }: { name: string }) {
+  const words = name.split(/(?=[A-Z])/);
+  return (
+    <span title={name}>
+      {words.map((word, index) => (
+        <span key={index}>
+          {index > 0 && <wbr />}
+          {word}
+        </span>
+      ))}
+    </span>
+  );
+}
 
 export interface Selection {
   selected: ReadonlySet<string>;
@@ -30,9 +62,16 @@ export function JobsTable({
   selection: Selection;
 }) {
   const { selected, allMatching, pageSelected, toggle } = selection;
+  const paused = usePausedTypes();
   return (
     <div className="table-scroll">
       <table className="jobs" ref={tableRef}>
+        <colgroup>
+          {canAct && <col className="select" style={{ width: '2.5rem' }} />}
+          {columns.map(([, name, width]) => (
+            <col key={name} className={`column-${name}`} style={width ? { width } : undefined} />
+          ))}
+        </colgroup>
         <thead>
           <tr>
             {canAct && (
@@ -40,14 +79,11 @@ export function JobsTable({
                 <input type="checkbox" aria-label="Select every job on this page" checked={pageSelected || allMatching} onChange={selection.togglePage} />
               </th>
             )}
-            <th scope="col">#</th>
-            <th scope="col">Type</th>
-            <th scope="col">Entity</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Created</th>
-            <th scope="col">Next run</th>
+            {columns.map(([label]) => (
+              <th key={label} scope="col">
+                {label}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
@@ -68,26 +104,30 @@ export function JobsTable({
                   </span>
                 )}
               </td>
-              <td data-label="Type">{job.jobType.toLowerCase()}</td>
-              <td data-label="Entity">
+              <td data-label="Entity · type">
                 <a {...linkProps(`/jobs/${job.id}`)} tabIndex={-1}>
                   {job.entityId}
                 </a>
+                <span className="job-type">{job.jobType.toLowerCase()}</span>
               </td>
               <td data-label="Status">
-                <StatusBadge status={job.status} phase={job.phase} />
+                <StatusBadge status={job.status} phase={job.phase} paused={paused.has(job.jobType)} />
               </td>
               <td data-label="Attempts">
                 {job.attemptCount} / {job.maxRetries + 1}
               </td>
-              <td data-label="Last error">{job.lastErrorType ?? ''}</td>
-              <td data-label="Created">{time(job.createdAt)}</td>
-              <td data-label="Next run">{job.status === 'PENDING' ? time(job.nextRunAt) : ''}</td>
+              <td data-label="Last error">{job.lastErrorType ? <ErrorType name={job.lastErrorType} /> : ''}</td>
+              <td data-label="Created">
+                <RelativeTime iso={job.createdAt} />
+              </td>
+              <td data-label="Finished">{job.lastFinishedAt && job.status !== 'PENDING' && job.status !== 'RUNNING' ? <RelativeTime iso={job.lastFinishedAt} /> : ''}</td>
+              <td data-label="Took">{job.lastDurationMs === null ? '' : duration(job.lastDurationMs)}</td>
+              <td data-label="Next run">{job.status === 'PENDING' ? <RelativeTime iso={job.nextRunAt} dueNow /> : ''}</td>
             </tr>
           ))}
           {loaded && !rows.length && (
             <tr>
-              <td colSpan={canAct ? 9 : 8} className="empty">
+              <td colSpan={columns.length + (canAct ? 1 : 0)} className="empty">
                 No jobs match.
               </td>
             </tr>

@@ -1,9 +1,10 @@
 /** The page's title, its quick filters, and a button that copies the link to what is shown. */
 import { useState } from 'react';
-import { hasConditions, type JobFilter } from '../../filters';
+import { hasConditions, timeRangeOf, timeRanges, withParams, type JobFilter, type TimeRange } from '../../filters';
 import { linkProps } from '../../router';
 
-export function JobsToolbar({ filter }: { filter: JobFilter }) {
+export function JobsToolbar({ filter, params }: { filter: JobFilter; params: URLSearchParams }) {
+  const range = timeRangeOf(params);
   const [copied, setCopied] = useState(false);
   const copyLink = async () => {
     try {
@@ -30,6 +31,21 @@ export function JobsToolbar({ filter }: { filter: JobFilter }) {
         {quick('/?status=FAILED', 'Failed', statusValue === 'FAILED' && !filter.jobType)}
         {quick('/?phase=RETRY_SCHEDULED', 'Retry scheduled', filter.phase === 'RETRY_SCHEDULED')}
         {quick('/?status=RUNNING', 'Running', statusValue === 'RUNNING')}
+      </nav>
+      <nav className="quick ranges" aria-label="Created in the last (the chart follows)">
+        <span className="muted">Created in the last</span>
+        {(Object.keys(timeRanges) as TimeRange[]).map((key) => (
+          <a
+            key={key}
+            {...linkProps(withParams(params, { range: key, createdAfter: undefined, after: undefined, before: undefined }))}
+            aria-current={range === key ? 'page' : undefined}
+          >
+            {timeRanges[key].label}
+          </a>
+        ))}
+        <a {...linkProps(withParams(params, { range: undefined, after: undefined, before: undefined }))} aria-current={range ? undefined : 'page'}>
+          any time
+        </a>
       </nav>
       <button type="button" className="secondary" onClick={() => void copyLink()} aria-live="polite">
         {copied ? 'Link copied' : 'Copy link'}

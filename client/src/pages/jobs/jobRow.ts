@@ -14,6 +14,8 @@ export const JobRow = graphql(`
     createdAt
     updatedAt
     nextRunAt
+    lastFinishedAt
+    lastDurationMs
     lastErrorType
     correlationId
     isReplay
