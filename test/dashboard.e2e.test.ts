@@ -134,11 +134,25 @@ describe.skipIf(!haveBrowser)('dashboard in Chromium', () => {
     const port = new URL(app.url).port;
     await app.stop();
     await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
+    // Offline: the data is marked as of the moment the connection was lost, and an action says so in a sentence.
+    await page
+      .getByTestId('stale')
+      .filter({ hasText: /^Offline since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: what you see may be out of date until the connection is back\.$/ })
+      .waitFor();
+    await expect(page.locator('main.stale').count()).resolves.toBe(1);
+    const form = page.getByRole('form', { name: 'Enqueue a job' });
+    await form.getByLabel('Entity id').fill('c_offline');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    const problem = form.getByRole('alert');
+    await problem.filter({ hasText: 'The server did not answer, so it is not known whether this took effect.' }).waitFor();
+    expect(await problem.textContent()).not.toMatch(/\[Network\]|Failed to fetch/);
     app = await startTestApp('sqlite', { ...env, PORT: port }, { database });
     await page
       .getByRole('status')
       .filter({ hasText: /^● Live$/ })
       .waitFor({ timeout: 20_000 });
+    await page.getByTestId('stale').waitFor({ state: 'detached' });
+    await expect(page.locator('main.stale').count()).resolves.toBe(0);
     await gqlHttp(app, `mutation { enqueueJob(input: { jobType: INVOICE_SYNC, entityId: "i_2001" }) { __typename } }`);
     await row('i_2001').locator('[data-status="SUCCEEDED"]').waitFor();
   });

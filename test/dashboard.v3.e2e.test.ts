@@ -230,4 +230,15 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     expect(Date.parse(`${since}Z`)).toBeGreaterThan(Date.now() - 86_400_000 - 120_000);
     expect(Date.parse(`${since}Z`)).toBeLessThan(Date.now() - 86_400_000 + 120_000);
   });
+
+  it('answers a browser on an unknown address with a page pointing home; API clients still get JSON', async () => {
+    const response = await page.goto(`${app.url}/nope`);
+    expect(response!.status()).toBe(404);
+    expect(response!.headers()['content-type']).toMatch(/^text\/html/);
+    await page.getByRole('heading', { name: 'Nothing at /nope' }).waitFor();
+    await page.getByRole('link', { name: '/', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const api = await fetch(`${app.url}/nope`, { headers: { accept: 'application/json' } });
+    expect([api.status, await api.json()]).toEqual([404, { error: 'not_found', path: '/nope' }]);
+  });
 });

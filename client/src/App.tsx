@@ -7,7 +7,9 @@ import { JobTypesPanel } from './components/JobTypesPanel';
 import { TokenGate } from './components/TokenGate';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
+import { useStaleSince } from './connection';
 import { timeRangeOf } from './filters';
+import { exactTime } from './time';
 import { useLocation } from './router';
 
 export interface Me {
@@ -36,14 +38,27 @@ function Routes({ me }: { me: Me }) {
   );
 }
 
+/** While the live connection is down: the page says its data dates from then, and dims it. */
+function StaleNotice() {
+  const since = useStaleSince();
+  if (since === null) return null;
+  return (
+    <p className="stale-notice" role="status" data-testid="stale">
+      Offline since {exactTime(new Date(since).toISOString())}: what you see may be out of date until the connection is back.
+    </p>
+  );
+}
+
 export function App() {
+  const staleSince = useStaleSince();
   return (
     <Provider value={client}>
       <TokenGate>
         {(me) => (
           <>
             <Header me={me} />
-            <main>
+            <StaleNotice />
+            <main className={staleSince === null ? undefined : 'stale'}>
               <Routes me={me} />
             </main>
           </>

@@ -40,6 +40,26 @@ export function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
+/** A browser navigating (it asks for HTML first), not an API client. */
+function wantsPage(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && /^\s*text\/html/.test(req.headers.accept ?? '');
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+/** A page that says what is here, instead of raw JSON in the browser. */
+function sendNotFoundPage(res: ServerResponse, path: string): void {
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">
+<title>Not found · SyncBridge</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}code{font-size:.95em}</style></head>
+<body><main><h1>Nothing at <code>${escapeHtml(path.slice(0, 200))}</code></h1>
+<p>SyncBridge serves the dashboard at <a href="/">/</a>, one job at <code>/jobs/&lt;id&gt;</code>, and its API at <a href="/graphql">/graphql</a> (GraphiQL in a browser).</p></main></body></html>
+`;
+  res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+
 /** Errors of a client that went away mid-request: its fault, not ours, and common. */
 export function isClientAbort(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -60,7 +80,8 @@ export function createHttpServer({ logger, routes, maxConnections, headersTimeou
       res.setHeader('x-request-id', requestId);
       try {
         for (const route of routes) if (await route(req, res, path)) return;
-        sendJson(res, 404, { error: 'not_found', path: path.slice(0, 200) });
+        if (wantsPage(req)) sendNotFoundPage(res, path);
+        else sendJson(res, 404, { error: 'not_found', path: path.slice(0, 200) });
       } catch (error) {
         if (isClientAbort(error)) logger.debug({ err: { code: (error as { code?: string }).code, message: (error as Error).message }, requestId, path }, 'the client went away');
         else logger.error({ err: error, requestId, path }, 'request failed');
