@@ -254,6 +254,7 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
   }, 60_000);
 
   it('GraphiQL opens with the examples and their variables in its editors, also after a reload', async () => {
+    const [newestEnded] = (await gqlHttp(app, `{ jobs(status: [DEAD, FAILED], first: 1) { edges { node { id } } } }`)).data!.jobs.edges;
     const graphiql = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
     await graphiql.goto(`${app.url}/graphql`);
     const editor = graphiql.locator('.graphiql-query-editor .view-lines');
@@ -261,10 +262,19 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
       await editor.filter({ hasText: 'mutation Enqueue($entityId: String!)' }).waitFor();
       // Monaco lays text out with no-break spaces.
       const text = (await editor.textContent())!.replace(/\u00a0/g, ' ');
-      for (const operation of ['subscription Watch($id: ID!)', 'query DeadJobs($after: String)', 'mutation Replay($id: ID!)', 'query Metrics']) expect(text).toContain(operation);
-      await graphiql.locator('.view-lines').filter({ hasText: '"entityId": "c_1001"' }).waitFor();
+      for (const operation of ['subscription Watch($watchId: ID!)', 'query DeadJobs($after: String)', 'mutation Replay($replayId: ID!)', 'query Metrics'])
+        expect(text).toContain(operation);
+      // The record that shows retries until DEAD, and today's newest DEAD or FAILED job to replay.
+      await graphiql.locator('.view-lines').filter({ hasText: '"entityId": "c_1002"' }).waitFor();
+      await graphiql
+        .locator('.view-lines')
+        .filter({ hasText: `"replayId": "${newestEnded.node.id}"` })
+        .waitFor();
       await graphiql.reload();
     }
     await graphiql.close();
+    // Run as GraphiQL offers it, the replay example works.
+    const replayed = await gqlHttp(app, `mutation ($replayId: ID!) { replayJob(id: $replayId) { __typename } }`, { replayId: newestEnded.node.id });
+    expect(replayed.data!.replayJob.__typename).toBe('ReplayJobSuccess');
   });
 });

@@ -6,8 +6,9 @@
  */
 import type { JobTypeCatalog, JobTypeInfo } from '../queue/jobTypes.js';
 
-const demoEnqueue = `# Enqueue a customer sync. Try c_1001 (succeeds), c_flaky (fails once, then succeeds),
-# c_1002 (rate limited until DEAD) or c_missing (FAILED, NotFound).
+const demoEnqueue = `# 1. Enqueue a customer sync. c_1002 is refused by Billing (429) at every attempt until it is
+# DEAD: the one to watch and replay. Also try c_1001 (succeeds), c_flaky (fails once, then
+# succeeds) or c_missing (FAILED, NotFound).
 mutation Enqueue($entityId: String!) {
   enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: $entityId }) {
     __typename
@@ -45,9 +46,11 @@ function samplePayload(schema: Record<string, unknown> | undefined): unknown {
 }
 
 const rest = [
-  `# Watch one job live: its current state first, then every change.
-subscription Watch($id: ID!) {
-  jobUpdated(id: $id) {
+  `# 2. Watch one job live: its current state first, then every change, each attempt as it ends.
+# Put the id Enqueue answered in the variables' "watchId". A subscription stays open after the
+# job finishes (a FAILED job can still be retried): stop it with the run button.
+subscription Watch($watchId: ID!) {
+  jobUpdated(id: $watchId) {
     id status phase attemptCount nextRunAt lastErrorType
     attempts { attemptNumber success errorType durationMs upstreamCalls { method url status } }
   }
@@ -60,9 +63,10 @@ query DeadJobs($after: String) {
     edges { node { id jobType entityId deadAt deadErrorType deadError attemptCount } }
   }
 }`,
-  `# Replay a dead or failed job: a new linked job; the original stays as it was.
-mutation Replay($id: ID!) {
-  replayJob(id: $id) {
+  `# 3. Replay a DEAD or FAILED job (its latest attempt failed): a new linked job; the original
+# stays as it was. "replayId" starts as the newest such job, when there is one.
+mutation Replay($replayId: ID!) {
+  replayJob(id: $replayId) {
     __typename
     ... on ReplayJobSuccess { job { id status replayOf { id } replayOfAttempt { attemptNumber errorType } } }
     ... on Error { message }
@@ -75,12 +79,20 @@ query Metrics {
 }`,
 ];
 
-export function graphiqlExamples(catalog: JobTypeCatalog): { query: string; variables: string } {
+/**
+ * `jobs`: the newest job still active (to watch) and the newest DEAD or FAILED one (to replay),
+ * when the page may show them (a server without tokens); otherwise the ids are left to fill in.
+ */
+export function graphiqlExamples(catalog: JobTypeCatalog, jobs: { watchId?: number; replayId?: number } = {}): { query: string; variables: string } {
   const demo = catalog.get('customer_sync');
   const type = demo ?? catalog.list()[0]!;
   const payload = !demo && type.hasPayload(type.versions.at(-1)!) ? { payload: samplePayload(type.payloadJsonSchema(type.versions.at(-1)!)) } : {};
   return {
     query: [demo ? demoEnqueue : enqueueOf(type), ...rest].join('\n\n'),
-    variables: JSON.stringify({ entityId: demo ? 'c_1001' : 'e_1', id: '1', ...payload }, null, 2),
+    variables: JSON.stringify(
+      { entityId: demo ? 'c_1002' : 'e_1', ...payload, watchId: String(jobs.watchId ?? 'the id Enqueue answered'), replayId: String(jobs.replayId ?? 'a DEAD or FAILED job') },
+      null,
+      2,
+    ),
   };
 }

@@ -6,6 +6,7 @@ import { request } from '../api.js';
 import { exitCodes, ExitError, isoTime, jobLine, jobType, jsonValue, positiveInt, type Cli, type MutationResult } from '../cli.js';
 import { cliDocuments } from '../documents.js';
 import { table } from '../output.js';
+import { watchJobs } from './watch.js';
 
 interface EnqueueOptions {
   priority?: string;
@@ -16,6 +17,7 @@ interface EnqueueOptions {
   ifActive?: string;
   file?: string;
   batchSize: number;
+  watch?: boolean;
 }
 
 export function register(program: Command, cli: Cli): void {
@@ -36,6 +38,7 @@ export function register(program: Command, cli: Cli): void {
     )
     .option('--file <path>', 'NDJSON file of jobs to enqueue in batches (- reads stdin)')
     .option('--batch-size <n>', 'jobs per request with --file', positiveInt, 1000)
+    .option('--watch', 'then follow the job live until it finishes (exit 0 if it succeeded, 8 otherwise), like `watch <id>`')
     .action(async (type: string | undefined, entityId: string | undefined, options: EnqueueOptions) => {
       if (options.file) return enqueueFile(cli, options.file, options.batchSize, options.ifActive);
       if (!type || !entityId) throw new ExitError(exitCodes.usage, 'enqueue needs <type> <entityId>, or --file');
@@ -52,6 +55,7 @@ export function register(program: Command, cli: Cli): void {
         },
       });
       cli.settle(data.enqueueJob, (job) => `${data.enqueueJob.coalesced ? `Coalesced into job ${job.id}` : `Enqueued job ${job.id}`}\n${jobLine(job)}`);
+      if (options.watch && data.enqueueJob.job) await watchJobs(cli, { id: data.enqueueJob.job.id });
     });
 }
 

@@ -14,39 +14,41 @@ export function register(program: Command, cli: Cli): void {
     .option('--status <statuses>', 'only updates into these statuses (comma-separated)')
     .option('--type <type>', 'only this job type', (value) => jobType(value))
     .option('--count <n>', 'stop after this many updates', positiveInt)
-    .action(
-      (id: string | undefined, options: { status?: string; type?: string; count?: number }) =>
-        new Promise<void>((resolve, reject) => {
-          let seen = 0;
-          const stop = subscribe<{ jobUpdated: Job }>(
-            cli.api(),
-            cliDocuments.watch,
-            { id, status: statusList(options.status), jobType: options.type },
-            {
-              next: ({ jobUpdated: job }) => {
-                seen += 1;
-                cli.io.out(
-                  cli.json
-                    ? asJson(job, 0)
-                    : `${time(job.updatedAt)}  job ${job.id}  ${job.jobType.toLowerCase()} ${job.entityId}  ${job.status}${job.phase !== 'FINISHED' ? ` (${job.phase})` : ''}  attempt ${job.attemptCount}${job.lastErrorType ? `  ${job.lastErrorType}` : ''}`,
-                );
-                const finished = id !== undefined && isFinalStatus(job.status);
-                if (finished || (options.count !== undefined && seen >= options.count)) {
-                  if (finished && job.status !== 'SUCCEEDED') cli.code = exitCodes.jobNotSucceeded;
-                  stop();
-                  resolve();
-                }
-              },
-              error: (error) => {
-                stop();
-                reject(error instanceof ApiError ? error : new ApiError(error.message));
-              },
-            },
-          );
-          process.once('SIGINT', () => {
-            stop();
-            resolve();
-          });
-        }),
+    .action((id: string | undefined, options: { status?: string; type?: string; count?: number }) =>
+      watchJobs(cli, { id, status: statusList(options.status), jobType: options.type }, options.count),
     );
+}
+
+/**
+ * Prints job updates as they come; with an id, until that job finishes (the exit code 8 when it
+ * did not succeed). Also `enqueue --watch`.
+ */
+export function watchJobs(cli: Cli, filter: { id?: string; status?: string[]; jobType?: string }, count?: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    const stop = subscribe<{ jobUpdated: Job }>(cli.api(), cliDocuments.watch, filter, {
+      next: ({ jobUpdated: job }) => {
+        seen += 1;
+        cli.io.out(
+          cli.json
+            ? asJson(job, 0)
+            : `${time(job.updatedAt)}  job ${job.id}  ${job.jobType.toLowerCase()} ${job.entityId}  ${job.status}${job.phase !== 'FINISHED' ? ` (${job.phase})` : ''}  attempt ${job.attemptCount}${job.lastErrorType ? `  ${job.lastErrorType}` : ''}`,
+        );
+        const finished = filter.id !== undefined && isFinalStatus(job.status);
+        if (finished || (count !== undefined && seen >= count)) {
+          if (finished && job.status !== 'SUCCEEDED') cli.code = exitCodes.jobNotSucceeded;
+          stop();
+          resolve();
+        }
+      },
+      error: (error) => {
+        stop();
+        reject(error instanceof ApiError ? error : new ApiError(error.message));
+      },
+    });
+    process.once('SIGINT', () => {
+      stop();
+      resolve();
+    });
+  });
 }

@@ -16,6 +16,7 @@ import type { GraphQLLimits } from '../../config/index.js';
 import { anonymousName, authenticate, type Principal } from '../../auth/principal.js';
 import type { TokenStore } from '../../auth/tokens.js';
 import { graphiqlExamples } from '../graphiqlExamples.js';
+import type { Db } from '../../db/types.js';
 import { operationLimitPlugins } from '../operationLimits.js';
 import { queryAuthorization } from '../queryAuthorization.js';
 import { trustedDocumentsOnly } from '../trustedDocuments.js';
@@ -44,6 +45,15 @@ function principalOf(tokens: TokenStore, authorization: string | undefined): Pri
   return authentication.ok ? authentication.principal : { name: anonymousName, role: undefined };
 }
 
+/** The newest active job (to watch) and the newest ended one whose latest attempt failed (to replay). */
+async function exampleJobs(db: Db): Promise<{ watchId?: number; replayId?: number }> {
+  const [active, ended] = await Promise.all([
+    db.job.findFirst({ where: { status: { in: ['PENDING', 'RUNNING'] } }, orderBy: { id: 'desc' }, select: { id: true } }),
+    db.job.findFirst({ where: { status: { in: ['DEAD', 'FAILED'] } }, orderBy: { id: 'desc' }, select: { id: true } }),
+  ]);
+  return { watchId: active?.id, replayId: ended?.id };
+}
+
 export function createGraphQLYoga(options: YogaOptions): Yoga {
   const logger = options.logger.child({ component: 'graphql' });
   const examples = graphiqlExamples(options.shared.queue.jobTypes);
@@ -63,7 +73,12 @@ export function createGraphQLYoga(options: YogaOptions): Yoga {
       subscriptionsProtocol: options.tokens.enabled ? 'SSE' : 'WS',
     },
     // The GraphiQL bundle costs ~75 MB of memory once loaded: only processes that serve the page pay it.
-    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
+    // Rendered per visit: the examples' job ids are today's (a server with tokens shows none to an unauthenticated page).
+    renderGraphiQL: async (graphiqlOptions) => {
+      const current = options.tokens.enabled ? examples : graphiqlExamples(options.shared.queue.jobTypes, await exampleJobs(options.shared.queue.db).catch(() => ({})));
+      const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+      return renderGraphiQL({ ...graphiqlOptions, defaultTabs: [current], defaultQuery: current.query, ...({ query: current.query, variables: current.variables } as object) });
+    },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
