@@ -4,6 +4,10 @@
  * HTTP server they share, and (once it listens, so the worker knows its own mocks' address) the
  * worker part. The service entry (src/start.ts) and the tests both use it.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Heartbeat, processesRead } from './queue/maintenance/heartbeat.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -31,6 +35,9 @@ import type { JobTypeDefinition } from './platform/defineJobType.js';
 import type { JobTypeRegistry } from './platform/registry.js';
 import type { UpstreamConfig } from './platform/upstreamClient.js';
 import { attemptHistory, startWorkerPart } from './app/worker.js';
+
+/** This build's version, as the processes view shows it. */
+const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Secrets never logged: tokens in headers, connection payloads and configuration. */
 export const logRedactPaths = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'token', '*.token', 'apiTokens'];
@@ -195,6 +202,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       operatorLinks: config.operatorLinks,
       forensicsRole: config.forensicsRole,
       redactor: upstreams.redactor,
+      readProcesses: () => processesRead(context, config.heartbeatSeconds * 1000),
     },
     tokens,
     logger,
@@ -209,6 +217,18 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
   const url = await listen(server, config);
   const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url), history) : undefined;
+  const heartbeat = new Heartbeat(
+    context,
+    {
+      id: work?.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      roles: [...(config.apiEnabled ? (['api'] as const) : []), ...(work ? (['worker'] as const) : [])],
+      version: packageVersion,
+      concurrency: work ? config.workerConcurrency : null,
+      running: () => work?.worker.held ?? 0,
+    },
+    config.heartbeatSeconds * 1000,
+  );
+  heartbeat.start();
   logger.info({ url, database: database.capabilities.provider, api: config.apiEnabled, worker: Boolean(work) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
@@ -219,6 +239,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await work?.stop();
+      await heartbeat.stop();
       await live.stop();
       prometheus.close();
       await api.close();

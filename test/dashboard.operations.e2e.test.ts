@@ -205,11 +205,12 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     await page.waitForURL(/\/jobs\/\d+$/);
   });
 
-  it('has no serious or critical accessibility violation on the jobs page and the job page, light and dark', async () => {
+  it('has no serious or critical accessibility violation on any page (jobs, a job, processes, schedules), light and dark', async () => {
     const [dead] = (await gqlHttp(app, `{ jobs(filter: { entityId: "c_1002" }) { edges { node { id } } } }`)).data!.jobs.edges;
+    await gqlHttp(app, `mutation { createSchedule(input: { name: "axe-nightly", cron: "0 2 * * *", jobType: CUSTOMER_SYNC, entityId: "c_1001" }) { __typename } }`);
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
-      for (const path of ['/?status=DEAD', `/jobs/${dead.node.id}`]) {
+      for (const path of ['/?status=DEAD', `/jobs/${dead.node.id}`, '/processes', '/schedules']) {
         await open(path);
         await page.locator('tbody tr, .timeline li').first().waitFor();
         await page.addScriptTag({ path: axePath });

@@ -7,6 +7,8 @@ import { JobTypesPanel } from './components/JobTypesPanel';
 import { TokenGate } from './components/TokenGate';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
+import { ProcessesPage } from './pages/ProcessesPage';
+import { SchedulesPage } from './pages/SchedulesPage';
 import { useStaleSince } from './connection';
 import { timeRangeOf } from './filters';
 import { exactTime } from './time';
@@ -24,6 +26,8 @@ function Routes({ me }: { me: Me }) {
   const canAct = me.role !== 'viewer';
   const detail = /^\/jobs\/(\d+)\/?$/.exec(path);
   if (detail) return <JobDetailPage id={detail[1]!} key={detail[1]} canAct={canAct} />;
+  if (/^\/processes\/?$/.test(path)) return <ProcessesPage />;
+  if (/^\/schedules\/?$/.test(path)) return <SchedulesPage canAct={canAct} />;
   return (
     <div className="home">
       <div className="home-main">

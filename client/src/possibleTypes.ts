@@ -127,6 +127,15 @@ export const possibleTypes: Record<string, string[]> = {
     "RunJobNowSuccess",
     "UnauthorizedError"
   ],
+  "RunScheduleNowResult": [
+    "DuplicateActiveJobError",
+    "ForbiddenError",
+    "InputError",
+    "NotFoundError",
+    "RateLimitedError",
+    "RunScheduleNowSuccess",
+    "UnauthorizedError"
+  ],
   "SetJobTypeConcurrencyResult": [
     "ForbiddenError",
     "InputError",

@@ -156,6 +156,7 @@ export const envSchema = z.object({
   SYNCBRIDGE_RETENTION_SUCCEEDED: duration(7 * 86_400),
   SYNCBRIDGE_RETENTION_FAILED: duration(30 * 86_400),
   SYNCBRIDGE_RETENTION_INTERVAL_SECONDS: number({ min: 1, max: 86_400, fallback: 60 }),
+  SYNCBRIDGE_HEARTBEAT_SECONDS: number({ min: 0.05, max: 3_600, fallback: 5 }),
   SYNCBRIDGE_UPSTREAM_RATE_LIMITS: z
     .string()
     .optional()

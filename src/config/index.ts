@@ -104,6 +104,8 @@ export interface Config {
   retentionFailedSeconds: number;
   /** How often a worker process prunes. */
   retentionIntervalSeconds: number;
+  /** How often each process reports itself to the processes view (a process silent for three beats is left out). */
+  heartbeatSeconds: number;
   /** Where the dashboard links a correlation id ({correlationId}) and an attempt's trace ({traceId}). */
   operatorLinks: { logSearch: string | undefined; trace: string | undefined };
   /** OpenTelemetry traces over OTLP/HTTP. */
@@ -177,6 +179,7 @@ function queueSettings(e: Env) {
     retentionSucceededSeconds: e.SYNCBRIDGE_RETENTION_SUCCEEDED,
     retentionFailedSeconds: e.SYNCBRIDGE_RETENTION_FAILED,
     retentionIntervalSeconds: e.SYNCBRIDGE_RETENTION_INTERVAL_SECONDS,
+    heartbeatSeconds: e.SYNCBRIDGE_HEARTBEAT_SECONDS,
   };
 }
 

@@ -9,6 +9,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import { deadlinePlugin, type Deadline } from './deadlinePlugin.js';
+import type { ProcessRow } from '../queue/maintenance/heartbeat.js';
 import type PrismaTypes from '../db/generated/pothos-types.js';
 import { getDatamodel } from '../db/generated/pothos-types.js';
 import type { Logger } from 'pino';
@@ -51,6 +52,8 @@ export interface GraphQLContext {
   forensicsRole: Role;
   /** What is shown of payloads (SYNCBRIDGE_REDACT_KEYS). */
   redactor: Redactor;
+  /** The processes sharing the database that beat recently (src/queue/maintenance/heartbeat.ts). */
+  readProcesses(): Promise<ProcessRow[]>;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */

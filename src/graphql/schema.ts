@@ -10,6 +10,7 @@ import './types/audit.js';
 import './types/caller.js';
 import './types/jobTypes.js';
 import './types/schedules.js';
+import './types/processes.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

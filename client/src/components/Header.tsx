@@ -2,7 +2,7 @@ import { useQuery, useSubscription } from 'urql';
 import { useConnectionState } from '../connection';
 import { useRefetchOnReconnect } from '../hooks';
 import { graphql, type ResultOf } from '../graphql';
-import { linkProps } from '../router';
+import { linkProps, useLocation } from '../router';
 import type { Me } from '../App';
 import { signOut } from './TokenGate';
 
@@ -46,7 +46,15 @@ type Metrics = ResultOf<typeof MetricsFields>;
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
+/** The dashboard's pages: the jobs (home), the processes sharing the database, the schedules. */
+const pages = [
+  ['/', 'Jobs'],
+  ['/processes', 'Processes'],
+  ['/schedules', 'Schedules'],
+] as const;
+
 export function Header({ me }: { me: Me }) {
+  const { path } = useLocation();
   const [{ data: snapshot }, refetch] = useQuery({ query: MetricsQuery });
   const [{ data: live }] = useSubscription({ query: MetricsSubscription });
   useRefetchOnReconnect(refetch);
@@ -67,35 +75,44 @@ export function Header({ me }: { me: Me }) {
       ]
     : [];
   return (
-    <header className="header">
-      <div className="brand">
-        <a {...linkProps('/')}>SyncBridge</a>
-        <span className={`connection connection-${state}`} role="status" aria-live="polite" data-connection={state}>
-          {state === 'live' ? '● Live' : state === 'sse' ? '● Live (SSE)' : state === 'connecting' ? '○ Connecting…' : '○ Reconnecting…'}
-        </span>
-      </div>
-      <dl className="figures" data-testid="metrics">
-        {figures.map(([label, value, href]) => (
-          <div key={label} className="figure">
-            <dt>{href ? <a {...linkProps(href)}>{label}</a> : label}</dt>
-            <dd data-figure={label}>{value}</dd>
-          </div>
+    <>
+      <header className="header">
+        <div className="brand">
+          <a {...linkProps('/')}>SyncBridge</a>
+          <span className={`connection connection-${state}`} role="status" aria-live="polite" data-connection={state}>
+            {state === 'live' ? '● Live' : state === 'sse' ? '● Live (SSE)' : state === 'connecting' ? '○ Connecting…' : '○ Reconnecting…'}
+          </span>
+        </div>
+        <dl className="figures" data-testid="metrics">
+          {figures.map(([label, value, href]) => (
+            <div key={label} className="figure">
+              <dt>{href ? <a {...linkProps(href)}>{label}</a> : label}</dt>
+              <dd data-figure={label}>{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <div className="caller" data-testid="caller">
+          {me.authenticated ? (
+            <>
+              <span>
+                {me.name} · {me.role}
+              </span>{' '}
+              <button type="button" className="link" onClick={signOut}>
+                Sign out
+              </button>
+            </>
+          ) : (
+            <span title="No API tokens are configured on this server: every caller is admin">open · {me.role}</span>
+          )}
+        </div>
+      </header>
+      <nav className="pages" aria-label="Pages">
+        {pages.map(([href, label]) => (
+          <a key={href} {...linkProps(href)} aria-current={(href === '/' ? path === '/' || path.startsWith('/jobs') : path.startsWith(href)) ? 'page' : undefined}>
+            {label}
+          </a>
         ))}
-      </dl>
-      <div className="caller" data-testid="caller">
-        {me.authenticated ? (
-          <>
-            <span>
-              {me.name} · {me.role}
-            </span>{' '}
-            <button type="button" className="link" onClick={signOut}>
-              Sign out
-            </button>
-          </>
-        ) : (
-          <span title="No API tokens are configured on this server: every caller is admin">open · {me.role}</span>
-        )}
-      </div>
-    </header>
+      </nav>
+    </>
   );
 }

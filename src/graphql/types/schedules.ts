@@ -1,7 +1,8 @@
 /** Recurring schedules: a cron expression in a time zone enqueues one job per tick. */
-import type { Schedule } from '../../db/types.js';
-import { InputError, NotFoundError } from '../../queue/errors.js';
-import { scheduleCreate, scheduleDelete, scheduleSetPaused, schedulesRead } from '../../queue/services/schedules.js';
+import type { Job, Schedule } from '../../db/types.js';
+import { JobRef } from './job.js';
+import { DuplicateActiveJobError, InputError, NotFoundError } from '../../queue/errors.js';
+import { scheduleCreate, scheduleDelete, scheduleRunNow, scheduleSetPaused, schedulesRead } from '../../queue/services/schedules.js';
 import { builder } from '../builder.js';
 import { actingCaller, refused } from '../mutations/results.js';
 import { QueueError } from '../../queue/errors.js';
@@ -72,6 +73,14 @@ const DeleteScheduleSuccess = builder.objectRef<{ name: string }>('DeleteSchedul
 
 builder.queryField('schedules', (t) => t.field({ type: [ScheduleRef], description: 'Every schedule, by name.', resolve: (_root, _args, context) => schedulesRead(context.queue) }));
 
+const RunScheduleNowSuccess = builder.objectRef<{ job: Job; coalesced: boolean }>('RunScheduleNowSuccess').implement({
+  description: "The schedule's job, enqueued now.",
+  fields: (t) => ({
+    job: t.field({ type: JobRef, description: 'The job (the new one, or the waiting one a coalescing type folded it into).', resolve: (result) => result.job }),
+    coalesced: t.exposeBoolean('coalesced', { description: 'True when a waiting job of the pair took it (a coalescing type).' }),
+  }),
+});
+
 builder.mutationFields((t) => ({
   createSchedule: t.field({
     type: ScheduleRef,
@@ -92,6 +101,17 @@ builder.mutationFields((t) => ({
       asCaller(context, (args.paused ?? true) ? 'SCHEDULE_PAUSE' : 'SCHEDULE_RESUME', `schedule ${args.name}`.slice(0, 200), (actor) =>
         scheduleSetPaused(context.queue, args.name, args.paused ?? true, actor),
       ),
+  }),
+  runScheduleNow: t.field({
+    type: RunScheduleNowSuccess,
+    description: "Enqueue the schedule's job now, outside its cron (its own ticks go on as before): an enqueue by the caller, refused like one while the pair has an active job.",
+    errors: {
+      types: [NotFoundError, DuplicateActiveJobError, InputError],
+      directResult: true,
+      union: { name: 'RunScheduleNowResult', description: 'The outcome of runScheduleNow.' },
+    },
+    args: { name: t.arg.string({ required: true, description: 'The schedule.' }) },
+    resolve: (_root, args, context) => asCaller(context, 'ENQUEUE', `run schedule ${args.name} now`.slice(0, 200), (actor) => scheduleRunNow(context.queue, args.name, actor)),
   }),
   deleteSchedule: t.field({
     type: DeleteScheduleSuccess,

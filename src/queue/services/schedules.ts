@@ -5,7 +5,8 @@
 import { nextTick } from '../maintenance/cron.js';
 import type { QueueContext } from '../context.js';
 import { InputError, NotFoundError } from '../errors.js';
-import { validateEnqueueInput } from './jobsEnqueue.js';
+import type { Job } from '../../db/types.js';
+import { jobEnqueueResult, validateEnqueueInput } from './jobsEnqueue.js';
 import { isUniqueViolation } from '../prismaErrors.js';
 import { auditRow, type Actor, type AuditAction } from './audit.js';
 
@@ -95,6 +96,27 @@ export async function scheduleDelete(context: QueueContext, name: string, actor?
   const now = context.now();
   const [{ count }] = await context.db.$transaction([context.db.schedule.deleteMany({ where: { name } }), ...scheduleAudit(context, actor, 'SCHEDULE_DELETE', schedule, now)]);
   if (!count) throw new NotFoundError('Schedule', name);
+}
+
+/**
+ * One tick now, outside the cron (the schedules page's "Run now"): the schedule's job, with its
+ * payload, enqueued like any other by the caller (audited ENQUEUE); the cron's own ticks go on as
+ * before. Refused like an enqueue when the pair already has an active job (a coalescing type folds
+ * it in).
+ */
+export async function scheduleRunNow(context: QueueContext, name: string, actor?: Actor): Promise<{ job: Job; coalesced: boolean }> {
+  const schedule = await context.db.schedule.findUnique({ where: { name } });
+  if (!schedule) throw new NotFoundError('Schedule', name);
+  return jobEnqueueResult(
+    context,
+    {
+      jobType: schedule.jobType,
+      entityId: schedule.entityId,
+      payloadVersion: schedule.payloadVersion,
+      payload: schedule.payload === null ? undefined : (JSON.parse(schedule.payload) as unknown),
+    },
+    actor,
+  );
 }
 
 export function schedulesRead(context: QueueContext) {

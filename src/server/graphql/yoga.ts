@@ -103,6 +103,7 @@ export function createGraphQLYoga(options: YogaOptions): Yoga {
         operatorLinks: shared.operatorLinks,
         forensicsRole: shared.forensicsRole,
         redactor: shared.redactor,
+        readProcesses: shared.readProcesses,
         requestId: fromHttp ? fromHttp.requestId : initial.request ? fetchRequestIdOf(initial.request) : randomUUID(),
         loaders: new Loaders(shared.queue.reads),
         logger,
