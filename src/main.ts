@@ -34,7 +34,7 @@ import { startUpstreams, upstreamsOf } from './app/upstreams.js';
 import type { JobTypeDefinition } from './platform/defineJobType.js';
 import type { JobTypeRegistry } from './platform/registry.js';
 import type { UpstreamConfig } from './platform/upstreamClient.js';
-import { attemptHistory, startWorkerPart } from './app/worker.js';
+import { attemptHistory, startWorkerPart, type WorkerPart } from './app/worker.js';
 
 /** This build's version, as the processes view shows it. */
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -177,6 +177,23 @@ function httpServer(
   return server;
 }
 
+/** This process in the processes view: its worker's id (its lease owner) when it has one. */
+function startHeartbeat(config: Config, context: QueueContext, work: WorkerPart | undefined): Heartbeat {
+  const heartbeat = new Heartbeat(
+    context,
+    {
+      id: work?.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      roles: [...(config.apiEnabled ? (['api'] as const) : []), ...(work ? (['worker'] as const) : [])],
+      version: packageVersion,
+      concurrency: work ? config.workerConcurrency : null,
+      running: () => work?.worker.held ?? 0,
+    },
+    config.heartbeatSeconds * 1000,
+  );
+  heartbeat.start();
+  return heartbeat;
+}
+
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
   // The job types and their upstreams first: a module or credential at fault stops start-up before anything opens.
@@ -217,18 +234,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
   const url = await listen(server, config);
   const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url), history) : undefined;
-  const heartbeat = new Heartbeat(
-    context,
-    {
-      id: work?.worker.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      roles: [...(config.apiEnabled ? (['api'] as const) : []), ...(work ? (['worker'] as const) : [])],
-      version: packageVersion,
-      concurrency: work ? config.workerConcurrency : null,
-      running: () => work?.worker.held ?? 0,
-    },
-    config.heartbeatSeconds * 1000,
-  );
-  heartbeat.start();
+  const heartbeat = startHeartbeat(config, context, work);
   logger.info({ url, database: database.capabilities.provider, api: config.apiEnabled, worker: Boolean(work) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
@@ -250,9 +256,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await tracing?.shutdown();
     })());
 
-  const { jobs, metrics, jobTypes, channel } = live;
-  const liveView = { jobs, metrics, jobTypes, channel, engine: api.engine, websocket: api.websocket, sse: api.sse };
-  const worker = work?.worker;
+  const liveView = { jobs: live.jobs, metrics: live.metrics, jobTypes: live.jobTypes, channel: live.channel, engine: api.engine, websocket: api.websocket, sse: api.sse };
   return {
     config,
     url,
@@ -262,7 +266,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     live: liveView,
     server,
     yoga: api.yoga,
-    worker,
+    worker: work?.worker,
     retention: work?.retention,
     mocks: upstreams.mocks,
     jobTypes: types.registry,

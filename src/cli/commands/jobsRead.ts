@@ -20,6 +20,30 @@ function upstreamCallsOf(attempt: Record<string, any>): string {
   )}`;
 }
 
+/** `get`'s human output: the job's line, its fields that matter, its attempts and the calls each made. */
+function jobReport(job: Job & { attempts: Record<string, any>[] }): string {
+  return [
+    jobLine(job),
+    `correlation id: ${job.correlationId}`,
+    job.payload === null || job.payload === undefined ? '' : `payload (v${job.payloadVersion}): ${JSON.stringify(job.payload)}`,
+    job.lastError ? `last error: ${job.lastErrorType}: ${job.lastError}` : '',
+    job.coalescedCount ? `coalesced: took ${job.coalescedCount} later change(s)` : '',
+    job.replayOf
+      ? `replay of job ${job.replayOf.id} (${job.replayOf.status})${job.replayOfAttempt ? `, attempt ${job.replayOfAttempt.attemptNumber} (${job.replayOfAttempt.errorType})` : ''}`
+      : '',
+    job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string; status: string }) => `job ${replay.id} (${replay.status})`).join(', ')}` : '',
+    job.attempts.length
+      ? table(
+          ['#', 'attempt id', 'started', 'ms', 'result', 'error'],
+          job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']),
+        )
+      : 'no attempts yet',
+    ...job.attempts.filter((a) => a.upstreamCalls?.length).map((a) => upstreamCallsOf(a)),
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
 export function register(program: Command, cli: Cli): void {
   program
     .command('get')
@@ -29,28 +53,7 @@ export function register(program: Command, cli: Cli): void {
       const data = await request<{ job: (Job & { attempts: Record<string, any>[] }) | null }>(cli.api(), cliDocuments.get, { id });
       if (!data.job) return cli.refuse({ __typename: 'NotFoundError', message: `Job ${id} does not exist.`, id });
       const job = data.job;
-      cli.print(job, () =>
-        [
-          jobLine(job),
-          `correlation id: ${job.correlationId}`,
-          job.payload === null || job.payload === undefined ? '' : `payload (v${job.payloadVersion}): ${JSON.stringify(job.payload)}`,
-          job.lastError ? `last error: ${job.lastErrorType}: ${job.lastError}` : '',
-          job.coalescedCount ? `coalesced: took ${job.coalescedCount} later change(s)` : '',
-          job.replayOf
-            ? `replay of job ${job.replayOf.id} (${job.replayOf.status})${job.replayOfAttempt ? `, attempt ${job.replayOfAttempt.attemptNumber} (${job.replayOfAttempt.errorType})` : ''}`
-            : '',
-          job.replays?.length ? `replayed by ${job.replays.map((replay: { id: string; status: string }) => `job ${replay.id} (${replay.status})`).join(', ')}` : '',
-          job.attempts.length
-            ? table(
-                ['#', 'attempt id', 'started', 'ms', 'result', 'error'],
-                job.attempts.map((a) => [a.attemptNumber, a.id, time(a.startedAt), a.durationMs, a.success ? 'ok' : a.errorType, a.errorSummary ?? '']),
-              )
-            : 'no attempts yet',
-          ...job.attempts.filter((a) => a.upstreamCalls?.length).map((a) => upstreamCallsOf(a)),
-        ]
-          .filter(Boolean)
-          .join('\n'),
-      );
+      cli.print(job, () => jobReport(job));
     });
 
   program
