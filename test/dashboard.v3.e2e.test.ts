@@ -241,4 +241,20 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     const api = await fetch(`${app.url}/nope`, { headers: { accept: 'application/json' } });
     expect([api.status, await api.json()]).toEqual([404, { error: 'not_found', path: '/nope' }]);
   });
+
+  it('lets an admin delete finished jobs in bulk, the dry run first; the rows go and the audit keeps each', async () => {
+    const doomed = await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_missing_del' });
+    await waitForJob(app, doomed, isFinal);
+    await open('/?entity=c_missing_del');
+    await page.locator(`tr[data-job-id="${doomed}"]`).waitFor();
+    await page.getByRole('checkbox', { name: 'Select every job on this page' }).check();
+    await page.getByRole('group', { name: 'Act on many jobs' }).getByRole('button', { name: 'Delete…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('dry-run').filter({ hasText: 'Dry run: 1 of 1 matching jobs would be deleted with their attempts' }).waitFor();
+    await dialog.getByRole('button', { name: 'Delete 1 job' }).click();
+    await page.getByTestId('bulk-result').filter({ hasText: '1 of 1 matching jobs deleted with their attempts.' }).waitFor();
+    await page.locator(`tr[data-job-id="${doomed}"]`).waitFor({ state: 'detached' });
+    expect((await gqlHttp(app, `query ($id: ID!) { job(id: $id) { id } }`, { id: String(doomed) })).data!.job).toBeNull();
+    expect(await app.database.db.auditEvent.count({ where: { action: 'DELETE', jobId: doomed } })).toBe(1);
+  });
 });

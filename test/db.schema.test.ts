@@ -40,7 +40,17 @@ describe('prisma schema', () => {
     // The runtime data model (fields, kinds, types, relations) that each client embeds.
     const runtimeModel = (provider: string) => /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(readFileSync(`src/db/generated/${provider}/internal/class.ts`, 'utf8'))![1]!;
     const sqliteModel = JSON.parse(JSON.parse(runtimeModel('sqlite')));
-    expect(Object.keys(sqliteModel.models)).toEqual(['Job', 'Attempt', 'AttemptMinute', 'AuditEvent', 'JobTypeState', 'UpstreamPace', 'Schedule', 'ScheduleTick', 'ProcessHeartbeat']);
+    expect(Object.keys(sqliteModel.models)).toEqual([
+      'Job',
+      'Attempt',
+      'AttemptMinute',
+      'AuditEvent',
+      'JobTypeState',
+      'UpstreamPace',
+      'Schedule',
+      'ScheduleTick',
+      'ProcessHeartbeat',
+    ]);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
   });
 

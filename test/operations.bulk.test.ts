@@ -144,6 +144,50 @@ describe.each(providers)('bulk actions and retention (%s)', (provider) => {
     // The background rule prunes by age: nothing here is old enough for the defaults.
     expect(app.retention, 'worker off: this process does not prune').toBeUndefined();
   });
+
+  it('deleteJobs deletes the finished jobs a filter matches with their attempts, skips active ones, audits each; a dry run deletes nothing', async () => {
+    const ids = await seedDeadPairs(app, 'gone', 300); // 600 DEAD jobs: more than one page
+    const active = await gqlHttp(app, `mutation { enqueueJob(input: { jobType: CUSTOMER_SYNC, entityId: "gone_live" }) { ... on EnqueueJobSuccess { job { id } } } }`);
+    const activeId = Number(active.data!.enqueueJob.job.id);
+    const before = await app.database.db.job.count();
+    const dry = await gqlHttp(app, `mutation { deleteJobs(filter: { entityIdPrefix: "gone_" }, dryRun: true) { ${BULK_FIELDS} } }`);
+    expect(dry.data!.deleteJobs).toMatchObject({ dryRun: true, matched: 601, affected: 600, skipped: 1, skippedBy: [{ reason: 'InvalidStateError', count: 1 }] });
+    expect(await app.database.db.job.count()).toBe(before);
+
+    const done = await gqlHttp(app, `mutation { deleteJobs(filter: { entityIdPrefix: "gone_" }) { ${BULK_FIELDS} } }`);
+    expect(done.data!.deleteJobs).toMatchObject({ dryRun: false, matched: 601, affected: 600, skipped: 1 });
+    expect(await app.database.db.job.findMany({ where: { entityId: { startsWith: 'gone_' } }, select: { id: true } })).toEqual([{ id: activeId }]);
+    expect(await app.database.db.attempt.count({ where: { jobId: { in: ids } } })).toBe(0);
+    const audited = await app.database.db.auditEvent.findMany({ where: { action: 'DELETE' }, select: { jobId: true, detail: true } });
+    expect(audited.map((row) => row.jobId).sort((a, b) => a! - b!)).toEqual(ids);
+    expect(audited[0]!.detail).toMatch(/^customer_sync:gone_\d+ was DEAD$/);
+    // The audit log lists every action, these and the others (a schedule's used to break the listing).
+    await gqlHttp(app, `mutation { createSchedule(input: { name: "audit-listing", cron: "0 2 * * *", jobType: CUSTOMER_SYNC, entityId: "c_1001" }) { __typename } }`);
+    const listing = await gqlHttp(app, `{ auditEvents(first: 200) { edges { node { action } } } }`);
+    expect(listing.errors).toBeUndefined();
+    expect(new Set(listing.data!.auditEvents.edges.map((edge: { node: { action: string } }) => edge.node.action))).toEqual(new Set(['DELETE', 'SCHEDULE_CREATE']));
+
+    const empty = await gqlHttp(app, `mutation { deleteJobs(filter: {}) { ${BULK_FIELDS} } }`);
+    expect(empty.data!.deleteJobs).toMatchObject({ __typename: 'InputError', message: 'The filter must hold at least one condition.' });
+  });
+});
+
+describe('deleteJobs is for admins', () => {
+  let app: TestApp;
+  const operator = 'bulk-operator-token-0123456789';
+  beforeAll(async () => {
+    app = await startTestApp('sqlite', { SYNCBRIDGE_API_TOKENS: `ops:operator:${operator}` });
+  });
+  afterAll(async () => app?.close());
+
+  it('refuses an operator with a typed error, deleting nothing', async () => {
+    await seedDeadPairs(app, 'kept', 2);
+    const refused = await gqlHttp(app, `mutation { deleteJobs(filter: { status: [DEAD] }) { __typename ... on ForbiddenError { message requiredRole } } }`, undefined, {
+      authorization: `Bearer ${operator}`,
+    });
+    expect(refused.data!.deleteJobs).toMatchObject({ __typename: 'ForbiddenError', requiredRole: 'admin' });
+    expect(await app.database.db.job.count({ where: { entityId: { startsWith: 'kept_' } } })).toBe(4);
+  });
 });
 
 describe('retention in a worker process', () => {

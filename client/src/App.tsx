@@ -32,7 +32,7 @@ function Routes({ me }: { me: Me }) {
     <div className="home">
       <div className="home-main">
         <HistoryChart range={timeRangeOf(params)} />
-        <JobsPage params={params} canAct={canAct} />
+        <JobsPage params={params} canAct={canAct} canDelete={me.role === 'admin'} />
       </div>
       <aside className="home-side" aria-label="Controls">
         <JobTypesPanel canAct={canAct} />

@@ -22,6 +22,13 @@ export const possibleTypes: Record<string, string[]> = {
     "Schedule",
     "UnauthorizedError"
   ],
+  "DeleteJobsResult": [
+    "BulkActionResult",
+    "ForbiddenError",
+    "InputError",
+    "RateLimitedError",
+    "UnauthorizedError"
+  ],
   "DeleteScheduleResult": [
     "DeleteScheduleSuccess",
     "ForbiddenError",

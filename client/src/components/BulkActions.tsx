@@ -71,7 +71,28 @@ const ReplayJobs = graphql(`
   }
 `);
 
-type Action = 'retry' | 'cancel' | 'replay';
+const DeleteJobs = graphql(`
+  mutation BulkDelete($filter: JobFilter!, $dryRun: Boolean) {
+    deleteJobs(filter: $filter, dryRun: $dryRun) {
+      __typename
+      ... on BulkActionResult {
+        matched
+        affected
+        skipped
+        dryRun
+        skippedBy {
+          reason
+          count
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+type Action = 'retry' | 'cancel' | 'replay' | 'delete';
 interface Counts {
   matched: number;
   affected: number;
@@ -84,6 +105,7 @@ const verbs: Record<Action, { label: string; done: string; would: string }> = {
   retry: { label: 'Retry', done: 'retried', would: 'would be queued again' },
   cancel: { label: 'Cancel', done: 'canceled', would: 'would be canceled' },
   replay: { label: 'Replay', done: 'replayed by new jobs', would: 'would be replayed by new jobs' },
+  delete: { label: 'Delete', done: 'deleted with their attempts', would: 'would be deleted with their attempts (active ones are skipped: cancel them first)' },
 };
 
 const skippedText = (counts: Counts) => (counts.skipped ? `; ${counts.skipped} skipped (${counts.skippedBy.map((row) => `${row.count} ${row.reason}`).join(', ')})` : '');
@@ -100,17 +122,20 @@ function confirmWords(action: Action, affected: number): string {
   return `${verbs[action].label} ${affected} job${affected === 1 ? '' : 's'}`;
 }
 
-export function BulkActions({ filter, description, onDone }: { filter: JobFilter; description: string; onDone(message: BulkMessage): void }) {
+/** `canDelete`: an admin's bar also offers Delete… (the server refuses it to anyone else). */
+export function BulkActions({ filter, description, canDelete, onDone }: { filter: JobFilter; description: string; canDelete?: boolean; onDone(message: BulkMessage): void }) {
   const [, retryJobs] = useMutation(RetryJobs);
   const [, cancelJobs] = useMutation(CancelJobs);
   const [, replayJobs] = useMutation(ReplayJobs);
+  const [, deleteJobs] = useMutation(DeleteJobs);
   const [asking, setAsking] = useState<{ action: Action; preview?: Counts; problem?: string } | undefined>();
   const [running, setRunning] = useState(false);
 
   /** The answer, or the sentence saying why there is none. */
   const send = async (action: Action, dryRun: boolean): Promise<Outcome | { problem: string }> => {
     const variables = { filter, dryRun };
-    const response = action === 'retry' ? await retryJobs(variables) : action === 'cancel' ? await cancelJobs(variables) : await replayJobs(variables);
+    const mutate = { retry: retryJobs, cancel: cancelJobs, replay: replayJobs, delete: deleteJobs }[action];
+    const response = await mutate(variables);
     const data = response.data as Record<string, Outcome> | undefined;
     return data?.[`${action}Jobs`] ?? { problem: requestProblem(response.error) };
   };
@@ -138,8 +163,8 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
   return (
     <div className="bulk" role="group" aria-label="Act on many jobs">
       <span className="bulk-target">{description}</span>
-      {(['retry', 'cancel', 'replay'] as const).map((action) => (
-        <button key={action} type="button" className={action === 'cancel' ? 'danger' : undefined} onClick={() => void ask(action)}>
+      {(['retry', 'cancel', 'replay', ...(canDelete ? (['delete'] as const) : [])] as const).map((action) => (
+        <button key={action} type="button" className={action === 'cancel' || action === 'delete' ? 'danger' : undefined} onClick={() => void ask(action)}>
           {verbs[action].label}…
         </button>
       ))}
@@ -147,7 +172,7 @@ export function BulkActions({ filter, description, onDone }: { filter: JobFilter
         <ConfirmDialog
           title={`${verbs[asking.action].label} ${description}?`}
           confirmLabel={running ? 'Working…' : asking.preview ? confirmWords(asking.action, asking.preview.affected) : 'Checking…'}
-          danger={asking.action === 'cancel'}
+          danger={asking.action === 'cancel' || asking.action === 'delete'}
           busy={running || !asking.preview || asking.preview.affected === 0}
           onConfirm={() => void confirm()}
           dismissLabel="Go back"

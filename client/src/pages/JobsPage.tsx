@@ -58,7 +58,7 @@ const JobsLive = graphql(
 
 const pageSize = 25;
 
-export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: boolean }) {
+export function JobsPage({ params, canAct, canDelete = false }: { params: URLSearchParams; canAct: boolean; canDelete?: boolean }) {
   const paramsKey = params.toString();
   const { types, fetching: typesFetching } = useJobTypes();
   const typeNames = useMemo(() => (types.length ? types.map((type) => type.jobType) : undefined), [types]);
@@ -129,9 +129,12 @@ export function JobsPage({ params, canAct }: { params: URLSearchParams; canAct: 
         <BulkActions
           filter={bulkFilter}
           description={selection.allMatching ? `all ${total} jobs matching this filter` : `${selection.selected.size} selected job${selection.selected.size === 1 ? '' : 's'}`}
+          canDelete={canDelete}
           onDone={(message) => {
             setBulkMessage(message);
             if (message.kind === 'ok') clear();
+            // Deleted jobs send no live update: read the page again.
+            refetch({ requestPolicy: 'network-only' });
           }}
         />
       )}

@@ -1,6 +1,7 @@
 /** retryJobs, cancelJobs, replayJobs: one filter, the single-job rules for every match, counts back. */
 import { InputError } from '../../queue/errors.js';
 import { jobsBulk, type BulkAction, type BulkResult } from '../../queue/services/jobsBulk.js';
+import { jobsDelete } from '../../queue/services/jobsDelete.js';
 import { builder } from '../builder.js';
 import { JobRef } from '../types/job.js';
 import { JobFilterInput, toJobFilter } from '../types/jobFilter.js';
@@ -75,6 +76,28 @@ function bulkField(action: BulkAction, name: string) {
     }),
   );
 }
+
+builder.mutationField('deleteJobs', (t) =>
+  t.field({
+    type: BulkActionResult,
+    authScopes: { admin: true },
+    description:
+      'Delete every finished job (SUCCEEDED, FAILED, DEAD, CANCELED) the filter matches, with its attempts, a page at a time, each deletion audited. Active jobs are skipped and counted (InvalidStateError): cancel them first. Jobs that replay a deleted one keep running and lose only their link. Admins only; not published live (refetch a list after it).',
+    errors: { types: [InputError], directResult: true, union: { name: 'DeleteJobsResult', description: 'The outcome of deleteJobs.' } },
+    args: {
+      filter: t.arg({ type: JobFilterInput, required: true, description: 'Which jobs. At least one condition: an empty filter is refused.' }),
+      dryRun: t.arg.boolean({ required: false, description: 'Count what would be deleted; delete nothing.' }),
+    },
+    resolve: async (_root, args, context) => {
+      context.deadline = undefined; // like the other bulk actions: it runs to the end, a page at a time
+      const actor = await actingCaller(context);
+      const filter = toJobFilter(args.filter);
+      if (!Object.values(filter).some((value) => value !== undefined)) throw new InputError('The filter must hold at least one condition.', 'filter');
+      const dryRun = args.dryRun ?? false;
+      return { ...(await jobsDelete(context.queue, filter, { dryRun, actor })), dryRun };
+    },
+  }),
+);
 
 bulkField('retry', 'retryJobs');
 bulkField('cancel', 'cancelJobs');

@@ -2,6 +2,7 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
+import type { AuditAction } from '../../queue/services/audit.js';
 import { parseId } from '../ids.js';
 import { firstArgDescription, relationComplexity, relationTake, type RelationList } from '../listBounds.js';
 import { JobRef } from './job.js';
@@ -26,10 +27,17 @@ export const AuditActionEnum = builder.enumType('AuditAction', {
     CANCEL: { description: 'cancelJob' },
     REPLAY: { description: 'replayJob' },
     RUN_NOW: { description: 'runJobNow' },
+    DELETE: { description: 'deleteJobs (admins; detail: the type, entity and status it had)' },
     PAUSE: { description: 'pauseJobType (detail: the type)' },
     RESUME: { description: 'resumeJobType (detail: the type)' },
     CONCURRENCY: { description: 'setJobTypeConcurrency (detail: the type and its limit)' },
-  } as const,
+    PRUNE: { description: 'pruneJobs (detail: how many and which)' },
+    SCHEDULE_CREATE: { description: 'createSchedule (detail: the schedule)' },
+    SCHEDULE_PAUSE: { description: 'pauseSchedule' },
+    SCHEDULE_RESUME: { description: 'pauseSchedule with paused: false' },
+    SCHEDULE_DELETE: { description: 'deleteSchedule' },
+    // Every action the queue audits, or a listing that meets one fails (it did, for schedules).
+  } as const satisfies Record<AuditAction, { description: string }>,
 });
 
 export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent').implement({

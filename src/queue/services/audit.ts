@@ -13,6 +13,7 @@ export type AuditAction =
   | 'CANCEL'
   | 'REPLAY'
   | 'RUN_NOW'
+  | 'DELETE'
   | 'PAUSE'
   | 'RESUME'
   | 'CONCURRENCY'

@@ -5,6 +5,7 @@
  * same transaction. Audit events stay (they name job ids, not rows). On PostgreSQL one process at
  * a time prunes (a transaction-scoped advisory lock); others skip their turn.
  */
+import type { JobWhereInput as JobWhere, Tx } from '../../db/types.js';
 import type { JobStatus } from '../../domain/index.js';
 import type { QueueContext } from '../context.js';
 import { auditRow, type Actor } from './audit.js';
@@ -30,14 +31,21 @@ async function pruneBatch(context: QueueContext, rule: PruneRule): Promise<numbe
     }
     const ids = (await tx.job.findMany({ where: matching, select: { id: true }, orderBy: { id: 'asc' }, take: batchSize })).map((job) => job.id);
     if (!ids.length) return 0;
-    const doomed = { id: { in: ids }, ...matching };
-    await tx.job.updateMany({ where: { replayOf: doomed }, data: { replayOfId: null } });
-    await tx.job.updateMany({ where: { replayOfAttempt: { job: doomed } }, data: { replayOfAttemptId: null } });
-    // Explicitly too, not only by the cascade: SQLite enforces foreign keys only when asked to.
-    await tx.attempt.deleteMany({ where: { job: doomed } });
-    const { count } = await tx.job.deleteMany({ where: doomed });
-    return count;
+    return deleteJobRows(tx, { id: { in: ids }, ...matching });
   });
+}
+
+/**
+ * Deletes the jobs `doomed` matches (in the caller's transaction) with their attempts; the jobs
+ * that replay them keep running and lose only their link. Resolves with how many were deleted.
+ */
+export async function deleteJobRows(tx: Tx, doomed: JobWhere): Promise<number> {
+  await tx.job.updateMany({ where: { replayOf: doomed }, data: { replayOfId: null } });
+  await tx.job.updateMany({ where: { replayOfAttempt: { job: doomed } }, data: { replayOfAttemptId: null } });
+  // Explicitly too, not only by the cascade: SQLite enforces foreign keys only when asked to.
+  await tx.attempt.deleteMany({ where: { job: doomed } });
+  const { count } = await tx.job.deleteMany({ where: doomed });
+  return count;
 }
 
 /**
