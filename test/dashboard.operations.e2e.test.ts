@@ -120,7 +120,7 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     await open('/?status=DEAD&entity=bulk_*');
     await page
       .getByTestId('job-count')
-      .filter({ hasText: /^50 jobs$/ })
+      .filter({ hasText: /^1–25 of 50 jobs$/ })
       .waitFor();
     await page.getByRole('checkbox', { name: 'Select every job on this page' }).check();
     await page.getByRole('button', { name: 'Select all 50 matching this filter' }).click();
@@ -138,13 +138,13 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     await open('/?entity=bulk_*', watcher);
     await watcher
       .getByTestId('job-count')
-      .filter({ hasText: /^50 jobs$/ })
+      .filter({ hasText: /^1–25 of 50 jobs$/ })
       .waitFor();
     await dialog.getByRole('button', { name: 'Replay 50 jobs' }).click();
     await page.getByTestId('bulk-result').filter({ hasText: '50 of 50 matching jobs replayed by new jobs.' }).waitFor();
     await watcher
       .getByTestId('job-count')
-      .filter({ hasText: /^100 jobs$/ })
+      .filter({ hasText: /^1–25 of 100 jobs$/ })
       .waitFor();
     await watcher.locator('tbody tr [data-status="SUCCEEDED"]').first().waitFor();
     await watcher.close();

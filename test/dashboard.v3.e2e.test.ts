@@ -257,4 +257,36 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     expect((await gqlHttp(app, `query ($id: ID!) { job(id: $id) { id } }`, { id: String(doomed) })).data!.job).toBeNull();
     expect(await app.database.db.auditEvent.count({ where: { action: 'DELETE', jobId: doomed } })).toBe(1);
   });
+
+  it('sorts by finished time and duration from the headers, and says where a page sits ("26–30 of 30 jobs")', async () => {
+    const inputs = Array.from({ length: 30 }, (_, i) => ({ jobType: 'CUSTOMER_SYNC', entityId: `c_page_${String(i).padStart(2, '0')}` }));
+    const made = await gqlHttp(app, `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) { ... on EnqueueJobSuccess { job { id } } } }`, { inputs });
+    await Promise.all(made.data!.enqueueJobs.map((item: { job: { id: string } }) => waitForJob(app, Number(item.job.id), isFinal)));
+    await open('/?entity=c_page_*');
+    const count = page.getByTestId('job-count');
+    await count.filter({ hasText: /^1–25 of 30 jobs$/ }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages of jobs' }).getByRole('button', { name: 'Older →' }).click();
+    await count.filter({ hasText: /^26–30 of 30 jobs$/ }).waitFor();
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await count.filter({ hasText: /^1–25 of 30 jobs$/ }).waitFor();
+
+    await page.getByRole('columnheader', { name: 'Took' }).getByRole('button').click();
+    await page.waitForURL(/sort=took/);
+    await expect(page.getByRole('columnheader', { name: /Took/ }).getAttribute('aria-sort')).resolves.toBe('descending');
+    const byDuration = await gqlHttp(app, `{ jobs(filter: { entityIdPrefix: "c_page_" }, orderBy: { field: DURATION }, first: 25) { edges { node { id } } } }`);
+    const expectedIds = byDuration.data!.jobs.edges.map((edge: { node: { id: string } }) => edge.node.id);
+    await expect.poll(() => page.locator('tbody tr[data-job-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id')))).toEqual(expectedIds);
+    await page.getByRole('columnheader', { name: /Took/ }).getByRole('button').click();
+    await page.waitForURL(/sort=took_asc/);
+    await expect(page.getByRole('columnheader', { name: /Took/ }).getAttribute('aria-sort')).resolves.toBe('ascending');
+    await page
+      .getByRole('columnheader', { name: /Finished/ })
+      .getByRole('button')
+      .click();
+    await page.waitForURL(/sort=finished(?!_)/);
+    const byFinish = await gqlHttp(app, `{ jobs(filter: { entityIdPrefix: "c_page_" }, orderBy: { field: FINISHED_AT }, first: 25) { edges { node { id } } } }`);
+    await expect
+      .poll(() => page.locator('tbody tr[data-job-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id'))))
+      .toEqual(byFinish.data!.jobs.edges.map((edge: { node: { id: string } }) => edge.node.id));
+  });
 });

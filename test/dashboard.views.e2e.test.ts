@@ -41,7 +41,7 @@ describe.skipIf(!haveBrowser)('dashboard views: processes and schedules', () => 
 
   it('lists every process on the database, a second worker process too, and drops one whose heartbeat stopped', async () => {
     await open('/');
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Processes' }).click();
+    await page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link', { name: 'Processes' }).click();
     await page.waitForURL('**/processes');
     const rows = page.locator('tr[data-process]');
     await rows.first().waitFor();

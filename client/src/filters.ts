@@ -30,7 +30,20 @@ export interface JobFilter {
 }
 
 /** The URL's parameter names, as an operator would type them. */
-export const filterParams = ['status', 'phase', 'type', 'entity', 'correlation', 'error', 'createdAfter', 'createdBefore', 'finishedAfter', 'finishedBefore', 'range'] as const;
+export const filterParams = [
+  'status',
+  'phase',
+  'type',
+  'entity',
+  'correlation',
+  'error',
+  'createdAfter',
+  'createdBefore',
+  'finishedAfter',
+  'finishedBefore',
+  'range',
+  'sort',
+] as const;
 
 /**
  * The time presets (`?range=24h`): the jobs created in that span, and the history chart over it,
@@ -43,6 +56,22 @@ export const timeRanges = {
   '7d': { label: '7 d', ms: 7 * 86_400_000, bucket: '6h' },
 } as const;
 export type TimeRange = keyof typeof timeRanges;
+
+/** The sortable columns (`?sort=finished` newest first, `?sort=finished_asc`), as the API's JobOrder. */
+export const sortFields = { created: 'CREATED_AT', finished: 'FINISHED_AT', took: 'DURATION' } as const;
+export type SortColumn = keyof typeof sortFields;
+export interface Sort {
+  column: SortColumn;
+  direction: 'ASC' | 'DESC';
+}
+
+export function sortOf(params: URLSearchParams): Sort {
+  const [column, direction] = (params.get('sort') ?? '').toLowerCase().split('_');
+  return { column: column && column in sortFields ? (column as SortColumn) : 'created', direction: direction === 'asc' ? 'ASC' : 'DESC' };
+}
+
+/** The `sort` parameter for a sort (none for the default, newest first). */
+export const sortParam = (sort: Sort) => (sort.column === 'created' && sort.direction === 'DESC' ? undefined : `${sort.column}${sort.direction === 'ASC' ? '_asc' : ''}`);
 
 export const timeRangeOf = (params: URLSearchParams): TimeRange | undefined => {
   const raw = params.get('range')?.trim().toLowerCase();

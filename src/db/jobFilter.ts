@@ -36,6 +36,8 @@ export interface SqlFlavor {
   time(date: Date): unknown;
   /** A time parameter as an expression comparable with a time column. */
   timeParam(placeholder: string): string;
+  /** The earliest time, as a literal comparable with a time column (an unfinished job's finish, sorting). */
+  epoch: string;
   /** A boolean as a parameter value. */
   bool(value: boolean): unknown;
   /** `column` is one of the list bound at `placeholder`: the condition and the value to bind. */
@@ -126,4 +128,56 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
     }
   }
   return { sql: and.length ? and.map((part) => `(${part})`).join(' AND ') : 'TRUE', params };
+}
+
+/** The orders a page of jobs is read in; `createdAt` is the id order (ids grow with creation). */
+export type JobOrderField = 'createdAt' | 'updatedAt' | 'finishedAt' | 'duration';
+export interface JobOrder {
+  field: JobOrderField;
+  direction: 'asc' | 'desc';
+}
+export const newestFirst: JobOrder = { field: 'createdAt', direction: 'desc' };
+
+/** A job's sort key under `field`, as a cursor carries it: times in epoch ms, none (not finished) the lowest. */
+export function orderKeyOf(job: { updatedAt: Date; lastFinishedAt: Date | null; lastDurationMs: number | null }, field: JobOrderField): number | undefined {
+  if (field === 'updatedAt') return job.updatedAt.getTime();
+  if (field === 'finishedAt') return job.lastFinishedAt?.getTime() ?? 0;
+  if (field === 'duration') return job.lastDurationMs ?? -1;
+  return undefined;
+}
+
+/**
+ * ORDER BY, and the keyset condition for the rows after (`after`) or before a cursor row (its id
+ * and key), in `order`, read backward (the reverse order) for `before`. Ties break by id, so every
+ * row has one place. Finished time and duration have no index: with no filter to narrow them,
+ * such a page reads every job (the newest-first order is the indexed one).
+ */
+export function jobOrderSql(
+  order: JobOrder,
+  cursor: { id: number; key?: number } | undefined,
+  backward: boolean,
+  flavor: SqlFlavor,
+  firstParam: number,
+): { cursorSql: string; orderBy: string; params: unknown[] } {
+  const params: unknown[] = [];
+  // Parameters in the order they appear in the text (SQLite's are positional).
+  const param = (value: unknown) => {
+    params.push(value);
+    return flavor.placeholder(firstParam + params.length - 1);
+  };
+  const key = { createdAt: undefined, updatedAt: '"updatedAt"', finishedAt: `coalesce("lastFinishedAt", ${flavor.epoch})`, duration: 'coalesce("lastDurationMs", -1)' }[
+    order.field
+  ];
+  const keyParam = (value: number) => (order.field === 'duration' ? param(value) : flavor.timeParam(param(flavor.time(new Date(value)))));
+  // Reading backward (a page before a cursor, or `last`) walks the order in reverse.
+  const descending = (order.direction === 'desc') !== backward;
+  const direction = descending ? 'DESC' : 'ASC';
+  const orderBy = key ? `${key} ${direction}, "id" ${direction}` : `"id" ${direction}`;
+  if (!cursor) return { cursorSql: '', orderBy, params };
+  const beyond = descending ? '<' : '>';
+  if (!key || cursor.key === undefined) return { cursorSql: `AND "id" ${beyond} ${param(cursor.id)}`, orderBy, params };
+  const past = keyParam(cursor.key);
+  const same = keyParam(cursor.key);
+  const id = param(cursor.id);
+  return { cursorSql: `AND (${key} ${beyond} ${past} OR (${key} = ${same} AND "id" ${beyond} ${id}))`, orderBy, params };
 }

@@ -16,7 +16,7 @@
  */
 import type { DatabaseProvider } from '../config/index.js';
 import type { FinishRow, LeaseRef, NewJobRow, WrittenJob } from '../domain/index.js';
-import type { JobFilter } from './jobFilter.js';
+import type { JobFilter, JobOrder } from './jobFilter.js';
 import type { Attempt, Job } from './types.js';
 
 export type { FinishRow, LeaseRef, NewJobRow, WrittenJob } from '../domain/index.js';
@@ -158,15 +158,20 @@ export interface JobStore {
   isTransient(error: unknown): boolean;
 }
 
-/** A page of jobs, newest first: after `afterId` (older), or before `beforeId` (newer, read oldest first). */
+/** A page of jobs in `order` (newest first by default): after a cursor row, or before one (read in the reverse order). */
 export interface JobsPageParams {
   filter: JobFilter;
   now: Date;
   limit: number;
   afterId?: number;
   beforeId?: number;
-  /** The end of the list (oldest first): `last` without, or with, `before`. */
+  /** The cursor row's sort key (jobFilter `orderKeyOf`) when the order is not by id. */
+  afterKey?: number;
+  beforeKey?: number;
+  /** The end of the list (the order reversed): `last` without, or with, `before`. */
   backward?: boolean;
+  /** Default: newest first (by id). */
+  order?: JobOrder;
 }
 
 /**

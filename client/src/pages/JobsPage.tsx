@@ -8,7 +8,8 @@
 import { useMemo, useRef, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { BulkActions, type BulkMessage } from '../components/BulkActions';
-import { filterFromParams, hasConditions, matches } from '../filters';
+import { filterFromParams, hasConditions, matches, sortFields, sortOf, sortParam, withParams } from '../filters';
+import { navigate } from '../router';
 import { useJobTypes } from '../jobTypes';
 import { graphql, readFragment, type FragmentOf } from '../graphql';
 import { useMembershipRefetch, useRefetchOnReconnect } from '../hooks';
@@ -24,8 +25,8 @@ export { JobRow } from './jobs/jobRow';
 
 const JobsQuery = graphql(
   `
-    query JobsPage($first: Int, $after: String, $last: Int, $before: String, $filter: JobFilter) {
-      jobs(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
+    query JobsPage($first: Int, $after: String, $last: Int, $before: String, $filter: JobFilter, $orderBy: JobOrder) {
+      jobs(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
         totalCount
         pageInfo {
           hasNextPage
@@ -58,6 +59,14 @@ const JobsLive = graphql(
 
 const pageSize = 25;
 
+/** "221 jobs", and past one page where this one sits: "76–100 of 221 jobs". */
+function countWords(total: number, shown: number, page: number): string {
+  const jobs = `${total} job${total === 1 ? '' : 's'}`;
+  if (total <= pageSize && page === 1) return jobs;
+  const first = (page - 1) * pageSize + 1;
+  return shown ? `${first}–${first + shown - 1} of ${jobs}` : jobs;
+}
+
 export function JobsPage({ params, canAct, canDelete = false }: { params: URLSearchParams; canAct: boolean; canDelete?: boolean }) {
   const paramsKey = params.toString();
   const { types, fetching: typesFetching } = useJobTypes();
@@ -65,7 +74,14 @@ export function JobsPage({ params, canAct, canDelete = false }: { params: URLSea
   const filter = useMemo(() => filterFromParams(params, typeNames), [paramsKey, typeNames]); // eslint-disable-line react-hooks/exhaustive-deps
   const after = params.get('after') ?? undefined;
   const before = params.get('before') ?? undefined;
-  const variables = useMemo(() => ({ filter, ...(before ? { last: pageSize, before } : { first: pageSize, after }) }), [filter, after, before]);
+  const sort = sortOf(params);
+  const orderBy = sort.column === 'created' && sort.direction === 'DESC' ? undefined : { field: sortFields[sort.column], direction: sort.direction };
+  const variables = useMemo(
+    () => ({ filter, orderBy, ...(before ? { last: pageSize, before } : { first: pageSize, after }) }),
+    [filter, after, before, orderBy?.field, orderBy?.direction], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+  // The page's place in the list: kept in the URL by the pager (a new filter or order starts at 1).
+  const pageNumber = Math.max(1, Number(params.get('page')) || 1);
   // A type in the URL waits for the server's list of types (an unknown one is left out, not sent).
   const [{ data, fetching, error }, refetch] = useQuery({ query: JobsQuery, variables, pause: !typeNames && typesFetching && params.has('type') });
   useRefetchOnReconnect(refetch);
@@ -112,7 +128,7 @@ export function JobsPage({ params, canAct, canDelete = false }: { params: URLSea
       )}
       <div className="count-line">
         <p className="count" aria-live="polite" data-testid="job-count">
-          {data ? `${total} job${total === 1 ? '' : 's'}` : fetching ? 'Loading…' : ''}
+          {data ? countWords(total, rows.length, pageNumber) : fetching ? 'Loading…' : ''}
         </p>
         {canAct && selection.pageSelected && !selection.allMatching && total > rows.length && hasConditions(filter) && (
           <button type="button" className="link" onClick={selectAllMatching}>
@@ -143,8 +159,17 @@ export function JobsPage({ params, canAct, canDelete = false }: { params: URLSea
           {bulkMessage.text}
         </p>
       )}
-      <JobsTable rows={rows} loaded={Boolean(data)} canAct={canAct} current={current} tableRef={tableRef} selection={selection} />
-      <Pager params={params} pageInfo={data?.jobs.pageInfo} />
+      <JobsTable
+        rows={rows}
+        loaded={Boolean(data)}
+        canAct={canAct}
+        current={current}
+        tableRef={tableRef}
+        selection={selection}
+        sort={sort}
+        onSort={(next) => navigate(withParams(params, { sort: sortParam(next), after: undefined, before: undefined, page: undefined }))}
+      />
+      <Pager params={params} pageInfo={data?.jobs.pageInfo} page={pageNumber} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /** The JobReads on PostgreSQL: the general pool (which Prisma shares), so a burst of reads never queues the worker's writes. */
 import type pg from 'pg';
 import { attemptFromValues, jobFromValues } from '../jobRow.js';
-import { jobFilterSql, type SqlFlavor } from '../jobFilter.js';
+import { jobFilterSql, jobOrderSql, newestFirst, type SqlFlavor } from '../jobFilter.js';
 import type { JobReads } from '../ports.js';
 import { pgArray } from './arrays.js';
 import { jobAsArray, readStatements } from './statements.js';
@@ -11,6 +11,7 @@ const flavor: SqlFlavor = {
   placeholder: (index) => `$${index}`,
   time: (date) => date.toISOString(),
   timeParam: (placeholder) => `${placeholder}::timestamp`,
+  epoch: "timestamp 'epoch'",
   bool: (value) => value,
   inList: (column, placeholder, values) => ({ sql: `${column} = ANY(${placeholder})`, value: values }),
   // The pattern operators compare bytes; the text_pattern_ops index on entityId serves them.
@@ -29,12 +30,13 @@ export function postgresJobReads(pool: pg.Pool, observe: (name: string) => void)
     replaysByParents: async (parent, parentIds, perParent) =>
       parentIds.length ? read(parent === 'replayOfId' ? 'replaysByReplayOfId' : 'replaysByReplayOfAttemptId', [pgArray.numbers(parentIds), perParent], jobFromValues) : [],
 
-    async page({ filter, now, limit, afterId, beforeId, backward }) {
+    async page({ filter, now, limit, afterId, beforeId, afterKey, beforeKey, backward, order = newestFirst }) {
       observe('jobsPage');
       const where = jobFilterSql(filter, now, flavor);
-      const params = [...where.params];
-      const cursor = afterId !== undefined ? `AND j."id" < $${params.push(afterId)}` : beforeId !== undefined ? `AND j."id" > $${params.push(beforeId)}` : '';
-      const text = `SELECT ${jobAsArray} AS r FROM "Job" AS j WHERE ${where.sql} ${cursor} ORDER BY j."id" ${backward ? 'ASC' : 'DESC'} LIMIT $${params.push(limit)}`;
+      const cursor = afterId !== undefined ? { id: afterId, key: afterKey } : beforeId !== undefined ? { id: beforeId, key: beforeKey } : undefined;
+      const sorted = jobOrderSql(order, cursor, backward ?? false, flavor, where.params.length + 1);
+      const params = [...where.params, ...sorted.params];
+      const text = `SELECT ${jobAsArray} AS r FROM "Job" AS j WHERE ${where.sql} ${sorted.cursorSql} ORDER BY ${sorted.orderBy} LIMIT $${params.push(limit)}`;
       // Unnamed: filters vary; the planner sees the real values.
       return (await pool.query<{ r: unknown[] }>(text, params)).rows.map((row) => jobFromValues(row.r));
     },

@@ -1,7 +1,7 @@
 /** The JobReads on SQLite, on the hot path's connection (reads never wait for the writer in WAL mode). */
 import type Database from 'better-sqlite3';
 import { attemptFromValues, jobFromValues } from '../jobRow.js';
-import { jobFilterSql, type SqlFlavor } from '../jobFilter.js';
+import { jobFilterSql, jobOrderSql, newestFirst, type SqlFlavor } from '../jobFilter.js';
 import type { JobReads } from '../ports.js';
 import type { Prepared } from './jobStore.js';
 import { jobSelect } from './statements.js';
@@ -11,6 +11,7 @@ const flavor: SqlFlavor = {
   placeholder: () => '?',
   time: (date) => date.getTime(),
   timeParam: (placeholder) => placeholder,
+  epoch: '0',
   bool: (value) => (value ? 1 : 0),
   inList: (column, placeholder, values) => ({ sql: `${column} IN (SELECT value FROM json_each(${placeholder}))`, value: JSON.stringify(values) }),
   // The column's collation is BINARY: comparisons are byte-wise already.
@@ -41,23 +42,17 @@ export function sqliteJobReads(connection: Database.Database, s: Prepared, obser
         ? rows(`replaysBy${parent}`, parent === 'replayOfId' ? s.replaysByReplayOfId : s.replaysByReplayOfAttemptId, jobFromValues, JSON.stringify(parentIds), perParent)
         : [],
 
-    async page({ filter, now, limit, afterId, beforeId, backward }) {
+    async page({ filter, now, limit, afterId, beforeId, afterKey, beforeKey, backward, order = newestFirst }) {
       const where = jobFilterSql(filter, now, flavor);
-      const params = [...where.params];
-      let cursor = '';
-      if (afterId !== undefined) {
-        cursor = 'AND "id" < ?';
-        params.push(afterId);
-      } else if (beforeId !== undefined) {
-        cursor = 'AND "id" > ?';
-        params.push(beforeId);
-      }
-      params.push(limit);
+      const cursor = afterId !== undefined ? { id: afterId, key: afterKey } : beforeId !== undefined ? { id: beforeId, key: beforeKey } : undefined;
+      const sorted = jobOrderSql(order, cursor, backward ?? false, flavor, where.params.length + 1);
       return rows(
         'jobsPage',
-        cachedRead(`SELECT ${jobSelect} FROM "Job" WHERE ${where.sql} ${cursor} ORDER BY "id" ${backward ? 'ASC' : 'DESC'} LIMIT ?`),
+        cachedRead(`SELECT ${jobSelect} FROM "Job" WHERE ${where.sql} ${sorted.cursorSql} ORDER BY ${sorted.orderBy} LIMIT ?`),
         jobFromValues,
-        ...params,
+        ...where.params,
+        ...sorted.params,
+        limit,
       );
     },
 

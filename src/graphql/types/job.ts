@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { JobReads } from '../../db/ports.js';
-import type { JobFilter } from '../../db/jobFilter.js';
+import { newestFirst, orderKeyOf, type JobFilter, type JobOrder, type JobOrderField } from '../../db/jobFilter.js';
 import { priorityName } from '../../domain/index.js';
 import { phaseOf } from '../../domain/index.js';
 import { builder } from '../builder.js';
@@ -12,6 +12,33 @@ import { AttemptRef } from './attempt.js';
 import { payloadNotCarriedIn } from '../../events/wire.js';
 
 const jobsPage = { defaultSize: 20, maxSize: 200 } as const;
+
+const JobOrderFieldEnum = builder.enumType('JobOrderField', {
+  description: 'What a list of jobs is sorted by.',
+  values: {
+    CREATED_AT: { description: 'When the job was enqueued (the id order; indexed).' },
+    UPDATED_AT: { description: 'Its last change.' },
+    FINISHED_AT: { description: 'When its latest attempt ended; jobs with none count as the earliest. No index: narrow the filter on large tables.' },
+    DURATION: { description: "Its latest attempt's duration; jobs with none count as the shortest. No index: narrow the filter on large tables." },
+  } as const,
+});
+const orderFields: Record<'CREATED_AT' | 'UPDATED_AT' | 'FINISHED_AT' | 'DURATION', JobOrderField> = {
+  CREATED_AT: 'createdAt',
+  UPDATED_AT: 'updatedAt',
+  FINISHED_AT: 'finishedAt',
+  DURATION: 'duration',
+};
+const SortDirectionEnum = builder.enumType('SortDirection', {
+  description: 'Ascending or descending.',
+  values: { ASC: { description: 'Smallest or earliest first.' }, DESC: { description: 'Largest or latest first.' } } as const,
+});
+const JobOrderInput = builder.inputType('JobOrder', {
+  description: 'The order of a list of jobs; ties by id in the same direction.',
+  fields: (t) => ({
+    field: t.field({ type: JobOrderFieldEnum, required: true, description: 'Sorted by.' }),
+    direction: t.field({ type: SortDirectionEnum, required: false, defaultValue: 'DESC', description: 'Default DESC.' }),
+  }),
+});
 
 export const JobRef = builder.prismaObject('Job', {
   description: 'A durable sync job. Its attempts are its audit trail; a replay is a new job linked to it.',
@@ -126,6 +153,7 @@ builder.queryFields((t) => ({
         jobType: t.arg({ type: JobTypeEnum, required: false, description: 'Only this job type (also: filter.jobType).' }),
         entityId: t.arg.string({ required: false, description: 'Only jobs for this entity id, exactly (also: filter.entityId).' }),
         isReplay: t.arg.boolean({ required: false, description: 'Only replays (true) or only originals (false).' }),
+        orderBy: t.arg({ type: JobOrderInput, required: false, description: 'The order (default: newest first). Cursors belong to the order they were read in.' }),
       },
       complexity: (args) => ({ field: 1, multiplier: Math.min(jobsPage.maxSize, Math.max(0, args.first ?? args.last ?? jobsPage.defaultSize)) }),
       resolve: async (_root, args, context) => {
@@ -137,7 +165,8 @@ builder.queryFields((t) => ({
         if (args.isReplay !== undefined && args.isReplay !== null) filter.isReplay = args.isReplay;
         // Lists narrowed to nothing match nothing (an empty list would mean "any").
         if (filter.statuses?.length === 0 || filter.jobTypes?.length === 0) filter.ids = [];
-        return jobsPageOf(context, filter, args);
+        const order: JobOrder = args.orderBy ? { field: orderFields[args.orderBy.field], direction: args.orderBy.direction === 'ASC' ? 'asc' : 'desc' } : newestFirst;
+        return jobsPageOf(context, filter, order, args);
       },
     },
     {
@@ -160,13 +189,19 @@ interface PageOf {
 }
 
 const cursorPrefix = 'job:';
-const cursorOf = (id: number) => Buffer.from(`${cursorPrefix}${id}`).toString('base64url');
+/** A row's place: its id, and its sort key when the order is not by id ("job:<id>" or "job:<id>:<key>"). */
+const cursorOf = (id: number, key: number | undefined) => Buffer.from(`${cursorPrefix}${id}${key === undefined ? '' : `:${key}`}`).toString('base64url');
 
-function idOfCursor(cursor: string, argument: string): number {
+function placeOfCursor(cursor: string, argument: string, order: JobOrder): { id: number; key?: number } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = text.startsWith(cursorPrefix) ? parseId(text.slice(cursorPrefix.length)) : undefined;
-  if (id === undefined) throw new GraphQLError(`${argument} is not a cursor this API gave out.`, { extensions: { code: 'BAD_USER_INPUT' } });
-  return id;
+  const [idText, keyText, extra] = text.startsWith(cursorPrefix) ? text.slice(cursorPrefix.length).split(':') : [];
+  const id = idText === undefined ? undefined : parseId(idText);
+  const key = keyText === undefined ? undefined : Number(keyText);
+  const keyed = order.field !== 'createdAt';
+  if (id === undefined || extra !== undefined || keyed !== (key !== undefined) || (key !== undefined && !Number.isSafeInteger(key))) {
+    throw new GraphQLError(`${argument} is not a cursor this API gave out for this order.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return { id, key };
 }
 
 function pageSize(value: number | null | undefined, argument: string): number | undefined {
@@ -177,10 +212,11 @@ function pageSize(value: number | null | undefined, argument: string): number | 
   return value;
 }
 
-/** One page, newest first: one statement for the page (one more row tells whether another follows). */
+/** One page in `order`: one statement for the page (one more row tells whether another follows). */
 async function jobsPageOf(
   context: { queue: { reads: JobReads; now(): Date } },
   filter: JobFilter,
+  order: JobOrder,
   args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
 ) {
   const now = context.queue.now();
@@ -188,13 +224,22 @@ async function jobsPageOf(
   const last = pageSize(args.last, 'last');
   const backward = first === undefined && last !== undefined;
   const size = backward ? last! : (first ?? jobsPage.defaultSize);
-  const afterId = args.after ? idOfCursor(args.after, 'after') : undefined;
-  const beforeId = args.before ? idOfCursor(args.before, 'before') : undefined;
-  const rows = await context.queue.reads.page({ filter, now, limit: size + 1, backward, ...(backward ? { beforeId } : { afterId }) });
+  const after = args.after ? placeOfCursor(args.after, 'after', order) : undefined;
+  const before = args.before ? placeOfCursor(args.before, 'before', order) : undefined;
+  const afterId = after?.id;
+  const beforeId = before?.id;
+  const rows = await context.queue.reads.page({
+    filter,
+    now,
+    order,
+    limit: size + 1,
+    backward,
+    ...(backward ? { beforeId, beforeKey: before?.key } : { afterId, afterKey: after?.key }),
+  });
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();
-  const edges = page.map((job) => ({ cursor: cursorOf(job.id), node: job }));
+  const edges = page.map((job) => ({ cursor: cursorOf(job.id, orderKeyOf(job, order.field)), node: job }));
   return {
     filter,
     now,

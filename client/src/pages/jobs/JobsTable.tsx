@@ -8,6 +8,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { usePausedTypes } from '../../jobTypes';
 import { linkProps } from '../../router';
 import { RelativeTime, duration } from '../../time';
+import type { Sort, SortColumn } from '../../filters';
 import type { JobRowData } from './jobRow';
 
 /** Widths in rem, except the two text columns, which share what is left (measured to fit 1024 px). */
@@ -17,11 +18,25 @@ const columns = [
   ['Status', 'status', '10rem'],
   ['Attempts', 'attempts', '5.5rem'],
   ['Last error', 'error', undefined],
-  ['Created', 'created', '5.5rem'],
-  ['Finished', 'finished', '5.5rem'],
-  ['Took', 'took', '4.25rem'],
+  ['Created', 'created', '6rem'],
+  ['Finished', 'finished', '6rem'],
+  ['Took', 'took', '4.75rem'],
   ['Next run', 'next', '5.5rem'],
 ] as const;
+const sortable = new Set<string>(['created', 'finished', 'took']);
+
+/** A sortable column's header: a button that sorts by it, newest or largest first, then the other way. */
+function SortHeader({ label, column, sort, onSort }: { label: string; column: SortColumn; sort: Sort; onSort(sort: Sort): void }) {
+  const active = sort.column === column;
+  return (
+    <th scope="col" aria-sort={active ? (sort.direction === 'ASC' ? 'ascending' : 'descending') : undefined}>
+      <button type="button" className="sort" onClick={() => onSort({ column, direction: active && sort.direction === 'DESC' ? 'ASC' : 'DESC' })}>
+        {label}
+        <span aria-hidden="true">{active ? (sort.direction === 'ASC' ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
+  );
+}
 
 /** An error type may break between its words (UpstreamRateLimited → Upstream|Rate|Limited), never inside one. */
 function ErrorType({ name }: { name: string }) {
@@ -53,7 +68,11 @@ export function JobsTable({
   current,
   tableRef,
   selection,
+  sort,
+  onSort,
 }: {
+  sort: Sort;
+  onSort(sort: Sort): void;
   rows: JobRowData[];
   loaded: boolean;
   canAct: boolean;
@@ -79,11 +98,15 @@ export function JobsTable({
                 <input type="checkbox" aria-label="Select every job on this page" checked={pageSelected || allMatching} onChange={selection.togglePage} />
               </th>
             )}
-            {columns.map(([label]) => (
-              <th key={label} scope="col">
-                {label}
-              </th>
-            ))}
+            {columns.map(([label, name]) =>
+              sortable.has(name) ? (
+                <SortHeader key={label} label={label} column={name as SortColumn} sort={sort} onSort={onSort} />
+              ) : (
+                <th key={label} scope="col">
+                  {label}
+                </th>
+              ),
+            )}
           </tr>
         </thead>
         <tbody>

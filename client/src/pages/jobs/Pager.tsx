@@ -9,22 +9,22 @@ interface PageInfo {
   endCursor?: string | null;
 }
 
-export function Pager({ params, pageInfo }: { params: URLSearchParams; pageInfo: PageInfo | undefined }) {
+export function Pager({ params, pageInfo, page }: { params: URLSearchParams; pageInfo: PageInfo | undefined; page: number }) {
   const after = params.get('after');
   const before = params.get('before');
   return (
-    <nav className="pager" aria-label="Pages">
+    <nav className="pager" aria-label="Pages of jobs">
       <button
         type="button"
         disabled={!pageInfo?.hasPreviousPage && !after}
-        onClick={() => navigate(withParams(params, { before: pageInfo?.startCursor ?? undefined, after: undefined }))}
+        onClick={() => navigate(withParams(params, { before: pageInfo?.startCursor ?? undefined, after: undefined, page: page > 2 ? String(page - 1) : undefined }))}
       >
         ← Newer
       </button>
       <button
         type="button"
         disabled={!pageInfo?.hasNextPage && !before}
-        onClick={() => navigate(withParams(params, { after: pageInfo?.endCursor ?? undefined, before: undefined }))}
+        onClick={() => navigate(withParams(params, { after: pageInfo?.endCursor ?? undefined, before: undefined, page: String(page + 1) }))}
       >
         Older →
       </button>
