@@ -289,4 +289,20 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
       .poll(() => page.locator('tbody tr[data-job-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id'))))
       .toEqual(byFinish.data!.jobs.edges.map((edge: { node: { id: string } }) => edge.node.id));
   });
+
+  it("draws the job's history on one time axis: the wait, each attempt with its calls, the backoff between", async () => {
+    const id = await enqueue({ jobType: 'CUSTOMER_SYNC', entityId: 'c_flaky' }); // the CRM fails it once (503), then it succeeds
+    await waitForJob(app, id, (job) => job.attemptCount === 1 && job.status === 'PENDING');
+    await gqlHttp(app, `mutation ($id: ID!) { runJobNow(id: $id) { __typename } }`, { id: String(id) }); // the second attempt now, not in a minute
+    await waitForJob(app, id, (job) => job.status === 'SUCCEEDED');
+    await open(`/jobs/${id}`);
+    const axis = page.locator('.axis-track');
+    await axis.waitFor();
+    const kinds = await axis.locator('[data-kind]').evaluateAll((spans) => spans.map((span) => span.getAttribute('data-kind')));
+    expect(kinds).toEqual(['queued', 'failed', 'call', 'backoff', 'ok', 'call', 'call']);
+    await expect(axis.getAttribute('aria-label')).resolves.toMatch(
+      /^From enqueue to now: waited for a worker \d+ ms; attempt 1: UpstreamTimeout, \d+ ms; backoff [\d.]+ m?s; attempt 2: succeeded, \d+ ms\.$/,
+    );
+    await expect(axis.locator('[data-kind="call"]').first().getAttribute('title')).resolves.toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/mock\/crm\/customers\/c_flaky → 503, \d+ ms$/);
+  });
 });

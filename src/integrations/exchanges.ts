@@ -13,6 +13,8 @@ export interface UpstreamExchange {
   url: string;
   /** The HTTP status; null when no answer came (a timeout, a refused connection). */
   status: number | null;
+  /** When it was sent (ISO-8601); absent in records made before this was kept. */
+  startedAt?: string;
   durationMs: number;
   requestBody: string | null;
   responseBody: string | null;

@@ -35,22 +35,24 @@ const maxResponseBytes = 5 * 1024 * 1024;
  */
 export async function callUpstream<T>(request: UpstreamRequest): Promise<T> {
   const started = performance.now();
+  const sentAt = Date.now();
   try {
     const { value, statusCode, text } = await exchange<T>(request);
-    request.onExchange?.(exchangeRecord(request, started, statusCode, text, null));
+    request.onExchange?.(exchangeRecord(request, started, sentAt, statusCode, text, null));
     return value;
   } catch (error) {
     const failure = error as Error & { statusCode?: number; responseText?: string };
-    request.onExchange?.(exchangeRecord(request, started, failure.statusCode ?? null, failure.responseText ?? null, failure.message ?? String(error)));
+    request.onExchange?.(exchangeRecord(request, started, sentAt, failure.statusCode ?? null, failure.responseText ?? null, failure.message ?? String(error)));
     throw error;
   }
 }
 
-function exchangeRecord(request: UpstreamRequest, started: number, status: number | null, text: string | null, error: string | null): UpstreamExchange {
+function exchangeRecord(request: UpstreamRequest, started: number, sentAt: number, status: number | null, text: string | null, error: string | null): UpstreamExchange {
   return {
     method: request.method,
     url: redactedUrl(request.url, request.redactor),
     status,
+    startedAt: new Date(sentAt).toISOString(),
     durationMs: Math.round(performance.now() - started),
     requestBody: request.body === undefined ? null : redactedExcerpt(JSON.stringify(request.body), request.redactor),
     responseBody: redactedExcerpt(text, request.redactor),

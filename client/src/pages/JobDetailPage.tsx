@@ -48,7 +48,7 @@ export function JobDetailPage({ id, canAct }: { id: string; canAct: boolean }) {
       <Lineage job={job} />
       <JobActions job={job} canAct={canAct} />
       <JobFields job={job} logSearch={fill(data.operatorLinks.logSearch, '{correlationId}', job.correlationId)} />
-      <AttemptTimeline attempts={job.attempts} traceLink={data.operatorLinks.trace} />
+      <AttemptTimeline attempts={job.attempts} createdAt={job.createdAt} traceLink={data.operatorLinks.trace} />
       <AuditTable events={job.auditEvents} />
     </section>
   );

@@ -11,6 +11,12 @@ const UpstreamCallRef = builder.objectRef<UpstreamExchange>('UpstreamCall').impl
     method: t.exposeString('method', { description: 'GET, POST, PUT, PATCH or DELETE.' }),
     url: t.exposeString('url', { description: 'Where it went (secret-looking query values redacted).' }),
     status: t.exposeInt('status', { nullable: true, description: 'The HTTP status; null when no answer came (timeout, refused connection).' }),
+    startedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was sent; null for calls recorded before this was kept.',
+      resolve: (call) => (call.startedAt ? new Date(call.startedAt) : null),
+    }),
     durationMs: t.exposeInt('durationMs', { description: 'From sending to the whole answer (or giving up).' }),
     requestBody: t.exposeString('requestBody', {
       nullable: true,

@@ -1,12 +1,14 @@
 /** A job's attempts, newest first: outcome, timing, the error, its trace, each upstream call with what was sent and received, and a bug's stack. */
 import { Breakable } from '../../components/Breakable';
 import { duration, exactTime } from '../../time';
+import { AttemptAxis } from './AttemptAxis';
 import { fill, type JobDetailData } from './operations';
 
-export function AttemptTimeline({ attempts, traceLink }: { attempts: JobDetailData['attempts']; traceLink: string | null | undefined }) {
+export function AttemptTimeline({ attempts, createdAt, traceLink }: { attempts: JobDetailData['attempts']; createdAt: string; traceLink: string | null | undefined }) {
   return (
     <>
       <h2>Attempts</h2>
+      <AttemptAxis createdAt={createdAt} attempts={attempts} />
       {attempts.length === 0 ? (
         <p>No attempt yet.</p>
       ) : (

@@ -63,6 +63,7 @@ export const JobDetail = graphql(`
         method
         url
         status
+        startedAt
         durationMs
         requestBody
         responseBody
