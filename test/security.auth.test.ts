@@ -128,6 +128,8 @@ describe.each(providers)('tokens, roles and the audit trail (%s)', (provider) =>
       'mutation { cancelJob(id: "1") { __typename } }',
       'mutation { replayJob(id: "1") { __typename } }',
       'mutation { runJobNow(id: "1") { __typename } }',
+      'mutation { runScheduleNow(name: "nightly") { __typename } }',
+      'mutation { deleteJobs(filter: { status: [DEAD] }) { __typename } }',
     ];
     const callers: [string, Record<string, string>, RegExp][] = [
       ['viewer', bearer(viewerToken), /ForbiddenError|FORBIDDEN/],
