@@ -115,4 +115,23 @@ describe.skipIf(!providers.includes('postgresql'))('transactional enqueue (postg
     const bad = await client.query(`SELECT syncbridge_enqueue('nope', 'x')`).catch((error: pg.DatabaseError) => error);
     expect(bad).toMatchObject({ code: '22023', message: expect.stringContaining('unknown job type "nope"') });
   });
+
+  it("debounces in the service's steps: the start is the first tenth of the debounce at or after now + debounce", async () => {
+    // In one transaction (rolled back): the type's registered debounce set to 1 s for this call only.
+    await client.query('BEGIN');
+    await client.query(`UPDATE "JobTypeState" SET "debounceMs" = 1000, "maxDelayMs" = 60000 WHERE "jobType" = 'invoice_sync'`);
+    const startOf = async () => {
+      const before = Date.now();
+      const { rows } = await client.query<{ id: string }>(`SELECT syncbridge_enqueue('invoice_sync', 'i_steps', NULL, 'COALESCE') AS id`);
+      const after = Date.now();
+      const job = await client.query<{ start: string }>(`SELECT round(date_part('epoch', "nextRunAt") * 1000)::bigint AS start FROM "Job" WHERE "id" = $1`, [rows[0]!.id]);
+      return { before, after, start: Number(job.rows[0]!.start) };
+    };
+    for (const { before, after, start } of [await startOf(), await startOf()]) {
+      expect(start % 100).toBe(0);
+      expect(start).toBeGreaterThanOrEqual(before + 1000 - 1); // pg's clock against ours: the same machine, ms rounding
+      expect(start).toBeLessThanOrEqual(after + 1100 + 1);
+    }
+    await client.query('ROLLBACK');
+  });
 });
