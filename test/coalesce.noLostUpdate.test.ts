@@ -117,8 +117,10 @@ describe.each(providers)('no lost update under concurrency (%s)', (provider) => 
     for (const id of records) {
       expect({ id, billing: fixture.billing.get(id) }).toEqual({ id, billing: editsPerRecord });
       expect({ id, mostAtOnce: fixture.mostAtOnce.get(id) }).toEqual({ id, mostAtOnce: 1 });
-      expect(fixture.handlerRuns.get(id)).toBeLessThan(editsPerRecord / 4);
+      // Per record, loosely: a loaded machine's slow enqueues let the 50 ms debounce lapse between edits.
+      expect(fixture.handlerRuns.get(id)).toBeLessThan(editsPerRecord / 2);
     }
+    expect(totalRuns).toBeLessThan((runs * editsPerRecord) / 4);
     // Every enqueue is in a job: each record's jobs absorbed the rest.
     const jobs = await app.database.db.job.findMany({ where: { jobType: 'version_sync' }, select: { entityId: true, coalescedCount: true, status: true } });
     for (const id of records) {

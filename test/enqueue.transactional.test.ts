@@ -134,4 +134,37 @@ describe.skipIf(!providers.includes('postgresql'))('transactional enqueue (postg
     }
     await client.query('ROLLBACK');
   });
+
+  it('a change arriving while a worker claims the pending job becomes its follow-up, not part of the started run', async () => {
+    // A job not due for 10 minutes (the type's registered debounce, for this test), so no worker takes it.
+    await client.query(`UPDATE "JobTypeState" SET "debounceMs" = 600000, "maxDelayMs" = 600000 WHERE "jobType" = 'invoice_sync'`);
+    const claimer = new pg.Client({ connectionString: database.url });
+    const changer = new pg.Client({ connectionString: database.url });
+    await Promise.all([claimer.connect(), changer.connect()]);
+    try {
+      const pending = Number((await client.query<{ id: string }>(`SELECT syncbridge_enqueue('invoice_sync', 'i_race', NULL, 'COALESCE') AS id`)).rows[0]!.id);
+      // A claim in flight: the row locked and RUNNING, not yet committed.
+      await claimer.query('BEGIN');
+      await claimer.query(`UPDATE "Job" SET "status" = 'RUNNING', "leaseOwner" = 'test', "leaseExpiresAt" = now() AT TIME ZONE 'UTC' + interval '1 hour' WHERE "id" = $1`, [
+        pending,
+      ]);
+      const change = changer.query<{ id: string }>(`SELECT syncbridge_enqueue('invoice_sync', 'i_race', '{"v":2}', 'COALESCE') AS id`);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the change waits for the claim
+      await claimer.query('COMMIT');
+      const followUp = Number((await change).rows[0]!.id);
+      expect(followUp).not.toBe(pending);
+      const { rows } = await client.query<{ id: number; status: string; payload: string | null; followUpKey: string | null; coalescedCount: number }>(
+        `SELECT "id", "status", "payload", "followUpKey", "coalescedCount" FROM "Job" WHERE "entityId" = 'i_race' ORDER BY "id"`,
+      );
+      expect(rows).toEqual([
+        { id: pending, status: 'RUNNING', payload: null, followUpKey: null, coalescedCount: 0 },
+        { id: followUp, status: 'PENDING', payload: '{"v": 2}', followUpKey: 'invoice_sync:i_race', coalescedCount: 0 },
+      ]);
+    } finally {
+      await claimer.end();
+      await changer.end();
+      await client.query(`UPDATE "JobTypeState" SET "debounceMs" = NULL, "maxDelayMs" = NULL WHERE "jobType" = 'invoice_sync'`);
+      await client.query(`UPDATE "Job" SET "status" = 'CANCELED', "activeKey" = NULL, "followUpKey" = NULL WHERE "entityId" = 'i_race'`);
+    }
+  });
 });

@@ -1,7 +1,9 @@
 -- syncbridge: beyond the Prisma schema
 -- syncbridge_enqueue's debounce in the same steps as the service's coalescing enqueues (domain
 -- `debouncedStartMs`, statements.ts `debouncedStart`): now + debounce rounded up to a tenth of the
--- debounce, for a new job and for a PENDING one absorbing the enqueue. Otherwise unchanged.
+-- debounce, for a new job and for a PENDING one absorbing the enqueue. And the pair's jobs are
+-- locked before they are read: the first version could fold a change into a job a worker was
+-- claiming at that moment (its update waited for the claim, then changed a RUNNING job).
 CREATE OR REPLACE FUNCTION syncbridge_enqueue(job_type text, entity_id text, payload jsonb DEFAULT NULL, if_active text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql AS $syncbridge$
 #variable_conflict use_column
@@ -38,6 +40,10 @@ BEGIN
   debounced_start := timestamp 'epoch' + ceil((round(date_part('epoch', now_ts) * 1000) + debounce_ms)::numeric / greatest(1, debounce_ms / 10))::bigint
                                          * greatest(1, debounce_ms / 10) * interval '1 millisecond';
   PERFORM pg_advisory_xact_lock(hashtextextended(pair, 7));
+  -- The pair's jobs locked before they are read: a claim in flight (which takes no turn) commits
+  -- first, and the read below sees its job RUNNING, so the change becomes a follow-up instead of
+  -- landing in a job that already started.
+  PERFORM 1 FROM "Job" WHERE "followUpKey" = pair OR "activeKey" = pair FOR UPDATE;
 
   SELECT * INTO holder FROM "Job" WHERE "followUpKey" = pair OR "activeKey" = pair ORDER BY "followUpKey" IS NULL, "status" = 'RUNNING' LIMIT 1;
   IF FOUND AND policy = 'REJECT' THEN
