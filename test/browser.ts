@@ -20,6 +20,17 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * A page for a suite that navigates itself: page errors reach the test's output, and a step that
+ * cannot happen fails in 10 s, naming itself, instead of at the test's own time limit.
+ */
+export async function newTestPage(browser: Browser, viewport = { width: 1400, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (error) => console.error('page error:', error));
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
 /** A page on the dashboard at `url`, once its live connection is up; page errors reach the test's output. */
 export async function openDashboard(browser: Browser, url: string, viewport = { width: 1400, height: 900 }): Promise<Page> {
   const page = await browser.newPage({ viewport });

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveBrowser, launchChromium } from './browser.js';
+import { haveBrowser, launchChromium, newTestPage } from './browser.js';
 import { customerSync } from '../src/demo/jobTypes.js';
 import { UpstreamTimeoutError } from '../src/integrations/errors.js';
 import { createTestDatabase, demoTypesWith, gqlHttp, isFinal, startTestApp, waitForJob, type TestApp, type TestDatabase } from './helpers.js';
@@ -52,10 +52,7 @@ describe.skipIf(!haveBrowser)('dashboard operations in Chromium', () => {
     ]);
     await Promise.all(early.map((job: { id: number }) => waitForJob(app, job.id, isFinal)));
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error));
-    // A step that cannot happen fails in 10 s, naming itself, instead of the test's own time limit.
-    page.setDefaultTimeout(10_000);
+    page = await newTestPage(browser);
   }, 60_000);
 
   afterAll(async () => {

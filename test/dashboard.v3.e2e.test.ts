@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJobType } from '../src/index.js';
 import { demoJobTypes, demoUpstreams } from '../src/demo/jobTypes.js';
-import { haveBrowser, launchChromium } from './browser.js';
+import { haveBrowser, launchChromium, newTestPage } from './browser.js';
 import { gqlHttp, isFinal, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** A coalescing type whose handler holds until the test releases it: its follow-ups show BLOCKED. */
@@ -50,9 +50,7 @@ describe.skipIf(!haveBrowser)('dashboard v3 in Chromium', () => {
     // A minute's backoff: a retryable failure stays PENDING · RETRY SCHEDULED while the test looks.
     app = await startTestApp('sqlite', { SYNCBRIDGE_JOB_BACKOFF_BASE_SECONDS: '60' }, { jobTypes: [...demoJobTypes, profileSync], upstreams: demoUpstreams });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error));
-    page.setDefaultTimeout(10_000);
+    page = await newTestPage(browser);
   }, 60_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveBrowser, launchChromium } from './browser.js';
+import { haveBrowser, launchChromium, newTestPage } from './browser.js';
 import { createTestDatabase, gqlHttp, startServerProcess, startTestApp, waitForJob, isFinal, type ServerProcess, type TestApp, type TestDatabase } from './helpers.js';
 
 // A fast heartbeat, in both processes: one that stops beating is dropped after three (0.6 s).
@@ -27,9 +27,7 @@ describe.skipIf(!haveBrowser)('dashboard views: processes and schedules', () => 
     database = await createTestDatabase('sqlite');
     app = await startTestApp('sqlite', heartbeat, { database });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error));
-    page.setDefaultTimeout(10_000);
+    page = await newTestPage(browser);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Retry, cancel or replay many jobs: the selected rows, or every job matching the view's filter.
+ * Retry, cancel, replay or (admins) delete many jobs: the selected rows, or every job matching the view's filter.
  * Each action first asks the server for a dry run and shows its counts; only a confirmation
  * runs it. Affected rows then change live like any other.
  */
@@ -10,87 +10,75 @@ import type { JobFilter } from '../filters';
 import { ConfirmDialog } from './ConfirmDialog';
 import { requestProblem } from '../outcome';
 
-const RetryJobs = graphql(`
-  mutation BulkRetry($filter: JobFilter!, $dryRun: Boolean) {
-    retryJobs(filter: $filter, dryRun: $dryRun) {
-      __typename
-      ... on BulkActionResult {
-        matched
-        affected
-        skipped
-        dryRun
-        skippedBy {
-          reason
-          count
-        }
-      }
-      ... on Error {
-        message
-      }
+// The counts every bulk action answers with, dry run or not.
+const BulkOutcome = graphql(`
+  fragment BulkOutcome on BulkActionResult {
+    matched
+    affected
+    skipped
+    dryRun
+    skippedBy {
+      reason
+      count
     }
   }
 `);
-const CancelJobs = graphql(`
-  mutation BulkCancel($filter: JobFilter!, $dryRun: Boolean) {
-    cancelJobs(filter: $filter, dryRun: $dryRun) {
-      __typename
-      ... on BulkActionResult {
-        matched
-        affected
-        skipped
-        dryRun
-        skippedBy {
-          reason
-          count
+const RetryJobs = graphql(
+  `
+    mutation BulkRetry($filter: JobFilter!, $dryRun: Boolean) {
+      retryJobs(filter: $filter, dryRun: $dryRun) {
+        __typename
+        ...BulkOutcome
+        ... on Error {
+          message
         }
       }
-      ... on Error {
-        message
-      }
     }
-  }
-`);
-const ReplayJobs = graphql(`
-  mutation BulkReplay($filter: JobFilter!, $dryRun: Boolean) {
-    replayJobs(filter: $filter, dryRun: $dryRun) {
-      __typename
-      ... on BulkActionResult {
-        matched
-        affected
-        skipped
-        dryRun
-        skippedBy {
-          reason
-          count
+  `,
+  [BulkOutcome],
+);
+const CancelJobs = graphql(
+  `
+    mutation BulkCancel($filter: JobFilter!, $dryRun: Boolean) {
+      cancelJobs(filter: $filter, dryRun: $dryRun) {
+        __typename
+        ...BulkOutcome
+        ... on Error {
+          message
         }
       }
-      ... on Error {
-        message
-      }
     }
-  }
-`);
-
-const DeleteJobs = graphql(`
-  mutation BulkDelete($filter: JobFilter!, $dryRun: Boolean) {
-    deleteJobs(filter: $filter, dryRun: $dryRun) {
-      __typename
-      ... on BulkActionResult {
-        matched
-        affected
-        skipped
-        dryRun
-        skippedBy {
-          reason
-          count
+  `,
+  [BulkOutcome],
+);
+const ReplayJobs = graphql(
+  `
+    mutation BulkReplay($filter: JobFilter!, $dryRun: Boolean) {
+      replayJobs(filter: $filter, dryRun: $dryRun) {
+        __typename
+        ...BulkOutcome
+        ... on Error {
+          message
         }
       }
-      ... on Error {
-        message
+    }
+  `,
+  [BulkOutcome],
+);
+const DeleteJobs = graphql(
+  `
+    mutation BulkDelete($filter: JobFilter!, $dryRun: Boolean) {
+      deleteJobs(filter: $filter, dryRun: $dryRun) {
+        __typename
+        ...BulkOutcome
+        ... on Error {
+          message
+        }
       }
     }
-  }
-`);
+  `,
+  [BulkOutcome],
+);
 
 type Action = 'retry' | 'cancel' | 'replay' | 'delete';
 interface Counts {

@@ -37,6 +37,20 @@ const auditActions: Record<BulkAction, AuditAction> = { retry: 'RETRY', cancel: 
 const pageSize = 500;
 const keptIds = 200;
 
+/**
+ * The jobs `filter` matches, a page at a time, newest first: each page is read after the one before
+ * was acted on, from the last id it held, so a job that changes meanwhile is neither missed nor read twice.
+ */
+export async function* matchingPages(context: QueueContext, filter: JobFilter): AsyncGenerator<Job[]> {
+  let afterId: number | undefined;
+  for (;;) {
+    const page = await context.reads.page({ filter, now: context.now(), limit: pageSize, afterId });
+    if (page.length) yield page;
+    if (page.length < pageSize) return;
+    afterId = page.at(-1)!.id;
+  }
+}
+
 export async function jobsBulk(context: QueueContext, action: BulkAction, filter: JobFilter, options: { dryRun?: boolean; actor?: Actor } = {}): Promise<BulkResult> {
   const result: BulkResult = { matched: 0, affected: 0, skipped: 0, skippedBy: {}, jobIds: [] };
   const skip = (reason: string) => {
@@ -45,18 +59,13 @@ export async function jobsBulk(context: QueueContext, action: BulkAction, filter
   };
   // A dry run's own would-be effects: pairs it would make active.
   const pairsTaken = new Set<string>();
-  let afterId: number | undefined;
-  for (;;) {
-    const page = await context.reads.page({ filter, now: context.now(), limit: pageSize, afterId });
-    if (!page.length) break;
-    afterId = page.at(-1)!.id;
+  for await (const page of matchingPages(context, filter)) {
     result.matched += page.length;
     if (options.dryRun) {
       for (const reason of await dryRunRefusals(context, action, page, pairsTaken)) {
         if (reason) skip(reason);
         else result.affected += 1;
       }
-      if (page.length < pageSize) break;
       continue;
     }
     const failures: { jobId: number; error: QueueError }[] = [];
@@ -73,7 +82,6 @@ export async function jobsBulk(context: QueueContext, action: BulkAction, filter
       }
     });
     if (options.actor) await auditFailures(context, options.actor, auditActions[action], failures);
-    if (page.length < pageSize) break;
   }
   if (result.affected || result.skipped) {
     context.logger.info(

@@ -9,19 +9,14 @@ import type { JobFilter } from '../../db/jobFilter.js';
 import { finalStatuses } from '../../domain/index.js';
 import type { QueueContext } from '../context.js';
 import { auditRow, logAudited, type Actor } from './audit.js';
-import type { BulkResult } from './jobsBulk.js';
+import { matchingPages, type BulkResult } from './jobsBulk.js';
 import { deleteJobRows } from './jobsPrune.js';
 
-const pageSize = 500;
 const isFinished = (status: string) => (finalStatuses as readonly string[]).includes(status);
 
 export async function jobsDelete(context: QueueContext, filter: JobFilter, options: { dryRun?: boolean; actor?: Actor } = {}): Promise<BulkResult> {
   const result: BulkResult = { matched: 0, affected: 0, skipped: 0, skippedBy: {}, jobIds: [] };
-  let afterId: number | undefined;
-  for (;;) {
-    const page = await context.reads.page({ filter, now: context.now(), limit: pageSize, afterId });
-    if (!page.length) break;
-    afterId = page.at(-1)!.id;
+  for await (const page of matchingPages(context, filter)) {
     result.matched += page.length;
     const finished = page.filter((job) => isFinished(job.status)).map((job) => job.id);
     let deleted = finished.length;
@@ -45,7 +40,6 @@ export async function jobsDelete(context: QueueContext, filter: JobFilter, optio
       result.skipped += active;
       result.skippedBy.InvalidStateError = (result.skippedBy.InvalidStateError ?? 0) + active;
     }
-    if (page.length < pageSize) break;
   }
   if (result.matched)
     context.logger.info(
