@@ -16,6 +16,8 @@ export {
 export { createSyncBridge, type EmbeddedEnqueueInput, type EmbeddedSyncBridge, type SqlTransaction, type SyncBridgeOptions } from './platform/createSyncBridge.js';
 export { UpstreamConfigError, type UpstreamAuth, type UpstreamClient, type UpstreamConfig } from './platform/upstreamClient.js';
 export { JobTypesModuleError } from './platform/loadModule.js';
+export { defineWebhookSource, WebhookSourceError, type WebhookJob, type WebhookRequest, type WebhookScheme, type WebhookSource } from './platform/webhooks.js';
+export { signGithubWebhook, signWebhook, verifyGithubWebhook, verifyWebhook, type SignatureCheck } from './integrations/signature.js';
 export type { StandardSchemaV1 } from './platform/standardSchema.js';
 export {
   IntegrationError,

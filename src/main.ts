@@ -28,9 +28,13 @@ import { createPrometheus } from './server/prometheus/index.js';
 import { readinessCheck } from './server/readiness.js';
 import { startTracing } from './tracing.js';
 import { createApi, type ApiPart } from './app/api.js';
+import type { SharedContext } from './server/graphql/yoga.js';
 import { startLive, type LivePart } from './app/live.js';
 import { resolveJobTypes } from './app/jobTypes.js';
 import { startUpstreams, upstreamsOf } from './app/upstreams.js';
+import { enabledWebhookSources } from './app/webhooks.js';
+import type { WebhookSource } from './platform/webhooks.js';
+import type { EnabledWebhookSource } from './server/webhooks.js';
 import type { JobTypeDefinition } from './platform/defineJobType.js';
 import type { JobTypeRegistry } from './platform/registry.js';
 import type { UpstreamConfig } from './platform/upstreamClient.js';
@@ -69,6 +73,8 @@ export interface StartOptions {
   jobTypes?: readonly JobTypeDefinition[];
   /** Their upstreams (default: the module's `upstreams` export, else the demo's crm and billing). */
   upstreams?: Record<string, UpstreamConfig>;
+  /** Webhook sources (default: the module's `webhooks` export, else the demo's crm). */
+  webhooks?: Record<string, WebhookSource>;
   /** Pins the clock (tests). */
   now?: () => Date;
   /** Emit Prisma query events (statement counting). */
@@ -194,11 +200,31 @@ function startHeartbeat(config: Config, context: QueueContext, work: WorkerPart 
   return heartbeat;
 }
 
+/**
+ * The demo loop: each change PUT to the mock CRM posts a signed webhook, to
+ * SYNCBRIDGE_CRM_WEBHOOK_URL, or to this server's own /hooks/crm when the crm source is enabled.
+ */
+function aimMockCrmWebhooks(config: Config, mocks: MockUpstreams | undefined, webhooks: readonly EnabledWebhookSource[], url: string, logger: Logger): void {
+  if (!mocks) return;
+  const crm = webhooks.find((source) => source.name === 'crm');
+  const target = config.crmWebhookUrl ?? (crm ? `${url}/hooks/crm` : undefined);
+  const secret = crm?.secrets[0] ?? config.webhookSecretsOf('crm')[0];
+  if (!target) return;
+  if (!secret)
+    return void logger.warn(
+      { url: config.crmWebhookUrl },
+      'SYNCBRIDGE_CRM_WEBHOOK_URL is set but crm has no secret to sign with (SYNCBRIDGE_WEBHOOK_SECRETS=crm:<secret>): the mock CRM sends no webhooks',
+    );
+  mocks.sendWebhooksTo({ url: target, secret, logger });
+  logger.info({ url: target }, 'the mock CRM posts a signed webhook for each change PUT to it');
+}
+
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
   // The job types and their upstreams first: a module or credential at fault stops start-up before anything opens.
   const types = await resolveJobTypes(config, options);
   const upstreamSet = upstreamsOf(config, types.upstreams);
+  const webhooks = enabledWebhookSources(config, types.webhooks, logger);
   logger.info({ jobTypes: types.registry.list().map((type) => `${type.name} v${type.versions.join(',')}`), from: types.origin }, 'job types registered');
   const tracing = config.tracing ? await startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
   const { database, context, bus } = await openQueue(config, options, types.registry, logger);
@@ -208,23 +234,18 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   const history = attemptHistory(config, context);
   const live = await startLive(config, database, context, bus, logger);
   const prometheus = createPrometheus(bus);
-  const api = createApi(
-    config,
-    {
-      queue: context,
-      live,
-      mutationLimiter: new MutationRateLimiter(config.mutationsPerMinute),
-      upstreams: upstreams.pacer,
-      history,
-      operatorLinks: config.operatorLinks,
-      forensicsRole: config.forensicsRole,
-      redactor: upstreams.redactor,
-      readProcesses: () => processesRead(context, config.heartbeatSeconds * 1000),
-    },
-    tokens,
-    logger,
-    [prometheus.graphqlPlugin],
-  );
+  const shared: SharedContext = {
+    queue: context,
+    live,
+    mutationLimiter: new MutationRateLimiter(config.mutationsPerMinute),
+    upstreams: upstreams.pacer,
+    history,
+    operatorLinks: config.operatorLinks,
+    forensicsRole: config.forensicsRole,
+    redactor: upstreams.redactor,
+    readProcesses: () => processesRead(context, config.heartbeatSeconds * 1000),
+  };
+  const api = createApi(config, shared, tokens, logger, [prometheus.graphqlPlugin], webhooks);
   const metricsRoute = prometheus.route({
     readQueueStats: () => queueStatsRead(context),
     subscriptions: () => api.budget.active,
@@ -233,6 +254,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
   });
   const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
   const url = await listen(server, config);
+  aimMockCrmWebhooks(config, upstreams.mocks, webhooks, url, logger);
   const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url), history) : undefined;
   const heartbeat = startHeartbeat(config, context, work);
   logger.info({ url, database: database.capabilities.provider, api: config.apiEnabled, worker: Boolean(work) }, 'SyncBridge listening');
@@ -253,6 +275,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
       await closed;
       await database.close();
       await upstreams.close();
+      upstreams.mocks?.close();
       await tracing?.shutdown();
     })());
 

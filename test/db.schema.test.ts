@@ -50,6 +50,8 @@ describe('prisma schema', () => {
       'Schedule',
       'ScheduleTick',
       'ProcessHeartbeat',
+      'WebhookDelivery',
+      'WebhookDeliveryJob',
     ]);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
   });

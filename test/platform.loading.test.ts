@@ -57,6 +57,16 @@ describe('SYNCBRIDGE_JOB_TYPES', () => {
       `import { defineJobType } from '${api}';\nexport default [defineJobType({ name: 'contact_sync', handler() {} })];\nexport const upstreams = { helpdesk: { baseUrl: 'http://127.0.0.1:9', auth: { bearerEnv: 'HELPDESK_TOKEN_UNSET' } } };`,
       /upstream "helpdesk": its credential variable HELPDESK_TOKEN_UNSET is not set/,
     ],
+    [
+      'a webhook source without a mapping',
+      `import { defineJobType } from '${api}';\nexport default [defineJobType({ name: 'contact_sync', handler() {} })];\nexport const webhooks = { helpdesk: { scheme: 'syncbridge' } };`,
+      /its `webhooks` export: webhook source "helpdesk" needs map\(event\)/,
+    ],
+    [
+      'a webhook source whose name cannot be a path',
+      `import { defineJobType } from '${api}';\nexport default [defineJobType({ name: 'contact_sync', handler() {} })];\nexport const webhooks = { 'Help Desk': { map: () => [] } };`,
+      /webhook source "Help Desk": a name is lower-case letters/,
+    ],
   ];
   it.each(cases)(
     '%s stops start-up with one message, exit 2',
@@ -92,6 +102,34 @@ export const upstreams = { notes: { baseUrl: 'http://127.0.0.1:9/notes' } };`,
       const graphiql = await (await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } })).text();
       expect(graphiql).toContain('jobType: NOTE_SYNC');
       expect(graphiql).not.toContain('CUSTOMER_SYNC');
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
+
+describe('a module’s webhook sources', () => {
+  it('serves each source that has a secret at /hooks/<name>, mapping its events to the module’s types', async () => {
+    const file = moduleFile(
+      'hooks.mjs',
+      `import { defineJobType, defineWebhookSource } from '${api}';
+export default [defineJobType({ name: 'ticket_sync', handler: () => undefined })];
+export const webhooks = {
+  helpdesk: defineWebhookSource({ secretEnv: 'HELPDESK_HOOK_SECRET', map: (event) => [{ jobType: 'ticket_sync', entityId: event.ticket }] }),
+  quiet: defineWebhookSource({ map: () => [] }),
+};`,
+    );
+    const { signWebhook } = await import('../src/index.js');
+    const server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'hooks.db')}`, SYNCBRIDGE_JOB_TYPES: file, HELPDESK_HOOK_SECRET: 'hs_1' });
+    try {
+      expect(server.logs.find((line) => line.msg?.toString().startsWith('webhook sources enabled'))).toMatchObject({ sources: [{ name: 'helpdesk', scheme: 'syncbridge' }] });
+      const body = JSON.stringify({ id: 'd_1', ticket: 't_42' });
+      const post = (source: string) =>
+        fetch(`${server.url}/hooks/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', 'syncbridge-signature': signWebhook(body, 'hs_1') }, body });
+      const answer = await post('helpdesk');
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ delivery: 'd_1', jobs: [{ id: expect.any(String), coalesced: false, outcome: 'CREATED' }] });
+      expect((await post('quiet')).status).toBe(404); // defined, but no secret: not served
     } finally {
       await server.stop();
     }

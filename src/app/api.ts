@@ -21,6 +21,7 @@ import { SubscriptionBudget } from '../server/subscriptions/budget.js';
 import { LiveEngine } from '../server/subscriptions/engine.js';
 import { SseSubscriptions } from '../server/subscriptions/sse.js';
 import { LiveWebSocketServer } from '../server/subscriptions/websocket.js';
+import { webhookRoute, type EnabledWebhookSource } from '../server/webhooks.js';
 
 export interface ApiPart {
   /** The schema served (printSchema shows this process's JobType values). */
@@ -31,12 +32,12 @@ export interface ApiPart {
   /** Absent when SYNCBRIDGE_API=off. */
   websocket: LiveWebSocketServer | undefined;
   budget: SubscriptionBudget;
-  /** /graphql and the dashboard's files (none when the API is off); the dashboard's goes last (it answers unknown paths). */
+  /** /graphql, /hooks/<source> and the dashboard's files (none when the API is off); the dashboard's goes last (it answers unknown paths). */
   routes: { graphql: RouteHandler[]; dashboard: RouteHandler[] };
   close(): Promise<void>;
 }
 
-export function createApi(config: Config, shared: SharedContext, tokens: TokenStore, logger: Logger, plugins: Plugin[]): ApiPart {
+export function createApi(config: Config, shared: SharedContext, tokens: TokenStore, logger: Logger, plugins: Plugin[], webhooks: readonly EnabledWebhookSource[]): ApiPart {
   // The JobType enum holds this process's types (and the retired ones whose jobs may be stored).
   const schema = withJobTypes(baseSchema, shared.queue.jobTypes, shared.queue.jobTypes.retired);
   const yoga = createGraphQLYoga({
@@ -77,7 +78,12 @@ export function createApi(config: Config, shared: SharedContext, tokens: TokenSt
     sse,
     websocket,
     budget,
-    routes: config.apiEnabled ? { graphql: [route], dashboard: [staticRoutes()] } : { graphql: [], dashboard: [] },
+    routes: config.apiEnabled
+      ? {
+          graphql: [route, ...(webhooks.length ? [webhookRoute({ sources: webhooks, context: shared.queue, logger, maxBodyBytesInFlight: config.httpMaxBodyBytesInFlight })] : [])],
+          dashboard: [staticRoutes()],
+        }
+      : { graphql: [], dashboard: [] },
     async close() {
       engine.close();
       await websocket?.close();

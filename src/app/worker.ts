@@ -38,6 +38,7 @@ export async function startWorkerPart(config: Config, context: QueueContext, run
   const retention = new Retention(context, {
     succeededSeconds: config.retentionSucceededSeconds,
     failedSeconds: config.retentionFailedSeconds,
+    webhookDeliveriesSeconds: config.retentionWebhookDeliveriesSeconds,
     intervalMs: config.retentionIntervalSeconds * 1000,
   });
   retention.start();

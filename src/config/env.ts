@@ -177,6 +177,31 @@ export const envSchema = z.object({
       return limits;
     }),
   SYNCBRIDGE_JOB_TYPES: z.string().optional(),
+  SYNCBRIDGE_WEBHOOK_SECRETS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const secrets: Record<string, string[]> = {};
+      for (const part of (raw ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)) {
+        const match = /^([a-z][a-z0-9_-]{0,63}):(.+)$/.exec(part);
+        if (!match) {
+          // The value itself is a secret: never echoed.
+          ctx.addIssue({
+            code: 'custom',
+            message: 'use source:secret pairs, comma-separated (e.g. crm:whsec_1,crm:whsec_2 while rotating); a source name is lower-case letters, digits, _ and -',
+          });
+          return z.NEVER;
+        }
+        (secrets[match[1]!] ??= []).push(match[2]!);
+      }
+      return secrets;
+    }),
+  SYNCBRIDGE_WEBHOOK_DELIVERIES_PER_MINUTE: number({ int: true, min: 0, max: 1e9, fallback: 6_000 }),
+  SYNCBRIDGE_RETENTION_WEBHOOK_DELIVERIES: duration(7 * 86_400),
+  SYNCBRIDGE_CRM_WEBHOOK_URL: httpUrl,
   SYNCBRIDGE_REDACT_KEYS: z
     .string()
     .optional()

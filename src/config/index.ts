@@ -52,6 +52,16 @@ export interface Config {
   jobTypesModule: string | undefined;
   /** The value of an environment variable an upstream names for its secret (never stored in the config, never logged). */
   secretOf(name: string): string | undefined;
+  /** A webhook source's secrets from SYNCBRIDGE_WEBHOOK_SECRETS (several while rotating); a function, so the config never logs them. */
+  webhookSecretsOf(source: string): readonly string[];
+  /** The sources SYNCBRIDGE_WEBHOOK_SECRETS names (checked against the defined ones at start-up). */
+  webhookSecretSources: string[];
+  /** Deliveries per minute each webhook source may make, per process (0: unlimited), unless the source says otherwise. */
+  webhookDeliveriesPerMinute: number;
+  /** Webhook deliveries (and with them the memory of their ids) are pruned this long after they arrived (0: kept forever). */
+  retentionWebhookDeliveriesSeconds: number;
+  /** Where the demo CRM posts its signed webhooks; undefined: this server's own /hooks/crm when the crm source is enabled. */
+  crmWebhookUrl: string | undefined;
   /** Cross-process live events through Redis pub/sub, and the upstreams' shared pace; unset: PostgreSQL LISTEN/NOTIFY (or none on SQLite) and the database. */
   redisUrl: string | undefined;
   wsMaxConnections: number;
@@ -178,6 +188,7 @@ function queueSettings(e: Env) {
     redisUrl: e.REDIS_URL || undefined,
     retentionSucceededSeconds: e.SYNCBRIDGE_RETENTION_SUCCEEDED,
     retentionFailedSeconds: e.SYNCBRIDGE_RETENTION_FAILED,
+    retentionWebhookDeliveriesSeconds: e.SYNCBRIDGE_RETENTION_WEBHOOK_DELIVERIES,
     retentionIntervalSeconds: e.SYNCBRIDGE_RETENTION_INTERVAL_SECONDS,
     heartbeatSeconds: e.SYNCBRIDGE_HEARTBEAT_SECONDS,
   };
@@ -205,6 +216,10 @@ function upstreamSettings(e: Env, host: string, apiTokens: TokenEntry[], env: Re
     upstreamUrls: upstreamUrlsOf(env),
     jobTypesModule: e.SYNCBRIDGE_JOB_TYPES?.trim() || undefined,
     secretOf: (name: string) => env[name],
+    webhookSecretsOf: (source: string) => e.SYNCBRIDGE_WEBHOOK_SECRETS[source] ?? [],
+    webhookSecretSources: Object.keys(e.SYNCBRIDGE_WEBHOOK_SECRETS),
+    webhookDeliveriesPerMinute: e.SYNCBRIDGE_WEBHOOK_DELIVERIES_PER_MINUTE,
+    crmWebhookUrl: e.SYNCBRIDGE_CRM_WEBHOOK_URL || undefined,
     crmBaseUrl: e.SYNCBRIDGE_CRM_BASE_URL || undefined,
     billingBaseUrl: e.SYNCBRIDGE_BILLING_BASE_URL || undefined,
     // The mocks answer anyone who reaches them: on by default only where that is the demo's own machine.

@@ -84,6 +84,27 @@ export interface AuditStamp {
   at: Date;
 }
 
+/** An inbound webhook delivery, as stored (WebhookDelivery). */
+export interface NewDeliveryRow {
+  source: string;
+  /** The sender's id of the delivery: unique per source. */
+  deliveryId: string;
+  eventType: string | null;
+  receivedAt: Date;
+  requestId: string | null;
+  bodyBytes: number;
+}
+
+/** What a delivery did to each job: a new one, folded into the pair's pending one, or refused because the pair's active job holds it (REJECT). */
+export type DeliveryOutcome = 'CREATED' | 'COALESCED' | 'ACTIVE';
+
+/**
+ * A delivery's write: `duplicate` when (source, deliveryId) was stored already (nothing written);
+ * otherwise each plain insert's new id or the id of the active job that refused it, and each
+ * coalescing change's job.
+ */
+export type DeliveryWrite = { duplicate: true; id: number } | { duplicate: false; id: number; inserted: ({ id: number } | { holderId: number })[]; coalesced: CoalesceResult[] };
+
 export interface RenewParams {
   workerId: string;
   jobs: LeaseRef[];
@@ -122,6 +143,13 @@ export interface JobStore {
    * transaction-scoped lock per pair on PostgreSQL; SQLite has one writer).
    */
   coalesce(rows: CoalesceRow[], audit?: AuditStamp): Promise<CoalesceResult[]>;
+  /**
+   * A webhook delivery and the enqueues it maps to, in one transaction, so a delivery is stored
+   * if and only if its jobs are: the delivery's row, the plain inserts (as `insert`), the
+   * coalescing changes (as `coalesce`), and a WebhookDeliveryJob row for each job. A delivery
+   * whose (source, deliveryId) is stored already writes nothing.
+   */
+  receiveDelivery(delivery: NewDeliveryRow, writes: { inserts: NewJobRow[]; coalesces: CoalesceRow[] }, audit: AuditStamp): Promise<DeliveryWrite>;
   /**
    * Leases up to `limit` due PENDING jobs (priority, then due time, then id) in one statement:
    * RUNNING, lease owner and times, the attempt counted (lifecycle `afterClaim`). Skips paused

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineJobType } from '../platform/defineJobType.js';
 import { NonRetryableError } from '../integrations/errors.js';
 import type { UpstreamConfig } from '../platform/upstreamClient.js';
+import { defineWebhookSource, type WebhookSource } from '../platform/webhooks.js';
 
 const crmCustomer = z.object({ id: z.string(), email: z.string(), name: z.string() });
 const crmInvoice = z.object({ id: z.string(), customer_id: z.string(), amount_cents: z.number().int(), currency: z.string(), status: z.string() });
@@ -59,3 +60,29 @@ export const demoJobTypes = [customerSync, invoiceSync];
  * SYNCBRIDGE_UPSTREAM_CRM_URL / …_BILLING_URL) point them at real systems.
  */
 export const demoUpstreams: Record<string, UpstreamConfig> = { crm: {}, billing: {} };
+
+const crmEvent = z.object({
+  id: z.string().min(1).max(255),
+  type: z.string().min(1).max(128),
+  data: z.object({ id: z.string().min(1) }),
+});
+
+/** Which sync a CRM event starts: a record's change, by the record's kind. */
+const syncOfEvent: Record<string, string> = { 'customer.updated': 'customer_sync', 'invoice.updated': 'invoice_sync' };
+
+/**
+ * The demo CRM's webhooks (`POST /hooks/crm`, enabled by SYNCBRIDGE_WEBHOOK_SECRETS=crm:<secret>):
+ * `{"id": "<delivery id>", "type": "customer.updated" | "invoice.updated", "data": {"id": "<record id>"}}`.
+ * A change that arrives while its record syncs is folded into the pending sync or runs after the
+ * running one (COALESCE): no edit is lost. Other event types are recorded and start nothing.
+ */
+export const demoWebhooks: Record<string, WebhookSource> = {
+  crm: defineWebhookSource({
+    scheme: 'syncbridge',
+    schema: crmEvent,
+    map(event) {
+      const jobType = syncOfEvent[event.type];
+      return jobType ? [{ jobType, entityId: event.data.id, ifActive: 'COALESCE' }] : [];
+    },
+  }) as WebhookSource,
+};

@@ -11,6 +11,7 @@ import './types/caller.js';
 import './types/jobTypes.js';
 import './types/schedules.js';
 import './types/processes.js';
+import './types/webhooks.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

@@ -4,15 +4,21 @@
  * "Mock CRM and Billing". State (flaky counters, upserted records) lives in one MockUpstreams
  * per server, so tests that start their own server start clean.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { signatureHeader, signWebhook } from './signature.js';
 
-const customers: Record<string, { email: string; name: string }> = {
+type CrmCustomer = { email: string; name: string };
+type CrmInvoice = { customer_id: string; amount_cents: number; currency: string; status: string };
+
+const customers: Record<string, CrmCustomer> = {
   c_1001: { email: 'alex@example.com', name: 'Alex Johnson' },
   c_1002: { email: 'sam@example.com', name: 'Sam Patel' },
   c_flaky: { email: 'flaky@example.com', name: 'Flaky Customer' },
 };
 
-const invoices: Record<string, { customer_id: string; amount_cents: number; currency: string; status: string }> = {
+const invoices: Record<string, CrmInvoice> = {
   i_2001: { customer_id: 'c_1001', amount_cents: 12500, currency: 'USD', status: 'open' },
   i_2002: { customer_id: 'c_1002', amount_cents: 9900, currency: 'USD', status: 'open' },
   i_flaky: { customer_id: 'c_flaky', amount_cents: 1999, currency: 'USD', status: 'open' },
@@ -87,7 +93,25 @@ export class BoundedStore {
   }
 }
 
+/** Where the mock CRM posts the webhook of each change it takes (PUT), signed as SyncBridge-Signature. */
+export interface CrmWebhookTarget {
+  url: string;
+  secret: string;
+  logger: Logger;
+}
+
+/** A CRM record id, as the demo's job types take it. */
+const crmIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/** The webhook's tries for one change: the first, then after 1, 2, 4 and 8 s (a CRM retries until its receiver answers 2xx). */
+const webhookRetryDelaysMs = [1_000, 2_000, 4_000, 8_000];
+
 export class MockUpstreams {
+  /** The CRM's records: the fixtures, then whatever PUT changed (bounded like the Billing stores). */
+  readonly crmCustomers = new Map<string, CrmCustomer>(Object.entries(customers));
+  readonly crmInvoices = new Map<string, CrmInvoice>(Object.entries(invoices));
+  private webhookTarget: CrmWebhookTarget | undefined;
+  private readonly webhookTimers = new Set<NodeJS.Timeout>();
   readonly billingCustomers = new BoundedStore();
   readonly billingInvoices = new BoundedStore();
   /** Charges: every POST /charges creates one (not an upsert), unless its Idempotency-Key was seen. */
@@ -102,6 +126,17 @@ export class MockUpstreams {
 
   /** Without an authorizer every caller is let in (a loopback server without tokens). */
   constructor(private readonly authorize: MockAuthorizer = () => true) {}
+
+  /** From now on each change PUT to the CRM posts a signed webhook to `target` (the demo loop: edit, webhook, sync). */
+  sendWebhooksTo(target: CrmWebhookTarget | undefined): void {
+    this.webhookTarget = target;
+  }
+
+  /** Stops the webhook retries still waiting. */
+  close(): void {
+    for (const timer of this.webhookTimers) clearTimeout(timer);
+    this.webhookTimers.clear();
+  }
 
   /** Handles /mock/crm/* and /mock/billing/*; returns false for any other path. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
@@ -122,17 +157,23 @@ export class MockUpstreams {
     });
     if (this.requests.length > mockLimits.requests) this.requests.splice(0, mockLimits.requests / 2);
     if (correlationId) res.setHeader('x-correlation-id', correlationId);
-    if (system === 'crm') this.crm(req, res, rest);
+    if (system === 'crm') await this.crm(req, res, rest);
     else await this.billing(req, res, rest);
     return true;
   }
 
-  private crm(req: IncomingMessage, res: ServerResponse, rest: string) {
+  private async crm(req: IncomingMessage, res: ServerResponse, rest: string) {
     const match = /^\/(customers|invoices)\/([^/]+)$/.exec(rest);
-    if (req.method !== 'GET' || !match) return send(res, 404, { error: 'not_found' });
+    if ((req.method !== 'GET' && req.method !== 'PUT') || !match) return send(res, 404, { error: 'not_found' });
     const [, kind, rawId = ''] = match;
-    const id = decodeURIComponent(rawId);
-    const record = kind === 'customers' ? customers[id] : invoices[id];
+    let id: string;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch {
+      return send(res, 400, { error: 'invalid_id' });
+    }
+    if (req.method === 'PUT') return this.crmPut(req, res, kind as 'customers' | 'invoices', id);
+    const record = kind === 'customers' ? this.crmCustomers.get(id) : this.crmInvoices.get(id);
     if (!record) return send(res, 404, { error: 'not_found', id });
     if (flaky.has(id)) {
       const reads = (this.crmReads.get(id) ?? 0) + 1;
@@ -140,6 +181,93 @@ export class MockUpstreams {
       if (reads % 2 === 1) return send(res, 503, { error: 'temporarily_unavailable', id });
     }
     return send(res, 200, { id, ...record });
+  }
+
+  /**
+   * A change to a CRM record (created if new): the fields given replace the stored ones. Answered
+   * with the record once the webhook of the change was tried (`x-webhook-delivery`,
+   * `x-webhook-status`); a failed try is retried in the background, as a CRM would.
+   */
+  private async crmPut(req: IncomingMessage, res: ServerResponse, kind: 'customers' | 'invoices', id: string) {
+    if (!crmIdPattern.test(id)) return send(res, 400, { error: 'invalid_id', message: 'A record id is letters, digits and . _ : @ - (at most 128).' });
+    const text = await readBody(req, mockLimits.recordBytes);
+    if (text === undefined) return send(res, 413, { error: 'too_large', max_bytes: mockLimits.recordBytes }, { connection: 'close' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text || '{}') as Record<string, unknown>;
+    } catch {
+      return send(res, 400, { error: 'invalid_json' });
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, 400, { error: 'expected a JSON object' });
+    const problem = kind === 'customers' ? this.putCustomer(id, body) : this.putInvoice(id, body);
+    if (problem) return send(res, 422, { error: 'invalid_record', message: problem });
+    const record = kind === 'customers' ? this.crmCustomers.get(id) : this.crmInvoices.get(id);
+    const headers: Record<string, string> = {};
+    if (this.webhookTarget) {
+      const delivery = `evt_${randomUUID()}`;
+      const event = JSON.stringify({ id: delivery, type: kind === 'customers' ? 'customer.updated' : 'invoice.updated', data: { id } });
+      headers['x-webhook-delivery'] = delivery;
+      headers['x-webhook-status'] = String(await this.postWebhook(this.webhookTarget, event, 0));
+    }
+    return send(res, 200, { id, ...record }, headers);
+  }
+
+  private putCustomer(id: string, body: Record<string, unknown>): string | undefined {
+    const current = this.crmCustomers.get(id);
+    const next = { email: body.email ?? current?.email, name: body.name ?? current?.name };
+    if (typeof next.email !== 'string' || typeof next.name !== 'string' || next.email.length > 320 || next.name.length > 200)
+      return 'A customer has an email and a name (strings).';
+    this.crmCustomers.delete(id); // re-inserted as the newest; the oldest go first past the bound
+    this.crmCustomers.set(id, next as CrmCustomer);
+    while (this.crmCustomers.size > mockLimits.recordsPerStore) this.crmCustomers.delete(this.crmCustomers.keys().next().value!);
+    return undefined;
+  }
+
+  private putInvoice(id: string, body: Record<string, unknown>): string | undefined {
+    const current = this.crmInvoices.get(id);
+    const next = {
+      customer_id: body.customer_id ?? current?.customer_id,
+      amount_cents: body.amount_cents ?? current?.amount_cents,
+      currency: body.currency ?? current?.currency ?? 'USD',
+      status: body.status ?? current?.status ?? 'open',
+    };
+    const ok = typeof next.customer_id === 'string' && Number.isInteger(next.amount_cents) && typeof next.currency === 'string' && typeof next.status === 'string';
+    if (!ok || [next.customer_id, next.currency, next.status].some((value) => (value as string).length > 200)) {
+      return 'An invoice has a customer_id, an integer amount_cents, a currency and a status.';
+    }
+    this.crmInvoices.delete(id);
+    this.crmInvoices.set(id, next as CrmInvoice);
+    while (this.crmInvoices.size > mockLimits.recordsPerStore) this.crmInvoices.delete(this.crmInvoices.keys().next().value!);
+    return undefined;
+  }
+
+  /** One try of a change's webhook: the receiver's status (0: no answer); a failure schedules the next try. */
+  private async postWebhook(target: CrmWebhookTarget, event: string, tries: number): Promise<number> {
+    let status = 0;
+    try {
+      // Signed at each try: the timestamp must be recent when it arrives.
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [signatureHeader]: signWebhook(event, target.secret) },
+        body: event,
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (error) {
+      target.logger.warn({ err: (error as Error).message, url: target.url }, 'mock CRM: the webhook could not be delivered');
+    }
+    const retry = webhookRetryDelaysMs[tries];
+    // 4xx other than 429 will not change on a retry; no answer, 429 and 5xx may.
+    if ((status === 0 || status === 429 || status >= 500) && retry !== undefined) {
+      const timer = setTimeout(() => {
+        this.webhookTimers.delete(timer);
+        void this.postWebhook(target, event, tries + 1);
+      }, retry);
+      timer.unref();
+      this.webhookTimers.add(timer);
+    } else if (status >= 400 || status === 0) target.logger.warn({ status, url: target.url }, 'mock CRM: the webhook was refused; not retried');
+    return status;
   }
 
   private async billing(req: IncomingMessage, res: ServerResponse, rest: string) {

@@ -15,10 +15,13 @@ import type { Job } from '../db/types.js';
 import type { EnqueueInput } from '../queue/services/jobsEnqueue.js';
 import type { JobTypeDefinition } from './defineJobType.js';
 import type { UpstreamConfig } from './upstreamClient.js';
+import type { WebhookSource } from './webhooks.js';
 
 export interface SyncBridgeOptions {
   jobTypes: readonly JobTypeDefinition[];
   upstreams?: Record<string, UpstreamConfig>;
+  /** Webhook sources served at POST /hooks/<name>, each enabled by its secret (SYNCBRIDGE_WEBHOOK_SECRETS or its secretEnv). */
+  webhooks?: Record<string, WebhookSource>;
   /** Configuration by variable name (PORT, DATABASE_URL, SYNCBRIDGE_…), over process.env. */
   env?: Record<string, string | undefined>;
   /** Where the service logs (default: pino JSON to stdout at LOG_LEVEL). */
@@ -66,7 +69,7 @@ export function createSyncBridge(options: SyncBridgeOptions): EmbeddedSyncBridge
       if (app) return;
       const [{ loadConfig }, { startSyncBridge }] = await Promise.all([import('../config/index.js'), import('../main.js')]);
       const config = loadConfig({ ...process.env, ...options.env });
-      app = await startSyncBridge(config, { jobTypes: options.jobTypes, upstreams: options.upstreams ?? {}, logger: options.logger });
+      app = await startSyncBridge(config, { jobTypes: options.jobTypes, upstreams: options.upstreams ?? {}, webhooks: options.webhooks ?? {}, logger: options.logger });
     },
     async stop() {
       const running = app;

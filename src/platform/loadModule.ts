@@ -1,6 +1,7 @@
 /**
  * SYNCBRIDGE_JOB_TYPES: an ES module of the team's own. Its default export is the list of job
- * types (each made by defineJobType); it may also export `upstreams` (name → UpstreamConfig).
+ * types (each made by defineJobType); it may also export `upstreams` (name → UpstreamConfig) and
+ * `webhooks` (source name → WebhookSource).
  * A module that cannot be loaded, or whose exports are not that, stops start-up with one message
  * saying what is wrong (exit 2, like a bad variable).
  */
@@ -9,6 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isJobTypeDefinition, type JobTypeDefinition } from './defineJobType.js';
 import type { UpstreamConfig } from './upstreamClient.js';
+import { checkWebhookSources, WebhookSourceError, type WebhookSource } from './webhooks.js';
 
 export class JobTypesModuleError extends Error {
   override name = 'JobTypesModuleError';
@@ -17,6 +19,7 @@ export class JobTypesModuleError extends Error {
 export interface JobTypesModule {
   jobTypes: JobTypeDefinition[];
   upstreams: Record<string, UpstreamConfig>;
+  webhooks: Record<string, WebhookSource>;
 }
 
 export async function loadJobTypesModule(path: string, cwd = process.cwd()): Promise<JobTypesModule> {
@@ -37,5 +40,12 @@ export async function loadJobTypesModule(path: string, cwd = process.cwd()): Pro
   if (typeof upstreams !== 'object' || upstreams === null || Array.isArray(upstreams)) {
     throw new JobTypesModuleError(`${where}: its \`upstreams\` export must be an object of name → { baseUrl, headers?, auth?, timeoutSeconds?, rateLimitPerSecond? }.`);
   }
-  return { jobTypes: list as JobTypeDefinition[], upstreams: upstreams as Record<string, UpstreamConfig> };
+  let webhooks: Record<string, WebhookSource>;
+  try {
+    webhooks = checkWebhookSources(exports.webhooks);
+  } catch (error) {
+    if (error instanceof WebhookSourceError) throw new JobTypesModuleError(`${where}: its \`webhooks\` export: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return { jobTypes: list as JobTypeDefinition[], upstreams: upstreams as Record<string, UpstreamConfig>, webhooks };
 }

@@ -9,9 +9,11 @@ import type {
   ClaimParams,
   CoalesceResult,
   CoalesceRow,
+  DeliveryWrite,
   ExpiredLease,
   FinishParams,
   JobStore,
+  NewDeliveryRow,
   NewJobRow,
   ReleaseParams,
   RenewParams,
@@ -100,6 +102,25 @@ export class PostgresJobStore implements JobStore {
   async coalesce(changes: CoalesceRow[], audit?: AuditStamp): Promise<CoalesceResult[]> {
     this.observe('coalesce');
     return this.inTransaction((client) => coalesceInTransaction(client, changes, audit));
+  }
+
+  async receiveDelivery(delivery: NewDeliveryRow, writes: { inserts: NewJobRow[]; coalesces: CoalesceRow[] }, audit: AuditStamp): Promise<DeliveryWrite> {
+    this.observe('receiveDelivery');
+    return this.inTransaction(async (client) => {
+      const run = <R extends pg.QueryResultRow>(name: StatementName, values: unknown[]) => client.query<R>({ name, text: workStatements[name], values });
+      const { source, deliveryId } = delivery;
+      const stored = await run<{ id: number }>('deliveryInsert', [source, deliveryId, delivery.eventType, iso(delivery.receivedAt), delivery.requestId, delivery.bodyBytes]);
+      const id = stored.rows[0]?.id;
+      if (id === undefined) return { duplicate: true, id: (await run<{ id: number }>('deliveryBySourceId', [source, deliveryId])).rows[0]!.id };
+      const inserted = writes.inserts.length ? await insertOrNameHolders(run, writes.inserts, audit) : [];
+      const coalesced = writes.coalesces.length ? await coalesceInTransaction(client, writes.coalesces, audit) : [];
+      const links = [
+        ...inserted.map((result) => ('id' in result ? [result.id, 'CREATED'] : [result.holderId, 'ACTIVE'])),
+        ...coalesced.map((result) => [result.job.id, result.coalesced ? 'COALESCED' : 'CREATED']),
+      ] as [number, string][];
+      if (links.length) await run('deliveryJobs', [id, pgArray.numbers(links.map((link) => link[0])), pgArray.texts(links.map((link) => link[1]))]);
+      return { duplicate: false, id, inserted, coalesced };
+    });
   }
 
   async activeHolders(keys: readonly string[]) {
@@ -237,6 +258,44 @@ export class PostgresJobStore implements JobStore {
   async controls() {
     return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null }>('controls')).rows;
   }
+}
+
+type TransactionQuery = <R extends pg.QueryResultRow>(name: StatementName, values: unknown[]) => Promise<pg.QueryResult<R>>;
+
+/** Plain inserts in the caller's transaction: each row's new id, or the id of the active job holding its pair. */
+async function insertOrNameHolders(run: TransactionQuery, rows: NewJobRow[], audit: AuditStamp): Promise<({ id: number } | { holderId: number })[]> {
+  const results: ({ id: number } | { holderId: number } | undefined)[] = new Array(rows.length);
+  let todo = rows.map((_, index) => index);
+  for (let round = 0; round < maxCoalesceRounds && todo.length; round++) {
+    const inserted = await run<{ id: number; activeKey: string }>(
+      'insertAudited',
+      insertValues(
+        todo.map((index) => rows[index]!),
+        audit,
+      ),
+    );
+    const idByKey = new Map(inserted.rows.map((row) => [row.activeKey, row.id]));
+    const conflicted = todo.filter((index) => {
+      const id = idByKey.get(rows[index]!.activeKey!);
+      if (id === undefined) return true;
+      idByKey.delete(rows[index]!.activeKey!); // a later row of the same pair conflicts with this one
+      results[index] = { id };
+      return false;
+    });
+    todo = [];
+    if (!conflicted.length) break;
+    // In this transaction: holders inserted by it are seen; the owner is listed last, so it wins.
+    const holders = await run<{ id: number; activeKey: string }>('activeHolders', [pgArray.texts([...new Set(conflicted.map((index) => rows[index]!.activeKey!))])]);
+    const holderByKey = new Map(holders.rows.map((holder) => [holder.activeKey, holder.id]));
+    for (const index of conflicted) {
+      const holderId = holderByKey.get(rows[index]!.activeKey!);
+      if (holderId === undefined)
+        todo.push(index); // it finished in between: insert again
+      else results[index] = { holderId };
+    }
+  }
+  if (todo.length) throw new Error(`could not insert ${todo.length} job(s) after ${maxCoalesceRounds} rounds: their pairs kept changing hands`);
+  return results as ({ id: number } | { holderId: number })[];
 }
 
 /** Rounds of a coalescing batch: a pair taken meanwhile by a plain enqueue (which takes no turn) is absorbed next round. */

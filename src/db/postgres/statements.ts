@@ -170,6 +170,19 @@ export const workStatements = {
     SELECT $1::timestamp, $2::text, $3::text, $4::text, c."jobId", $5::text, 'OK', 'coalesced ' || c."count" || ' enqueue(s)'
       FROM unnest($6::int[], $7::int[]) AS c("jobId", "count")`,
 
+  // A webhook delivery (in one transaction with its jobs): a repeat of (source, deliveryId) inserts
+  // nothing (after waiting for a concurrent first to commit or roll back).
+  deliveryInsert: `
+    INSERT INTO "WebhookDelivery" ("source", "deliveryId", "eventType", "receivedAt", "requestId", "bodyBytes")
+    VALUES ($1, $2, $3, $4::timestamp, $5, $6)
+    ON CONFLICT DO NOTHING
+    RETURNING "id"`,
+  deliveryBySourceId: `SELECT "id" FROM "WebhookDelivery" WHERE "source" = $1 AND "deliveryId" = $2`,
+  deliveryJobs: `
+    INSERT INTO "WebhookDeliveryJob" ("webhookDeliveryId", "jobId", "outcome")
+    SELECT $1::int, j."jobId", j."outcome" FROM unnest($2::int[], $3::text[]) AS j("jobId", "outcome")
+    ON CONFLICT DO NOTHING`,
+
   // Holds the type's row until commit: claims of one limited type take turns across processes.
   typeLock: `SELECT "concurrency" FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "concurrency" IS NOT NULL FOR UPDATE`,
   // Run after typeLock, in its transaction: a new snapshot, so the RUNNING count includes every

@@ -8,7 +8,21 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { jobFromValues } from '../jobRow.js';
 import type { Job } from '../types.js';
-import type { AuditStamp, ClaimParams, CoalesceResult, CoalesceRow, ExpiredLease, FinishParams, JobStore, NewJobRow, ReleaseParams, RenewParams, WrittenJob } from '../ports.js';
+import type {
+  AuditStamp,
+  ClaimParams,
+  CoalesceResult,
+  CoalesceRow,
+  DeliveryWrite,
+  ExpiredLease,
+  FinishParams,
+  JobStore,
+  NewDeliveryRow,
+  NewJobRow,
+  ReleaseParams,
+  RenewParams,
+  WrittenJob,
+} from '../ports.js';
 import { afterCoalesce, insertedJob } from '../../domain/index.js';
 import { rawStatements, statements } from './statements.js';
 
@@ -139,6 +153,30 @@ function writeBatches(connection: Database.Database, s: Prepared) {
       return inserted;
     }),
     coalesce: connection.transaction((rows: CoalesceRow[], audit: AuditStamp | undefined) => rows.map((change) => coalesceOne(s, change, audit))),
+    receiveDelivery: connection.transaction((delivery: NewDeliveryRow, writes: { inserts: NewJobRow[]; coalesces: CoalesceRow[] }, audit: AuditStamp): DeliveryWrite => {
+      const stored = s.deliveryInsert.get(delivery.source, delivery.deliveryId, delivery.eventType, ms(delivery.receivedAt), delivery.requestId, delivery.bodyBytes) as
+        { id: number } | undefined;
+      if (!stored) return { duplicate: true, id: (s.deliveryBySourceId.get(delivery.source, delivery.deliveryId) as { id: number }).id };
+      const held = heldByFollowUps(s, writes.inserts);
+      const inserted = writes.inserts.map((row) => {
+        const id = held?.has(row.activeKey!) ? undefined : insertRow(s, row);
+        if (id !== undefined) {
+          auditInsert(s, audit, id, row);
+          s.deliveryJob.run(stored.id, id, 'CREATED');
+          return { id };
+        }
+        // One writer: the holder cannot finish in between. The owner is listed last.
+        const holderId = (s.activeHolders.all({ keys: JSON.stringify([row.activeKey]) }) as { id: number }[]).at(-1)!.id;
+        s.deliveryJob.run(stored.id, holderId, 'ACTIVE');
+        return { holderId };
+      });
+      const coalesced = writes.coalesces.map((change) => {
+        const result = coalesceOne(s, change, audit);
+        s.deliveryJob.run(stored.id, result.job.id, result.coalesced ? 'COALESCED' : 'CREATED');
+        return result;
+      });
+      return { duplicate: false, id: stored.id, inserted, coalesced };
+    }),
     start: connection.transaction(({ leaseOwner, rows }: Row<'start'>) => {
       for (const row of rows) s.start.run(ms(row.startedAt), row.id, leaseOwner, ms(row.claimedAt));
     }),
@@ -233,6 +271,11 @@ export class SqliteJobStore implements JobStore {
   coalesce(rows: CoalesceRow[], audit?: AuditStamp) {
     this.observe('coalesce');
     return retryWhileBusy(() => this.writes.coalesce.immediate(rows, audit));
+  }
+
+  receiveDelivery(delivery: NewDeliveryRow, writes: { inserts: NewJobRow[]; coalesces: CoalesceRow[] }, audit: AuditStamp) {
+    this.observe('receiveDelivery');
+    return retryWhileBusy(() => this.writes.receiveDelivery.immediate(delivery, writes, audit));
   }
 
   claim({ workerId, now, leaseMs, limit }: ClaimParams) {

@@ -92,6 +92,15 @@ export const statements = {
       VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING
       RETURNING "id"`,
+  // A delivery seen before (its source and id) inserts nothing and returns no row.
+  deliveryInsert: `
+      INSERT INTO "WebhookDelivery" ("source", "deliveryId", "eventType", "receivedAt", "requestId", "bodyBytes")
+      VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING
+      RETURNING "id"`,
+  deliveryBySourceId: `SELECT "id" FROM "WebhookDelivery" WHERE "source" = ? AND "deliveryId" = ?`,
+  // One row per job: a delivery naming one pair twice reaches the same job.
+  deliveryJob: `INSERT INTO "WebhookDeliveryJob" ("webhookDeliveryId", "jobId", "outcome") VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
   // Whether any pair has a follow-up (almost never): only then does an insert look them up.
   anyFollowUp: `SELECT 1 FROM "Job" WHERE "followUpKey" IS NOT NULL LIMIT 1`,
   followUpsHeld: `SELECT "followUpKey" FROM "Job" WHERE "followUpKey" IN (SELECT value FROM json_each(?))`,

@@ -1,7 +1,8 @@
 /**
  * Retention in a worker process, every interval: SUCCEEDED and CANCELED jobs past one age, FAILED
  * and DEAD past another (src/queue/jobsPrune.ts does the deleting); the attempt history's minute
- * rows past the longest range it serves.
+ * rows past the longest range it serves; webhook deliveries past their age (with them goes the
+ * memory of their ids: a repeat after that is a new delivery).
  */
 import type { QueueContext } from '../context.js';
 import { jobsPrune } from '../services/jobsPrune.js';
@@ -11,6 +12,8 @@ import { historyKeptSeconds } from './attemptHistory.js';
 export interface RetentionSettings {
   succeededSeconds: number;
   failedSeconds: number;
+  /** Webhook deliveries (0: kept forever). */
+  webhookDeliveriesSeconds: number;
   intervalMs: number;
 }
 
@@ -27,7 +30,28 @@ async function retentionRound(context: QueueContext, settings: RetentionSettings
   }
   // Two rows a minute per job type at most: one statement suffices.
   await context.db.attemptMinute.deleteMany({ where: { minute: { lt: new Date(now - historyKeptSeconds * 1000) } } });
+  if (settings.webhookDeliveriesSeconds > 0) await pruneDeliveries(context, new Date(now - settings.webhookDeliveriesSeconds * 1000));
   return deleted;
+}
+
+const deliveryBatch = 1_000;
+
+/** Deliveries received before `before`, with their job links, a batch per transaction (no long lock). */
+async function pruneDeliveries(context: QueueContext, before: Date): Promise<void> {
+  let pruned = 0;
+  for (;;) {
+    const ids = (await context.db.webhookDelivery.findMany({ where: { receivedAt: { lt: before } }, select: { id: true }, orderBy: { id: 'asc' }, take: deliveryBatch })).map(
+      (row) => row.id,
+    );
+    if (!ids.length) break;
+    await context.db.$transaction([
+      context.db.webhookDeliveryJob.deleteMany({ where: { webhookDeliveryId: { in: ids } } }),
+      context.db.webhookDelivery.deleteMany({ where: { id: { in: ids } } }),
+    ]);
+    pruned += ids.length;
+    if (ids.length < deliveryBatch) break;
+  }
+  if (pruned) context.logger.info({ pruned, receivedBefore: before, actor: 'retention' }, 'pruned webhook deliveries');
 }
 
 export class Retention extends Periodic<number> {
@@ -39,6 +63,6 @@ export class Retention extends Periodic<number> {
   }
 
   override start(): void {
-    if (this.settings.succeededSeconds || this.settings.failedSeconds) super.start();
+    if (this.settings.succeededSeconds || this.settings.failedSeconds || this.settings.webhookDeliveriesSeconds) super.start();
   }
 }

@@ -5,7 +5,7 @@
  * RUNNING and one PENDING job, and a change that arrives while its entity syncs still syncs.
  */
 import type { Job } from '../../db/types.js';
-import type { AuditStamp, CoalesceRow } from '../../db/ports.js';
+import type { AuditStamp, CoalesceResult, CoalesceRow } from '../../db/ports.js';
 import { activeKey } from '../../domain/index.js';
 import type { JobTransition } from '../../events/events.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
@@ -17,9 +17,8 @@ export interface CoalescedJob {
   coalesced: boolean;
 }
 
-export async function jobsCoalesce(context: QueueContext, jobs: NewJob[], audit?: AuditStamp): Promise<CoalescedJob[]> {
-  const now = context.now();
-  // One change per pair: a batch naming a pair many times is one enqueue of its last payload.
+/** The batch as one change per pair (a batch naming a pair many times is one enqueue of its last payload), and which inputs each holds. */
+export function coalesceChanges(context: Pick<QueueContext, 'jobTypes'>, jobs: NewJob[], now: Date): { changes: CoalesceRow[]; members: number[][] } {
   const groups = new Map<string, { first: number; members: number[]; payloadFrom: number }>();
   jobs.forEach((job, index) => {
     const key = activeKey(job.jobType, job.entityId);
@@ -39,13 +38,17 @@ export async function jobsCoalesce(context: QueueContext, jobs: NewJob[], audit?
     const row = newJobRow({ ...first, payload: latest.payload, payloadVersion: latest.payloadVersion }, now, context.jobTypes, debounceMs);
     changes.push({ row, key, count: group.members.length, debounceMs, maxDelayMs: type?.maxDelayMs ?? 0 });
   }
-  const written = await context.jobs.coalesce(changes, audit);
-  const results: CoalescedJob[] = new Array(jobs.length);
+  return { changes, members: [...groups.values()].map((group) => group.members) };
+}
+
+/** Once the changes are written: each input's job, published, and workers woken for the new ones due now. */
+export async function announceCoalesced(context: QueueContext, members: number[][], written: CoalesceResult[], now: Date): Promise<CoalescedJob[]> {
+  const results: CoalescedJob[] = [];
   const transitions: JobTransition[] = [];
   let due = 0;
-  [...groups.values()].forEach((group, position) => {
+  members.forEach((group, position) => {
     const { job, coalesced } = written[position]!;
-    group.members.forEach((index, nth) => (results[index] = { job, coalesced: coalesced || nth > 0 }));
+    group.forEach((index, nth) => (results[index] = { job, coalesced: coalesced || nth > 0 }));
     transitions.push({
       jobId: job.id,
       from: coalesced ? 'PENDING' : null,
@@ -60,4 +63,10 @@ export async function jobsCoalesce(context: QueueContext, jobs: NewJob[], audit?
   publishTransitions(context, transitions);
   await announceDueJobs(context, due, { notified: true });
   return results;
+}
+
+export async function jobsCoalesce(context: QueueContext, jobs: NewJob[], audit?: AuditStamp): Promise<CoalescedJob[]> {
+  const now = context.now();
+  const { changes, members } = coalesceChanges(context, jobs, now);
+  return announceCoalesced(context, members, await context.jobs.coalesce(changes, audit), now);
 }

@@ -38,7 +38,7 @@ export const enqueueLimits = {
 export type EnqueueResult = { ok: true; job: Job; coalesced: boolean } | { ok: false; error: QueueError };
 
 /** The policy an input asks for, or its job type's. */
-function policyOf(input: EnqueueInput, type: { ifActive: IfActive } | undefined): IfActive {
+export function policyOf(input: EnqueueInput, type: { ifActive: IfActive } | undefined): IfActive {
   const asked = input.ifActive ?? type?.ifActive ?? 'REJECT';
   if (!ifActivePolicies.includes(asked)) throw new InputError('ifActive must be REJECT or COALESCE.', 'ifActive');
   return asked;

@@ -93,6 +93,12 @@ export async function jobsInsert(context: QueueContext, jobs: NewJob[], audit?: 
   }
 
   const created = results.filter((result): result is Job => result !== undefined && !(result instanceof DuplicateActiveJobError));
+  await announceInserted(context, created, now);
+  return results as (Job | DuplicateActiveJobError)[];
+}
+
+/** New jobs, committed: published as enqueued (or replayed), and workers woken for those due now. */
+export async function announceInserted(context: QueueContext, created: Job[], now: Date): Promise<void> {
   publishTransitions(
     context,
     created.map((job) => ({
@@ -106,7 +112,6 @@ export async function jobsInsert(context: QueueContext, jobs: NewJob[], audit?: 
     })),
   );
   await announceDueJobs(context, created.filter((job) => job.nextRunAt <= now).length, { notified: true });
-  return results as (Job | DuplicateActiveJobError)[];
 }
 
 function findInBatch(results: (Job | DuplicateActiveJobError | undefined)[], key: string): number | undefined {

@@ -9,7 +9,7 @@ export function AuditTable({ events }: { events: JobDetailData['auditEvents'] })
       {events.length === 0 ? (
         <p>None: nobody has acted on this job through the API.</p>
       ) : (
-        <table className="audit" aria-label="Operator actions, oldest first">
+        <table className="audit plain" aria-label="Operator actions, oldest first">
           <thead>
             <tr>
               <th>when</th>
@@ -22,14 +22,16 @@ export function AuditTable({ events }: { events: JobDetailData['auditEvents'] })
           <tbody>
             {events.map((event) => (
               <tr key={event.id} data-audit-action={event.action}>
-                <td>{exactTime(event.at)}</td>
-                <td>
+                <td data-label="when">{exactTime(event.at)}</td>
+                <td data-label="who">
                   {event.actor}
                   {event.role ? ` (${event.role})` : ''}
                 </td>
-                <td>{event.action}</td>
-                <td>{event.outcome}</td>
-                <td title={event.requestId ? `request ${event.requestId}` : undefined}>{event.detail ?? ''}</td>
+                <td data-label="action">{event.action}</td>
+                <td data-label="outcome">{event.outcome}</td>
+                <td data-label="detail" title={event.requestId ? `request ${event.requestId}` : undefined}>
+                  {event.detail ?? ''}
+                </td>
               </tr>
             ))}
           </tbody>

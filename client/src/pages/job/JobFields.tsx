@@ -36,6 +36,7 @@ export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: s
         )}
       </span>,
     ],
+    ...webhookFields(job),
     ['Created', <ExactTime key="createdAt" iso={job.createdAt} />],
     ['Updated', <ExactTime key="updatedAt" iso={job.updatedAt} />],
     ['Scheduled at', <ExactTime key="scheduledAt" iso={job.scheduledAt} />],
@@ -58,4 +59,28 @@ export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: s
       ))}
     </dl>
   );
+}
+
+/** The webhook deliveries that started the job or changed it (none: no row). */
+function webhookFields(job: JobDetailData): [string, React.ReactNode][] {
+  const started = job.webhookDeliveries.find((link) => link.outcome === 'CREATED');
+  const changed = job.webhookDeliveries.filter((link) => link.outcome === 'COALESCED');
+  const named = (link: JobDetailData['webhookDeliveries'][number]) => (
+    <span key={link.delivery.id} className="webhook-delivery">
+      delivery <code>{link.delivery.deliveryId}</code> from {link.delivery.source}
+      {link.delivery.eventType ? ` (${link.delivery.eventType})` : ''} at <ExactTime iso={link.delivery.receivedAt} />
+    </span>
+  );
+  const fields: [string, React.ReactNode][] = [];
+  if (started) fields.push(['Started by', named(started)]);
+  if (changed.length)
+    fields.push([
+      'Changed by',
+      <ul key="c" className="webhook-deliveries">
+        {changed.map((link) => (
+          <li key={link.delivery.id}>{named(link)}</li>
+        ))}
+      </ul>,
+    ]);
+  return fields;
 }

@@ -34,6 +34,16 @@ export const JobDetail = graphql(`
     deadError
     deadErrorType
     isReplay
+    webhookDeliveries {
+      outcome
+      delivery {
+        id
+        source
+        deliveryId
+        eventType
+        receivedAt
+      }
+    }
     replayOf {
       id
       status
