@@ -21,6 +21,7 @@ import type { MockUpstreams } from './integrations/mocks.js';
 import type { QueueContext } from './queue/context.js';
 import { isUniqueViolation } from './queue/prismaErrors.js';
 import type { Retention } from './queue/maintenance/retention.js';
+import type { AlertEvaluator } from './queue/maintenance/alerts.js';
 import { queueStatsRead } from './queue/reads/queueStatsRead.js';
 import type { Worker } from './queue/worker/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes, type RouteHandler } from './server/http.js';
@@ -31,8 +32,10 @@ import { createApi, type ApiPart } from './app/api.js';
 import type { SharedContext } from './server/graphql/yoga.js';
 import { startLive, type LivePart } from './app/live.js';
 import { resolveJobTypes } from './app/jobTypes.js';
-import { startUpstreams, upstreamsOf } from './app/upstreams.js';
+import { startCircuits, startUpstreams, upstreamsOf, type UpstreamsPart } from './app/upstreams.js';
+import type { UpstreamCircuits } from './queue/circuits.js';
 import { enabledWebhookSources } from './app/webhooks.js';
+import { alertDeliveryType } from './app/alerts.js';
 import type { WebhookSource } from './platform/webhooks.js';
 import type { EnabledWebhookSource } from './server/webhooks.js';
 import type { JobTypeDefinition } from './platform/defineJobType.js';
@@ -60,6 +63,8 @@ export interface SyncBridge {
   worker: Worker | undefined;
   /** Pruning of old finished jobs (in worker processes). */
   retention: Retention | undefined;
+  /** The alert rules' evaluation (in worker processes). */
+  alerts: AlertEvaluator | undefined;
   mocks: MockUpstreams | undefined;
   /** The job types this process runs. */
   jobTypes: JobTypeRegistry;
@@ -123,7 +128,7 @@ async function openQueue(config: Config, options: StartOptions, registry: JobTyp
  */
 async function registerJobTypes(database: Database, registry: JobTypeRegistry, settings: { maxRetriesDefault: number }, logger: Logger): Promise<void> {
   const stored = new Set((await database.jobs.controls()).map((control) => control.jobType));
-  for (const type of registry.list()) {
+  for (const type of registry.all()) {
     const defaults = {
       payloadVersion: type.versions.at(-1)!,
       sourceSystem: type.sourceSystem,
@@ -201,6 +206,59 @@ function startHeartbeat(config: Config, context: QueueContext, work: WorkerPart 
 }
 
 /**
+ * Stop taking requests, let the worker drain within its grace period, publish its last
+ * transitions, then close subscriptions and the database.
+ */
+async function stopInOrder(parts: {
+  server: Server;
+  work: WorkerPart | undefined;
+  circuits: UpstreamCircuits;
+  heartbeat: Heartbeat;
+  live: LivePart;
+  prometheus: { close(): void };
+  api: ApiPart;
+  database: Database;
+  upstreams: UpstreamsPart;
+  tracing: { shutdown(): Promise<void> } | undefined;
+}): Promise<void> {
+  const { server } = parts;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await parts.work?.stop();
+  await parts.circuits.stop();
+  await parts.heartbeat.stop();
+  await parts.live.stop();
+  parts.prometheus.close();
+  await parts.api.close();
+  server.closeAllConnections();
+  await closed;
+  await parts.database.close();
+  await parts.upstreams.close();
+  parts.upstreams.mocks?.close();
+  await parts.tracing?.shutdown();
+}
+
+/** What every GraphQL operation of this process shares. */
+function sharedContext(
+  config: Config,
+  context: QueueContext,
+  parts: { live: LivePart; upstreams: UpstreamsPart; history: SharedContext['history']; circuits: UpstreamCircuits },
+): SharedContext {
+  return {
+    queue: context,
+    live: parts.live,
+    mutationLimiter: new MutationRateLimiter(config.mutationsPerMinute),
+    upstreams: parts.upstreams.pacer,
+    history: parts.history,
+    operatorLinks: config.operatorLinks,
+    forensicsRole: config.forensicsRole,
+    redactor: parts.upstreams.redactor,
+    readProcesses: () => processesRead(context, config.heartbeatSeconds * 1000),
+    circuits: parts.circuits,
+  };
+}
+
+/**
  * The demo loop: each change PUT to the mock CRM posts a signed webhook, to
  * SYNCBRIDGE_CRM_WEBHOOK_URL, or to this server's own /hooks/crm when the crm source is enabled.
  */
@@ -222,64 +280,50 @@ function aimMockCrmWebhooks(config: Config, mocks: MockUpstreams | undefined, we
 export async function startSyncBridge(config: Config, options: StartOptions = {}): Promise<SyncBridge> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'syncbridge' }, redact: logRedactPaths });
   // The job types and their upstreams first: a module or credential at fault stops start-up before anything opens.
-  const types = await resolveJobTypes(config, options);
+  const alertDelivery = alertDeliveryType();
+  const types = await resolveJobTypes(config, options, [alertDelivery.definition]);
   const upstreamSet = upstreamsOf(config, types.upstreams);
   const webhooks = enabledWebhookSources(config, types.webhooks, logger);
   logger.info({ jobTypes: types.registry.list().map((type) => `${type.name} v${type.versions.join(',')}`), from: types.origin }, 'job types registered');
   const tracing = config.tracing ? await startTracing({ otlpEndpoint: config.otlpEndpoint, processor: options.spanProcessor }) : undefined;
   const { database, context, bus } = await openQueue(config, options, types.registry, logger);
+  let listening: string | undefined;
+  alertDelivery.connect({ db: context.db, config, url: () => listening });
   const tokens = new TokenStore(config.apiTokens);
   logAccess(config, tokens, logger);
   const upstreams = await startUpstreams(config, upstreamSet, database.pace, tokens, logger);
+  const circuits = await startCircuits(config, context, types.registry, upstreamSet.resolved);
   const history = attemptHistory(config, context);
   const live = await startLive(config, database, context, bus, logger);
   const prometheus = createPrometheus(bus);
-  const shared: SharedContext = {
-    queue: context,
-    live,
-    mutationLimiter: new MutationRateLimiter(config.mutationsPerMinute),
-    upstreams: upstreams.pacer,
-    history,
-    operatorLinks: config.operatorLinks,
-    forensicsRole: config.forensicsRole,
-    redactor: upstreams.redactor,
-    readProcesses: () => processesRead(context, config.heartbeatSeconds * 1000),
-  };
-  const api = createApi(config, shared, tokens, logger, [prometheus.graphqlPlugin], webhooks);
+  const api = createApi(config, sharedContext(config, context, { live, upstreams, history, circuits }), tokens, logger, [prometheus.graphqlPlugin], webhooks);
   const metricsRoute = prometheus.route({
     readQueueStats: () => queueStatsRead(context),
     subscriptions: () => api.budget.active,
     webSockets: () => api.websocket?.connectionCount ?? 0,
     readUpstreams: () => upstreams.pacer.status(),
+    readCircuits: () => circuits.status(),
   });
   const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
-  const url = await listen(server, config);
+  const url = (listening = await listen(server, config));
   aimMockCrmWebhooks(config, upstreams.mocks, webhooks, url, logger);
-  const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url), history) : undefined;
+  const work = config.workerEnabled ? await startWorkerPart(config, context, upstreams.runner(types.registry, url, circuits), history, circuits) : undefined;
   const heartbeat = startHeartbeat(config, context, work);
   logger.info({ url, database: database.capabilities.provider, api: config.apiEnabled, worker: Boolean(work) }, 'SyncBridge listening');
 
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      // Stop taking requests, let the worker drain within its grace period, publish its last
-      // transitions, then close subscriptions and the database.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await work?.stop();
-      await heartbeat.stop();
-      await live.stop();
-      prometheus.close();
-      await api.close();
-      server.closeAllConnections();
-      await closed;
-      await database.close();
-      await upstreams.close();
-      upstreams.mocks?.close();
-      await tracing?.shutdown();
-    })());
+  const stop = () => (stopping ??= stopInOrder({ server, work, circuits, heartbeat, live, prometheus, api, database, upstreams, tracing }));
 
-  const liveView = { jobs: live.jobs, metrics: live.metrics, jobTypes: live.jobTypes, channel: live.channel, engine: api.engine, websocket: api.websocket, sse: api.sse };
+  const liveView = {
+    jobs: live.jobs,
+    metrics: live.metrics,
+    jobTypes: live.jobTypes,
+    alerts: live.alerts,
+    channel: live.channel,
+    engine: api.engine,
+    websocket: api.websocket,
+    sse: api.sse,
+  };
   return {
     config,
     url,
@@ -291,6 +335,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     yoga: api.yoga,
     worker: work?.worker,
     retention: work?.retention,
+    alerts: work?.alerts,
     mocks: upstreams.mocks,
     jobTypes: types.registry,
     logger,

@@ -15,6 +15,7 @@ const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
 const execFileAsync = promisify(execFile);
 
 const operatorToken = 'cli-operator-token-0123456789';
+const adminToken = 'cli-admin-token-0123456789ab';
 
 /** The CLI in this process against `app`, as its bin runs it: exit code, output, and --json parsed. */
 async function runCli(app: TestApp, args: string[], stdin?: string, token: string | null = operatorToken) {
@@ -34,7 +35,11 @@ async function runCli(app: TestApp, args: string[], stdin?: string, token: strin
 describe('syncbridge CLI', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp('sqlite', { SYNCBRIDGE_PERSISTED_ONLY: 'true', SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken}`, SYNCBRIDGE_MOCKS: 'on' });
+    app = await startTestApp('sqlite', {
+      SYNCBRIDGE_PERSISTED_ONLY: 'true',
+      SYNCBRIDGE_API_TOKENS: `cli:operator:${operatorToken},cli-admin:admin:${adminToken}`,
+      SYNCBRIDGE_MOCKS: 'on',
+    });
   });
   afterAll(async () => {
     await app?.close();
@@ -211,6 +216,22 @@ describe('syncbridge CLI', () => {
     expect((await run(['schedules', 'resume', 'nightly'])).out).toMatch(/^Schedule nightly resumed; next run /);
     expect((await run(['schedules', 'delete', 'nightly'])).out).toBe('Schedule nightly deleted');
     expect((await run(['schedules', 'delete', 'nightly'])).code).toBe(exitCodes.NotFoundError);
+  });
+
+  it('alerts: admins create and delete rules; anyone lists them and the history', async () => {
+    const forbidden = await run(['--json', 'alerts', 'create', 'billing down', '--kind', 'UPSTREAM_OPEN', '--slack', 'https://hooks.slack.example/T1/B2/xyz']);
+    expect(forbidden.code).toBe(exitCodes.ForbiddenError);
+    const created = await run(['alerts', 'create', 'billing down', '--kind', 'UPSTREAM_OPEN', '--slack', 'https://hooks.slack.example/T1/B2/xyz'], undefined, adminToken);
+    expect(created.out).toMatch(/^Alert rule \d+ "billing down" created$/);
+    const bad = await run(['--json', 'alerts', 'create', 'x', '--kind', 'FAILURE_RATE', '--threshold', '3', '--email', 'ops@example.com'], undefined, adminToken);
+    expect(bad.code).toBe(exitCodes.InputError);
+    expect(bad.json()).toMatchObject({ __typename: 'InputError', field: 'threshold' });
+    // An operator sees the channel's origin only: a Slack URL is a credential.
+    expect((await run(['--json', 'alerts', 'list'])).json()).toMatchObject([{ name: 'billing down', kind: 'UPSTREAM_OPEN', channel: { kind: 'SLACK', url: 'https://hooks.slack.example/…' } }]);
+    expect((await run(['alerts', 'list'], undefined, adminToken)).out).toContain('SLACK https://hooks.slack.example/T1/B2/xyz');
+    expect((await run(['alerts', 'history'])).out).toBe('no alerts');
+    const id = String(created.out.match(/\d+/)![0]);
+    expect((await run(['alerts', 'delete', id], undefined, adminToken)).out).toBe(`Alert rule ${id} "billing down" deleted`);
   });
 
   it('metrics matches the server', async () => {

@@ -47,11 +47,14 @@ describe('prisma schema', () => {
       'AuditEvent',
       'JobTypeState',
       'UpstreamPace',
+      'UpstreamCircuit',
       'Schedule',
       'ScheduleTick',
       'ProcessHeartbeat',
       'WebhookDelivery',
       'WebhookDeliveryJob',
+      'AlertRule',
+      'Alert',
     ]);
     expect(sqliteModel).toEqual(JSON.parse(JSON.parse(runtimeModel('postgresql'))));
   });

@@ -9,6 +9,7 @@ import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
 import { ProcessesPage } from './pages/ProcessesPage';
 import { SchedulesPage } from './pages/SchedulesPage';
+import { AlertsPage } from './pages/AlertsPage';
 import { useStaleSince } from './connection';
 import { timeRangeOf } from './filters';
 import { exactTime } from './time';
@@ -28,6 +29,7 @@ function Routes({ me }: { me: Me }) {
   if (detail) return <JobDetailPage id={detail[1]!} key={detail[1]} canAct={canAct} />;
   if (/^\/processes\/?$/.test(path)) return <ProcessesPage />;
   if (/^\/schedules\/?$/.test(path)) return <SchedulesPage canAct={canAct} />;
+  if (/^\/alerts\/?$/.test(path)) return <AlertsPage />;
   return (
     <div className="home">
       <div className="home-main">

@@ -15,11 +15,25 @@ export const possibleTypes: Record<string, string[]> = {
     "RateLimitedError",
     "UnauthorizedError"
   ],
+  "CreateAlertRuleResult": [
+    "AlertRule",
+    "ForbiddenError",
+    "InputError",
+    "RateLimitedError",
+    "UnauthorizedError"
+  ],
   "CreateScheduleResult": [
     "ForbiddenError",
     "InputError",
     "RateLimitedError",
     "Schedule",
+    "UnauthorizedError"
+  ],
+  "DeleteAlertRuleResult": [
+    "AlertRule",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitedError",
     "UnauthorizedError"
   ],
   "DeleteJobsResult": [
@@ -147,6 +161,21 @@ export const possibleTypes: Record<string, string[]> = {
     "ForbiddenError",
     "InputError",
     "JobTypeStatus",
+    "RateLimitedError",
+    "UnauthorizedError"
+  ],
+  "SetUpstreamCircuitResult": [
+    "ForbiddenError",
+    "InputError",
+    "RateLimitedError",
+    "UnauthorizedError",
+    "UpstreamCircuit"
+  ],
+  "UpdateAlertRuleResult": [
+    "AlertRule",
+    "ForbiddenError",
+    "InputError",
+    "NotFoundError",
     "RateLimitedError",
     "UnauthorizedError"
   ]

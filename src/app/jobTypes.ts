@@ -28,19 +28,20 @@ export interface ResolvedJobTypes {
   origin: 'code' | 'module' | 'demo';
 }
 
-export async function resolveJobTypes(config: Config, source: JobTypesSource): Promise<ResolvedJobTypes> {
+/** `internal`: SyncBridge's own types (alert notifications), run beside the team's. */
+export async function resolveJobTypes(config: Config, source: JobTypesSource, internal: readonly JobTypeDefinition[] = []): Promise<ResolvedJobTypes> {
   const given = checkWebhookSources(source.webhooks);
-  if (source.jobTypes) return { registry: new JobTypeRegistry(source.jobTypes), upstreams: source.upstreams ?? {}, webhooks: given, origin: 'code' };
+  if (source.jobTypes) return { registry: new JobTypeRegistry(source.jobTypes, internal), upstreams: source.upstreams ?? {}, webhooks: given, origin: 'code' };
   if (config.jobTypesModule) {
     const loaded = await loadJobTypesModule(config.jobTypesModule);
     let registry: JobTypeRegistry;
     try {
-      registry = new JobTypeRegistry(loaded.jobTypes);
+      registry = new JobTypeRegistry(loaded.jobTypes, internal);
     } catch (error) {
       if (error instanceof JobTypeDefinitionError) throw new JobTypesModuleError(`SYNCBRIDGE_JOB_TYPES=${config.jobTypesModule}: ${error.message}`, { cause: error });
       throw error;
     }
     return { registry, upstreams: source.upstreams ?? loaded.upstreams, webhooks: source.webhooks ? given : loaded.webhooks, origin: 'module' };
   }
-  return { registry: new JobTypeRegistry(demoJobTypes), upstreams: source.upstreams ?? demoUpstreams, webhooks: source.webhooks ? given : demoWebhooks, origin: 'demo' };
+  return { registry: new JobTypeRegistry(demoJobTypes, internal), upstreams: source.upstreams ?? demoUpstreams, webhooks: source.webhooks ? given : demoWebhooks, origin: 'demo' };
 }

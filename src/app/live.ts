@@ -16,11 +16,14 @@ import type { QueueContext } from '../queue/context.js';
 import { jobTypesRead, type JobTypeStatus } from '../queue/reads/jobTypesRead.js';
 import { metricsRead, type QueueMetrics } from '../queue/reads/metricsRead.js';
 import { SnapshotFeed } from '../queue/reads/snapshotFeed.js';
+import type { Alert } from '../db/types.js';
 
 export interface LivePart {
   jobs: JobUpdateHub;
   metrics: SnapshotFeed<QueueMetrics>;
   jobTypes: SnapshotFeed<JobTypeStatus[]>;
+  /** The firing alerts. */
+  alerts: SnapshotFeed<Alert[]>;
   channel: LiveChannel;
   /** Undefined where there is none (one SQLite process). */
   transport: EventTransport | undefined;
@@ -36,8 +39,10 @@ export async function startLive(config: Config, database: Database, context: Que
   const metrics = new SnapshotFeed(context, metricsRead, { kind: 'metricsUpdated' });
   // Polled too: another process's pause or limit reaches this one through the database only.
   const jobTypes = new SnapshotFeed(context, jobTypesRead, { kind: 'jobTypesUpdated', pollMs: 1_000 });
+  // Alerts fire in whichever worker process evaluates them: polled (one small read a second while watched).
+  const alerts = new SnapshotFeed(context, (queue) => queue.db.alert.findMany({ where: { state: 'FIRING' }, orderBy: { id: 'asc' } }), { kind: 'alertsUpdated', pollMs: 1_000 });
   const channel = new LiveChannel(bus, transport, logger, {
-    hasSubscribers: () => jobs.size + metrics.size + jobTypes.size > 0,
+    hasSubscribers: () => jobs.size + metrics.size + jobTypes.size + alerts.size > 0,
     // After an interruption: the newest changes first, bounded (a subscriber that needs more resubscribes).
     changedSince: (since) => database.reads.page({ filter: { updatedAfter: since }, now: context.now(), limit: 10_000 }),
   });
@@ -69,6 +74,7 @@ export async function startLive(config: Config, database: Database, context: Que
     jobs,
     metrics,
     jobTypes,
+    alerts,
     channel,
     transport,
     async stop() {
@@ -77,6 +83,7 @@ export async function startLive(config: Config, database: Database, context: Que
       jobs.close();
       metrics.close();
       jobTypes.close();
+      alerts.close();
     },
   };
 }

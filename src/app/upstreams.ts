@@ -16,6 +16,8 @@ import { Redactor } from '../integrations/redaction.js';
 import type { JobTypeRegistry } from '../platform/registry.js';
 import { resolveUpstreams, type ResolvedUpstream, type UpstreamConfig } from '../platform/upstreamClient.js';
 import type { JobRunner } from '../queue/worker/executor.js';
+import { UpstreamCircuits, type CircuitGate } from '../queue/circuits.js';
+import type { QueueContext } from '../queue/context.js';
 
 function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -50,6 +52,7 @@ export function upstreamsOf(config: Config, configs: Record<string, UpstreamConf
     rateLimits: config.upstreamRateLimits,
     secretOf: config.secretOf,
     requireCredentials: config.workerEnabled,
+    circuitBreakers: config.circuitBreakers,
   });
   return { resolved, mocked };
 }
@@ -59,7 +62,7 @@ export interface UpstreamsPart {
   pacer: UpstreamPacer;
   redactor: Redactor;
   /** The job runner; upstreams left to the built-in mocks are aimed at `url`, this server's own address. */
-  runner(registry: JobTypeRegistry, url: string): JobRunner;
+  runner(registry: JobTypeRegistry, url: string, circuits?: CircuitGate): JobRunner;
   close(): Promise<void>;
 }
 
@@ -111,12 +114,25 @@ export async function startUpstreams(
     mocks,
     pacer,
     redactor,
-    runner(registry, url) {
+    runner(registry, url, circuits) {
       const aimed = upstreams.resolved.map((upstream) =>
         upstreams.mocked.has(upstream.name) ? { ...upstream, baseUrl: `${url}/mock/${upstream.name}`, headers: { ...upstream.headers, authorization: mockCredential } } : upstream,
       );
-      return registry.runner({ upstreams: aimed, pacer, redactor });
+      return registry.runner({ upstreams: aimed, pacer, redactor, circuits });
     },
     close: () => pacer.close(),
   };
+}
+
+/** The upstreams' circuit breakers, shared through the database; worker processes read them twice a second, others every second. */
+export async function startCircuits(config: Config, context: QueueContext, registry: JobTypeRegistry, resolved: readonly ResolvedUpstream[]): Promise<UpstreamCircuits> {
+  const types = registry.list().map((type) => ({ name: type.name, upstreams: type.upstreams }));
+  const circuits = new UpstreamCircuits(context, {
+    settings: new Map(resolved.flatMap((upstream) => (upstream.circuit ? [[upstream.name, upstream.circuit] as const] : []))),
+    typesNeeding: (upstream) => types.filter((type) => type.upstreams.includes(upstream)).map((type) => type.name),
+    types: () => types,
+    pollMs: config.workerEnabled ? 500 : 1_000,
+  });
+  await circuits.start();
+  return circuits;
 }

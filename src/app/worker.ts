@@ -1,6 +1,6 @@
 /**
  * The worker part of a process (SYNCBRIDGE_WORKER on): the worker, the attempt history it counts,
- * retention and the scheduler (maintenance runs where jobs are worked; API-only processes leave
+ * retention, the alert rules' evaluation and the scheduler (maintenance runs where jobs are worked; API-only processes leave
  * it to them).
  */
 import type { Config } from '../config/index.js';
@@ -10,10 +10,14 @@ import { Retention } from '../queue/maintenance/retention.js';
 import { Scheduler } from '../queue/maintenance/scheduler.js';
 import type { JobRunner } from '../queue/worker/executor.js';
 import { Worker } from '../queue/worker/worker.js';
+import type { UpstreamCircuits } from '../queue/circuits.js';
+import { AlertEvaluator } from '../queue/maintenance/alerts.js';
 
 export interface WorkerPart {
   worker: Worker;
   retention: Retention;
+  /** The alert rules' evaluation. */
+  alerts: AlertEvaluator;
   stop(): Promise<void>;
 }
 
@@ -22,7 +26,13 @@ export function attemptHistory(config: Config, context: QueueContext): AttemptHi
   return config.workerEnabled ? new AttemptHistory(context) : undefined;
 }
 
-export async function startWorkerPart(config: Config, context: QueueContext, runner: JobRunner, history: AttemptHistory | undefined): Promise<WorkerPart> {
+export async function startWorkerPart(
+  config: Config,
+  context: QueueContext,
+  runner: JobRunner,
+  history: AttemptHistory | undefined,
+  circuits?: UpstreamCircuits,
+): Promise<WorkerPart> {
   history?.start();
   const worker = new Worker({
     context,
@@ -33,6 +43,7 @@ export async function startWorkerPart(config: Config, context: QueueContext, run
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
     handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
     tracing: config.tracing,
+    circuits,
   });
   await worker.start();
   const retention = new Retention(context, {
@@ -44,10 +55,19 @@ export async function startWorkerPart(config: Config, context: QueueContext, run
   retention.start();
   const scheduler = new Scheduler(context);
   scheduler.start();
+  const alerts = new AlertEvaluator(context, {
+    intervalMs: config.alertsIntervalSeconds * 1000,
+    groupWaitMs: config.alertGroupWaitSeconds * 1000,
+    circuits: () => circuits?.status() ?? [],
+    typesNeeding: (upstream) => circuits?.typesNeeding(upstream) ?? [],
+  });
+  alerts.start();
   return {
     worker,
     retention,
+    alerts,
     async stop() {
+      await alerts.stop();
       await scheduler.stop();
       await retention.stop();
       await worker.stop();

@@ -44,5 +44,9 @@ export const cliDocuments = {
   scheduleCreate: `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on Schedule { name cron timezone jobType entityId catchUp paused nextRunAt } } }`,
   schedulePause: `mutation ($name: String!, $paused: Boolean) { pauseSchedule(name: $name, paused: $paused) { __typename ... on Error { message } ${callerRefusals} ... on Schedule { name paused nextRunAt } } }`,
   scheduleDelete: `mutation ($name: String!) { deleteSchedule(name: $name) { __typename ... on Error { message } ${callerRefusals} ... on DeleteScheduleSuccess { name } } }`,
+  alertRules: `{ alertRules { id name kind jobType threshold windowSeconds cooldownSeconds enabled channel { kind url to hasSecret } } }`,
+  alerts: `query ($state: AlertState) { alerts(first: 50, state: $state) { edges { node { id state startedAt resolvedAt value peak summary notifications rule { name } } } } }`,
+  alertRuleCreate: `mutation ($input: CreateAlertRuleInput!) { createAlertRule(input: $input) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on AlertRule { id name kind } } }`,
+  alertRuleDelete: `mutation ($id: ID!) { deleteAlertRule(id: $id) { __typename ... on Error { message } ${callerRefusals} ... on AlertRule { id name } } }`,
   watch: `subscription ($id: ID, $status: [JobStatus!], $jobType: JobType) { jobUpdated(id: $id, status: $status, jobType: $jobType) { ${JOB_FIELDS} } }`,
 };

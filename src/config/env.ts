@@ -177,6 +177,14 @@ export const envSchema = z.object({
       return limits;
     }),
   SYNCBRIDGE_JOB_TYPES: z.string().optional(),
+  SYNCBRIDGE_CIRCUIT_BREAKERS: flag('SYNCBRIDGE_CIRCUIT_BREAKERS', true),
+  SYNCBRIDGE_ALERTS_INTERVAL_SECONDS: number({ min: 0.1, max: 3600, fallback: 5 }),
+  SYNCBRIDGE_ALERT_GROUP_WAIT_SECONDS: number({ min: 0, max: 3600, fallback: 10 }),
+  SYNCBRIDGE_SMTP_URL: z
+    .string()
+    .optional()
+    .refine((raw) => !raw || /^smtps?:\/\/\S+$/.test(raw), 'must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)'),
+  SYNCBRIDGE_ALERT_EMAIL_FROM: z.string().optional().default('SyncBridge <syncbridge@localhost>'),
   SYNCBRIDGE_WEBHOOK_SECRETS: z
     .string()
     .optional()

@@ -44,6 +44,15 @@ export interface Config {
   upstreamTimeoutSeconds: number;
   /** A handler running longer is aborted and the attempt fails (HandlerTimeout, retryable). */
   handlerTimeoutSeconds: number;
+  /** How often worker processes evaluate the alert rules. */
+  alertsIntervalSeconds: number;
+  /** A new alert's first notification waits this long, so a burst is told as one. */
+  alertGroupWaitSeconds: number;
+  /** SMTP for EMAIL alert channels (never logged: it may hold a password). */
+  smtpUrl: string | undefined;
+  alertEmailFrom: string;
+  /** Circuit breakers on the upstreams (each upstream may turn its own off or tune it). */
+  circuitBreakers: boolean;
   /** Requests per second each upstream may receive from all processes together (absent: unpaced). */
   upstreamRateLimits: Record<string, number>;
   /** SYNCBRIDGE_UPSTREAM_<NAME>_URL: a base URL for the upstream of that name (lower-cased), over its module's. */
@@ -226,6 +235,11 @@ function upstreamSettings(e: Env, host: string, apiTokens: TokenEntry[], env: Re
     mocksEnabled: e.SYNCBRIDGE_MOCKS ?? (isLoopback(host) && !apiTokens.length),
     upstreamTimeoutSeconds: e.SYNCBRIDGE_UPSTREAM_TIMEOUT_SECONDS,
     upstreamRateLimits: e.SYNCBRIDGE_UPSTREAM_RATE_LIMITS,
+    circuitBreakers: e.SYNCBRIDGE_CIRCUIT_BREAKERS,
+    alertsIntervalSeconds: e.SYNCBRIDGE_ALERTS_INTERVAL_SECONDS,
+    alertGroupWaitSeconds: e.SYNCBRIDGE_ALERT_GROUP_WAIT_SECONDS,
+    smtpUrl: e.SYNCBRIDGE_SMTP_URL || undefined,
+    alertEmailFrom: e.SYNCBRIDGE_ALERT_EMAIL_FROM,
     redactKeys: e.SYNCBRIDGE_REDACT_KEYS,
   };
 }

@@ -103,15 +103,20 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
   if (filter.minCoalescedCount !== undefined) and.push(`"coalescedCount" >= ${param(filter.minCoalescedCount)}`);
   if (filter.phase) {
     const at = () => time(now);
+    // Jobs of a type an open circuit holds are in phase UPSTREAM_OPEN, whatever their due time.
+    const held = `"jobType" IN (SELECT t."jobType" FROM "JobTypeState" AS t WHERE t."heldBy" IS NOT NULL)`;
     switch (filter.phase) {
       case 'QUEUED':
-        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" <= ${at()}`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" <= ${at()} AND NOT ${held}`);
         break;
       case 'SCHEDULED':
-        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" = 0`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" = 0 AND NOT ${held}`);
         break;
       case 'RETRY_SCHEDULED':
-        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" > 0`);
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND "nextRunAt" > ${at()} AND "attemptCount" > 0 AND NOT ${held}`);
+        break;
+      case 'UPSTREAM_OPEN':
+        and.push(`"status" = 'PENDING' AND "followUpKey" IS NULL AND ${held}`);
         break;
       case 'BLOCKED':
         and.push(`"status" = 'PENDING' AND "followUpKey" IS NOT NULL`);

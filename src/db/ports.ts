@@ -34,6 +34,8 @@ export interface JobTypeControl {
   paused: boolean;
   /** Most of its jobs RUNNING at once in all processes; null: no limit. */
   concurrency: number | null;
+  /** An upstream its jobs need whose circuit is open: they are not claimed (null: none). */
+  heldBy: string | null;
 }
 
 /** A handler started: `lastStartedAt` is set, so recovery charges the attempt if the worker dies. */
@@ -162,6 +164,8 @@ export interface JobStore {
    * turns across processes (a row lock on PostgreSQL; SQLite has one writer).
    */
   claimOfType(params: ClaimParams & { jobType: string }): Promise<Job[]>;
+  /** A circuit breaker's probe: leases one due job of these (held) types, paused ones aside. */
+  claimProbe(params: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }): Promise<Job[]>;
   /** Records that handlers started (lastStartedAt), for jobs still held under those leases. */
   start(params: { leaseOwner: string; rows: StartRow[] }): Promise<void>;
   /**

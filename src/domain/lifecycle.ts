@@ -69,11 +69,17 @@ export function replayRefusal(attempt: { success: boolean } | undefined): 'no-at
 }
 
 /** The operator's phase: finer than the status (the filter's SQL side is src/db/jobFilter.ts). */
-export function phaseOf(job: Pick<JobState, 'status' | 'nextRunAt' | 'attemptCount' | 'leaseExpiresAt' | 'followUpKey'>, now: Date): JobPhase {
+export function phaseOf(
+  job: Pick<JobState, 'status' | 'nextRunAt' | 'attemptCount' | 'leaseExpiresAt' | 'followUpKey'> & { jobType?: string },
+  now: Date,
+  /** Types whose jobs wait for an upstream whose circuit is open. */
+  held?: { has(jobType: string): boolean },
+): JobPhase {
   switch (job.status) {
     case 'PENDING':
       // Behind its pair's owner until that one finishes (the claim then takes it).
       if (job.followUpKey !== null) return 'BLOCKED';
+      if (held && job.jobType !== undefined && held.has(job.jobType)) return 'UPSTREAM_OPEN';
       if (job.nextRunAt <= now) return 'QUEUED';
       return job.attemptCount > 0 ? 'RETRY_SCHEDULED' : 'SCHEDULED';
     case 'RUNNING':

@@ -16,7 +16,7 @@ export function isFinalStatus(status: string): boolean {
 }
 
 /** The operator's view of where a job is, finer than its status. */
-export const jobPhases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'BLOCKED', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
+export const jobPhases = ['QUEUED', 'SCHEDULED', 'RETRY_SCHEDULED', 'BLOCKED', 'UPSTREAM_OPEN', 'RUNNING', 'LEASE_EXPIRED', 'FINISHED'] as const;
 export type JobPhase = (typeof jobPhases)[number];
 
 export const priorities = { LOW: 0, NORMAL: 1, HIGH: 2 } as const;
@@ -80,6 +80,8 @@ export const systemErrorTypes = {
   localResources: 'LocalResourcesExhausted',
   /** Ended instead of going back to PENDING: the pair's follow-up holds a newer change and runs instead. */
   superseded: 'Superseded',
+  /** A call to an upstream whose circuit breaker is open was not made (not charged). */
+  upstreamOpen: 'UpstreamOpen',
 } as const;
 
 /**
@@ -103,3 +105,15 @@ export function parseDurationSeconds(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim().toLowerCase());
   return match ? Number(match[1]) * durationUnits[match[2] as keyof typeof durationUnits] : undefined;
 }
+
+/** An upstream's circuit breaker: CLOSED (calls go), OPEN (the jobs that need it wait), HALF_OPEN (one probe job is trying it). */
+export const circuitStates = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export type CircuitState = (typeof circuitStates)[number];
+
+/** What an alert rule watches: jobs gone DEAD, the failed share of attempts, the oldest due job's wait, an upstream's open circuit. */
+export const alertKinds = ['JOB_DEAD', 'FAILURE_RATE', 'QUEUE_AGE', 'UPSTREAM_OPEN'] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+/** Where an alert rule's notifications go. */
+export const alertChannelKinds = ['WEBHOOK', 'SLACK', 'EMAIL'] as const;
+export type AlertChannelKind = (typeof alertChannelKinds)[number];

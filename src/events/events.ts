@@ -34,6 +34,8 @@ export interface LiveEvents {
   'jobs:available': { count: number };
   /** A job type's controls (pause, concurrency) changed in this process (other processes see it at their next refresh). */
   'jobTypes:changed': { jobType: string };
+  /** An alert fired, changed or resolved, or a rule was changed, in this process. */
+  'alerts:changed': { alertId?: number; ruleId?: number };
   /** A live subscription started in this process (other processes are asked for their transitions). */
-  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' | 'jobTypesUpdated' };
+  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated' };
 }

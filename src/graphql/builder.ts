@@ -27,9 +27,12 @@ import type { MutationRateLimiter } from '../auth/rateLimit.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../auth/errors.js';
 import { roleAtLeast, roles, type Role } from '../auth/tokens.js';
 
+import type { UpstreamCircuits } from '../queue/circuits.js';
+import type { Alert } from '../db/types.js';
+
 export interface GraphQLContext {
   queue: QueueContext;
-  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]> };
+  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]>; alerts: SnapshotFeed<Alert[]> };
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
   /** Batched reads for this request (src/graphql/loaders.ts). */
@@ -54,6 +57,8 @@ export interface GraphQLContext {
   redactor: Redactor;
   /** The processes sharing the database that beat recently (src/queue/maintenance/heartbeat.ts). */
   readProcesses(): Promise<ProcessRow[]>;
+  /** The upstreams' circuit breakers: their state, the types they hold, forcing them. */
+  circuits: Pick<UpstreamCircuits, 'status' | 'heldTypes' | 'force'>;
 }
 
 /** The least role a failed scope check asked for (the scopes are the role names). */

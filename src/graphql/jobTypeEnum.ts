@@ -17,7 +17,7 @@ export function graphqlJobTypeName(name: string): string {
 
 export function withJobTypes(schema: GraphQLSchema, catalog: JobTypeCatalog, retired: readonly string[] = []): GraphQLSchema {
   const values: Record<string, { value: string; description?: string }> = {};
-  for (const type of catalog.list()) values[graphqlJobTypeName(type.name)] = { value: type.name, description: type.description };
+  for (const type of catalog.all()) values[graphqlJobTypeName(type.name)] = { value: type.name, description: type.description };
   for (const name of retired) {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) continue;
     values[graphqlJobTypeName(name)] ??= { value: name, description: 'Not registered in this process: its stored jobs are listed, not run, and it cannot be enqueued here.' };

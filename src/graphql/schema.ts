@@ -12,6 +12,8 @@ import './types/jobTypes.js';
 import './types/schedules.js';
 import './types/processes.js';
 import './types/webhooks.js';
+import './types/circuits.js';
+import './types/alerts.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

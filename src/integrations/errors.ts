@@ -114,6 +114,23 @@ export class LocalResourcesError extends IntegrationError {
   readonly uncharged = true;
 }
 
+/**
+ * The upstream's circuit breaker is open: the call was not made. Retryable and not charged to the
+ * job (the upstream is down for everyone, the job did nothing wrong); its type waits until a
+ * probe finds the upstream back.
+ */
+export class UpstreamOpenError extends IntegrationError {
+  override name = 'UpstreamOpenError';
+  readonly errorType = 'UpstreamOpen' as const;
+  readonly retryable = true;
+  readonly uncharged = true;
+  override readonly retryAfterMs: number | undefined;
+  constructor(upstream: string, retryAfterMs: number | undefined) {
+    super(`The circuit breaker of upstream "${upstream}" is open: the call was not made.`);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** errno codes of this process running out of descriptors, sockets or memory for a call. */
 const localResourceCodes = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
 

@@ -17,6 +17,10 @@ import { JobTypeDefinitionError, type HandlerContext, type JobTypeDefinition } f
 import { idempotencyKey } from './idempotency.js';
 import { issuePath, jsonSchemaOf, type StandardSchemaV1 } from './standardSchema.js';
 import { upstreamClient, type ResolvedUpstream, type UpstreamClient } from './upstreamClient.js';
+import type { CircuitGate } from '../queue/circuits.js';
+
+/** The names of SyncBridge's own job types begin so; a team's may not. */
+const internalPrefix = 'syncbridge_';
 
 interface TypeEntry extends JobTypeInfo {
   byVersion: Map<number, JobTypeDefinition>;
@@ -83,22 +87,28 @@ export interface RunnerDependencies {
   upstreams: readonly ResolvedUpstream[];
   pacer: UpstreamPacer;
   redactor?: Redactor;
+  /** The upstreams' circuit breakers (absent: none). */
+  circuits?: CircuitGate;
 }
 
 export class JobTypeRegistry implements JobTypeCatalog {
   private readonly types = new Map<string, TypeEntry>();
   private retiredNames: readonly string[] = [];
 
-  constructor(definitions: readonly JobTypeDefinition[]) {
+  /** `internal`: SyncBridge's own types (alert notifications), beside the team's. */
+  constructor(definitions: readonly JobTypeDefinition[], internal: readonly JobTypeDefinition[] = []) {
     const grouped = new Map<string, Map<number, JobTypeDefinition>>();
-    for (const definition of definitions) {
+    const reserved = definitions.find((definition) => definition.name.startsWith(internalPrefix));
+    if (reserved) throw new JobTypeDefinitionError(`Job type "${reserved.name}": names starting with ${internalPrefix} are SyncBridge's own.`);
+    for (const definition of [...definitions, ...internal]) {
       const versions = grouped.get(definition.name) ?? new Map<number, JobTypeDefinition>();
       if (versions.has(definition.version)) throw new JobTypeDefinitionError(`Job type "${definition.name}" version ${definition.version} is defined twice.`);
       versions.set(definition.version, definition);
       grouped.set(definition.name, versions);
     }
-    if (!grouped.size) throw new JobTypeDefinitionError('No job types: define at least one.');
-    for (const [name, versions] of [...grouped].sort(([a], [b]) => a.localeCompare(b))) this.types.set(name, infoOf(name, versions));
+    if (!definitions.length) throw new JobTypeDefinitionError('No job types: define at least one.');
+    for (const [name, versions] of [...grouped].sort(([a], [b]) => a.localeCompare(b)))
+      this.types.set(name, { ...infoOf(name, versions), internal: name.startsWith(internalPrefix) });
   }
 
   get(name: string): JobTypeInfo | undefined {
@@ -106,6 +116,10 @@ export class JobTypeRegistry implements JobTypeCatalog {
   }
 
   list(): readonly JobTypeInfo[] {
+    return [...this.types.values()].filter((type) => !type.internal);
+  }
+
+  all(): readonly JobTypeInfo[] {
     return [...this.types.values()];
   }
 
@@ -133,7 +147,7 @@ export class JobTypeRegistry implements JobTypeCatalog {
     const upstreams = new Map(dependencies.upstreams.map((upstream) => [upstream.name, upstream]));
     const redactor = dependencies.redactor ?? defaultRedactor;
     return {
-      run: (job, context) => this.runAttempt(job, context, upstreams, dependencies.pacer, redactor),
+      run: (job, context) => this.runAttempt(job, context, upstreams, dependencies.pacer, redactor, dependencies.circuits),
       classify(thrown: unknown) {
         const error = coerceError(thrown);
         return {
@@ -154,6 +168,7 @@ export class JobTypeRegistry implements JobTypeCatalog {
     upstreams: Map<string, ResolvedUpstream>,
     pacer: UpstreamPacer,
     redactor: Redactor,
+    circuits: CircuitGate | undefined,
   ): Promise<unknown> {
     const definition = this.definitionFor(job.jobType, job.payloadVersion);
     if (!definition) throw new ValidationError(`No handler for job type "${job.jobType}" payload version ${job.payloadVersion}.`);
@@ -187,6 +202,8 @@ export class JobTypeRegistry implements JobTypeCatalog {
             pacer,
             redactor,
             idempotencyKey: (operation) => idempotencyKey(job, operation),
+            jobId: job.id,
+            circuits,
           });
           (clients ??= new Map()).set(name, client);
           return client;

@@ -9,7 +9,8 @@
  * ever sent: never stored, logged or recorded.
  */
 import { callUpstream, type UpstreamMethod } from '../integrations/http.js';
-import { UpstreamRateLimitedError, ValidationError } from '../integrations/errors.js';
+import { UpstreamRateLimitedError, UpstreamTimeoutError, ValidationError } from '../integrations/errors.js';
+import { defaultCircuitSettings, type CircuitGate, type CircuitSettings } from '../queue/circuits.js';
 import type { ExchangeLog } from '../integrations/exchanges.js';
 import type { UpstreamPacer } from '../integrations/pace.js';
 import type { Redactor } from '../integrations/redaction.js';
@@ -28,6 +29,14 @@ export interface UpstreamConfig {
   timeoutSeconds?: number;
   /** Requests per second from all processes together (SYNCBRIDGE_UPSTREAM_RATE_LIMITS overrides it). */
   rateLimitPerSecond?: number;
+  /**
+   * Its circuit breaker (on by default, with the defaults below): after `failures` retryable
+   * failures in a row (no answer, 5xx; default 5), or a `failureRate` (0.5) of the calls within
+   * `windowSeconds` (30) once there were `minCalls` (20), the jobs that need it wait, uncharged,
+   * and one probe job goes every `openSeconds` (5, doubling after each failed probe up to
+   * `maxOpenSeconds`, 120). `false`: no breaker.
+   */
+  circuitBreaker?: false | Partial<CircuitSettings>;
 }
 
 /** An upstream ready to call: its secret resolved, its URL final. */
@@ -41,6 +50,8 @@ export interface ResolvedUpstream {
   rateLimitPerSecond: number | undefined;
   /** Which header carries a credential (described, never its value). */
   authHeader: string | undefined;
+  /** Its circuit breaker's settings; undefined: none. */
+  circuit: CircuitSettings | undefined;
 }
 
 /** What a handler calls: each method resolves to the parsed JSON answer (undefined for an empty one) or throws a typed upstream error. */
@@ -60,6 +71,9 @@ export interface AttemptCalls {
   redactor: Redactor;
   /** The job's key for an operation (the same on each of its attempts). */
   idempotencyKey(operation: string): string;
+  jobId: number;
+  /** The upstreams' circuit breakers (absent: none). */
+  circuits?: CircuitGate;
 }
 
 const join = (base: string, path: string): string => `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
@@ -77,9 +91,13 @@ export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls
   const call = async <T>(method: UpstreamMethod, path: string, body?: unknown): Promise<T> => {
     if (!upstream.baseUrl) throw new ValidationError(`Upstream "${upstream.name}" has no base URL: set ${upstreamUrlVariable(upstream.name)} (or its baseUrl).`);
     const headers = method === 'GET' ? upstream.headers : writeHeaders(method, path);
+    const circuits = upstream.circuit ? attempt.circuits : undefined;
+    circuits?.admit(upstream.name, attempt.jobId);
     await attempt.pacer.acquire(upstream.name, attempt.signal);
+    // Again: the circuit may have opened while the call waited for its slot.
+    circuits?.admit(upstream.name, attempt.jobId);
     try {
-      return await callUpstream<T>({
+      const answer = await callUpstream<T>({
         method,
         url: join(upstream.baseUrl, path),
         body,
@@ -93,8 +111,19 @@ export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls
           attempt.log.record(key === undefined ? exchange : { ...exchange, idempotencyKey: key });
         },
       });
+      circuits?.record(upstream.name, attempt.jobId, 'up');
+      return answer;
     } catch (error) {
       if (error instanceof UpstreamRateLimitedError && error.retryAfterMs) await attempt.pacer.pause(upstream.name, error.retryAfterMs);
+      // No answer or a 5xx counts against the upstream; an answer of any other kind says it is up. Our own abort says nothing.
+      if (circuits && !attempt.signal.aborted) {
+        const down = error instanceof UpstreamTimeoutError;
+        if (down || (error as { statusCode?: number }).statusCode !== undefined) {
+          const probeFailed = circuits.record(upstream.name, attempt.jobId, down ? 'down' : 'up', down ? (error as Error).message : undefined);
+          // A failed probe tested the upstream for everyone: not charged to this job.
+          if (probeFailed) Object.defineProperty(error, 'uncharged', { value: true });
+        }
+      }
       throw error;
     }
   };
@@ -125,6 +154,8 @@ export interface UpstreamDefaults {
   secretOf(name: string): string | undefined;
   /** Whether a credential's variable must be set (where the worker runs; an API-only process never calls upstreams). */
   requireCredentials: boolean;
+  /** SYNCBRIDGE_CIRCUIT_BREAKERS: off turns every breaker off. */
+  circuitBreakers: boolean;
 }
 
 /**
@@ -162,9 +193,34 @@ export function resolveUpstreams(configs: Record<string, UpstreamConfig>, defaul
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && timeoutSeconds <= 600)) problems.push(`${where}: timeoutSeconds must be above 0, up to 600`);
     const rate = defaults.rateLimits[name] ?? config.rateLimitPerSecond;
     if (rate !== undefined && !(rate > 0 && rate <= 100_000)) problems.push(`${where}: rateLimitPerSecond must be above 0, up to 100000`);
-    return [{ name, baseUrl, headers, timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : defaults.timeoutMs, rateLimitPerSecond: rate, authHeader }];
+    const circuit = circuitSettingsOf(config.circuitBreaker, defaults.circuitBreakers, (problem) => problems.push(`${where}: circuitBreaker ${problem}`));
+    return [{ name, baseUrl, headers, timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : defaults.timeoutMs, rateLimitPerSecond: rate, authHeader, circuit }];
   });
   for (const name of Object.keys(defaults.rateLimits)) if (!(name in configs)) problems.push(`SYNCBRIDGE_UPSTREAM_RATE_LIMITS names "${name}", which is no configured upstream`);
   if (problems.length) throw new UpstreamConfigError(`The upstreams are not configured right:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   return resolved;
+}
+
+const circuitBounds: Record<keyof CircuitSettings, [number, number, boolean]> = {
+  failures: [1, 1000, true],
+  failureRate: [0.01, 1, false],
+  windowSeconds: [1, 3600, false],
+  minCalls: [1, 100_000, true],
+  openSeconds: [0.1, 3600, false],
+  maxOpenSeconds: [0.1, 86_400, false],
+};
+
+/** An upstream's breaker settings over the defaults, each checked; undefined when it has none. */
+function circuitSettingsOf(given: UpstreamConfig['circuitBreaker'], enabled: boolean, problem: (text: string) => void): CircuitSettings | undefined {
+  if (given === false || !enabled) return undefined;
+  if (given !== undefined && (typeof given !== 'object' || given === null))
+    return void problem('must be false or { failures?, failureRate?, windowSeconds?, minCalls?, openSeconds?, maxOpenSeconds? }');
+  const settings = { ...defaultCircuitSettings, ...given };
+  for (const [key, [min, max, integer]] of Object.entries(circuitBounds) as [keyof CircuitSettings, [number, number, boolean]][]) {
+    const value = settings[key];
+    if (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value)))
+      problem(`${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+  }
+  if (settings.maxOpenSeconds < settings.openSeconds) problem('maxOpenSeconds must be at least openSeconds');
+  return settings;
 }

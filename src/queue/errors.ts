@@ -21,7 +21,7 @@ export class DuplicateActiveJobError extends QueueError {
 export class NotFoundError extends QueueError {
   override name = 'NotFoundError';
   constructor(
-    readonly entity: 'Job' | 'Attempt' | 'Schedule',
+    readonly entity: 'Job' | 'Attempt' | 'Schedule' | 'AlertRule',
     readonly id: string | number,
     detail?: string,
   ) {

@@ -12,6 +12,8 @@ export type PayloadCheck = { ok: true; json: string | null } | { ok: false; fiel
 export interface JobTypeInfo {
   name: string;
   description: string | undefined;
+  /** SyncBridge's own (alert notifications): run and shown like any type, never enqueued through the API, not listed among the team's. */
+  internal?: boolean;
   /** Payload versions with a handler, ascending. */
   versions: readonly number[];
   sourceSystem: string;
@@ -41,8 +43,10 @@ export interface JobTypeInfo {
 
 export interface JobTypeCatalog {
   get(name: string): JobTypeInfo | undefined;
-  /** Every type, by name. */
+  /** Every type the team defined, by name (SyncBridge's internal ones aside). */
   list(): readonly JobTypeInfo[];
+  /** Every type this process runs, the internal ones too. */
+  all(): readonly JobTypeInfo[];
   /** Types other processes registered (their jobs may be stored) that this one does not define: listed, never run or enqueued here. */
   readonly retired: readonly string[];
 }
@@ -68,7 +72,7 @@ export class TypePolicies {
 
   constructor(catalog: JobTypeCatalog, defaults: PolicyDefaults) {
     this.fallback = { backoff: { baseSeconds: defaults.backoffBaseSeconds }, timeoutMs: defaults.handlerTimeoutMs };
-    for (const type of catalog.list()) {
+    for (const type of catalog.all()) {
       this.resolved.set(type.name, {
         backoff: {
           baseSeconds: type.backoff.baseSeconds ?? defaults.backoffBaseSeconds,

@@ -1,6 +1,6 @@
 /**
  * Serves the dashboard built by Vite (client/dist): hashed assets with long caching, and
- * index.html for the app's own URLs (/, /jobs/:id, /processes, /schedules) so shared links open directly.
+ * index.html for the app's own URLs (/, /jobs/:id, /processes, /schedules, /alerts) so shared links open directly.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -20,7 +20,7 @@ const types: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
 };
 
-const appRoutes = /^\/(jobs\/\d+\/?|processes\/?|schedules\/?)?$/;
+const appRoutes = /^\/(jobs\/\d+\/?|processes\/?|schedules\/?|alerts\/?)?$/;
 
 export function staticRoutes(root = clientDist): RouteHandler {
   return (req, res, path) => {

@@ -3,6 +3,7 @@ import { useConnectionState } from '../connection';
 import { useRefetchOnReconnect } from '../hooks';
 import { graphql, type ResultOf } from '../graphql';
 import { linkProps, useLocation } from '../router';
+import { FiringAlerts } from '../pages/AlertsPage';
 import type { Me } from '../App';
 import { signOut } from './TokenGate';
 
@@ -46,17 +47,20 @@ type Metrics = ResultOf<typeof MetricsFields>;
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
 
-/** The dashboard's pages: the jobs (home), the processes sharing the database, the schedules. */
+/** The dashboard's pages: the jobs (home), the processes sharing the database, the schedules, the alerts. */
 const pages = [
   ['/', 'Jobs'],
   ['/processes', 'Processes'],
   ['/schedules', 'Schedules'],
+  ['/alerts', 'Alerts'],
 ] as const;
 
 export function Header({ me }: { me: Me }) {
   const { path } = useLocation();
   const [{ data: snapshot }, refetch] = useQuery({ query: MetricsQuery });
   const [{ data: live }] = useSubscription({ query: MetricsSubscription });
+  const [{ data: alerts }] = useSubscription({ query: FiringAlerts });
+  const firing = alerts?.alertsUpdated.length ?? 0;
   useRefetchOnReconnect(refetch);
   const metrics: Metrics | undefined = (live?.metricsUpdated ?? snapshot?.metrics) as Metrics | undefined;
   const state = useConnectionState();
@@ -110,6 +114,11 @@ export function Header({ me }: { me: Me }) {
         {pages.map(([href, label]) => (
           <a key={href} {...linkProps(href)} aria-current={(href === '/' ? path === '/' || path.startsWith('/jobs') : path.startsWith(href)) ? 'page' : undefined}>
             {label}
+            {href === '/alerts' && firing > 0 && (
+              <span className="badge badge-firing" data-testid="firing-count">
+                {firing} firing
+              </span>
+            )}
           </a>
         ))}
       </nav>

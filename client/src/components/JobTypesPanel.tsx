@@ -1,5 +1,5 @@
 /**
- * Job types, live: paused or not, the concurrency limit, pending and running (in every process),
+ * Job types, live: paused or not (or waiting for an upstream whose circuit is open), the concurrency limit, pending and running (in every process),
  * with pause/resume and the limit for operators. Graphcache keys each type by its name, so the
  * `jobTypesUpdated` stream and the mutations' answers update the same rows.
  */
@@ -14,6 +14,7 @@ const JobTypeFields = graphql(`
   fragment JobTypeFields on JobTypeStatus {
     jobType
     paused
+    heldBy
     concurrency
     pending
     running
@@ -91,6 +92,8 @@ const SetConcurrency = graphql(
 interface JobTypeRow {
   jobType: 'CUSTOMER_SYNC' | 'INVOICE_SYNC';
   paused: boolean;
+  /** An upstream whose circuit is open: the type's jobs wait for it. */
+  heldBy: string | null;
   concurrency: number | null;
   pending: number;
   running: number;
@@ -136,7 +139,15 @@ export function JobTypesPanel({ canAct }: { canAct: boolean }) {
               <th scope="row">
                 <a {...linkProps(`/?type=${row.jobType}`)}>{row.jobType.toLowerCase()}</a>
               </th>
-              <td data-testid="job-type-state">{row.paused ? 'paused' : 'active'}</td>
+              <td data-testid="job-type-state">
+                {row.paused ? (
+                  'paused'
+                ) : row.heldBy ? (
+                  <span title={`The circuit breaker of ${row.heldBy} is open: its jobs wait, uncharged, until a probe finds it back.`}>waits for {row.heldBy}</span>
+                ) : (
+                  'active'
+                )}
+              </td>
               <td>{row.pending}</td>
               <td>
                 {row.running}

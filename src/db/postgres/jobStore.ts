@@ -148,6 +148,11 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
+  async claimProbe({ workerId, now, leaseMs, jobTypes }: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }) {
+    const result = await this.query<{ r: unknown[] }>('claimProbe', [iso(now), 1, workerId, leaseMs, pgArray.texts(jobTypes)]);
+    return result.rows.map((row) => jobFromValues(row.r));
+  }
+
   /** Runs `work` in a transaction on one work-pool connection; a connection that failed is discarded, not pooled. */
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -256,7 +261,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async controls() {
-    return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null }>('controls')).rows;
+    return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null; heldBy: string | null }>('controls')).rows;
   }
 }
 

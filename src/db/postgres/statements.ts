@@ -121,7 +121,7 @@ export const workStatements = {
                                                              AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > $1::timestamp)))
          -- NOT EXISTS, not NOT IN: NOT IN made the planner give up the claim index (drain 21k → 1.5k jobs/s, measured)
          AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
-                          WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))
+                          WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL))
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
@@ -184,7 +184,17 @@ export const workStatements = {
     ON CONFLICT DO NOTHING`,
 
   // Holds the type's row until commit: claims of one limited type take turns across processes.
-  typeLock: `SELECT "concurrency" FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "concurrency" IS NOT NULL FOR UPDATE`,
+  typeLock: `SELECT "concurrency" FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "heldBy" IS NULL AND "concurrency" IS NOT NULL FOR UPDATE`,
+  // A circuit's probe: one due job of the types it holds (their holds are what keep the claims off them).
+  claimProbe: `
+    WITH due AS (
+      SELECT "id" FROM "Job"
+       WHERE "status" = 'PENDING' AND "nextRunAt" <= $1::timestamp AND "followUpKey" IS NULL AND "jobType" = ANY($5::text[])
+         AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t WHERE t."jobType" = "Job"."jobType" AND t."paused")
+       ORDER BY "priority" DESC, "nextRunAt", "id"
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)
+    ${leaseDue}`,
   // Run after typeLock, in its transaction: a new snapshot, so the RUNNING count includes every
   // claim committed by the turns before this one.
   claimOfType: `
@@ -291,7 +301,7 @@ export const workStatements = {
 
   leasedTo: `SELECT "id", ${ms('"leaseAcquiredAt"')} AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = $1`,
   statuses: `SELECT "id", "status" FROM "Job" WHERE "id" = ANY($1::int[])`,
-  controls: `SELECT "jobType", "paused", "concurrency" FROM "JobTypeState"`,
+  controls: `SELECT "jobType", "paused", "concurrency", "heldBy" FROM "JobTypeState"`,
 
   // One request slot every $2 ms after the last one and any pause, by the server's clock.
   paceReserve: `

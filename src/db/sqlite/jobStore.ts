@@ -295,6 +295,13 @@ export class SqliteJobStore implements JobStore {
     return retryWhileBusy(() => (this.s.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues));
   }
 
+  claimProbe({ workerId, now, leaseMs, jobTypes }: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }) {
+    this.observe('claimProbe');
+    return retryWhileBusy(() =>
+      (this.s.claimProbe.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, jobTypes: JSON.stringify(jobTypes) }) as unknown[][]).map(jobFromValues),
+    );
+  }
+
   async start(params: Row<'start'>) {
     if (!params.rows.length) return;
     this.observe('start');
@@ -342,6 +349,9 @@ export class SqliteJobStore implements JobStore {
 
   async controls() {
     this.observe('controls');
-    return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null }[]).map((row) => ({ ...row, paused: Boolean(row.paused) }));
+    return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null; heldBy: string | null }[]).map((row) => ({
+      ...row,
+      paused: Boolean(row.paused),
+    }));
   }
 }

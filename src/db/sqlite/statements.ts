@@ -28,7 +28,7 @@ const followUpFree = `NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" =
                    AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
                                                               AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)`;
 const uncontrolled = `NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
-                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL))`;
+                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL))`;
 
 /** The pair's follow-up of the row being written (finish, release), one index probe where it is read. */
 const followUp = `(SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = "Job"."jobType" || ':' || "Job"."entityId")`;
@@ -60,7 +60,16 @@ export const rawStatements = {
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT coalesce((
                    SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
-                     FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."concurrency" IS NOT NULL), 0))
+                     FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."heldBy" IS NULL AND t."concurrency" IS NOT NULL), 0))
+        RETURNING ${jobSelect}`,
+  // A circuit's probe: one due job of the types it holds (their holds are what keep the claims off them).
+  claimProbe: `${leaseWhere} (
+                SELECT "id" FROM "Job"
+                 WHERE "status" = 'PENDING' AND "nextRunAt" <= @now AND "followUpKey" IS NULL
+                   AND "jobType" IN (SELECT value FROM json_each(@jobTypes))
+                   AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t WHERE t."jobType" = "Job"."jobType" AND t."paused")
+                 ORDER BY "priority" DESC, "nextRunAt", "id"
+                 LIMIT 1)
         RETURNING ${jobSelect}`,
   jobsByIds: `SELECT ${jobSelect} FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
   // A pair's jobs (coalescing): its follow-up, its owner.
@@ -168,7 +177,7 @@ export const statements = {
          FROM "Job" WHERE "status" = 'RUNNING' AND "leaseExpiresAt" < ? ORDER BY "leaseExpiresAt" LIMIT ?`,
   leasedTo: `SELECT "id", "leaseAcquiredAt" AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = ?`,
   statuses: `SELECT "id", "status" FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
-  controls: `SELECT "jobType", "paused", "concurrency" FROM "JobTypeState"`,
+  controls: `SELECT "jobType", "paused", "concurrency", "heldBy" FROM "JobTypeState"`,
   paceReserve: `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now + @interval, 0)
        ON CONFLICT ("target") DO UPDATE SET "nextSlotMs" = max("nextSlotMs", "pausedUntilMs", @now) + @interval
        RETURNING "nextSlotMs" - @interval - @now AS "waitMs"`,

@@ -36,6 +36,10 @@ export const AuditActionEnum = builder.enumType('AuditAction', {
     SCHEDULE_PAUSE: { description: 'pauseSchedule' },
     SCHEDULE_RESUME: { description: 'pauseSchedule with paused: false' },
     SCHEDULE_DELETE: { description: 'deleteSchedule' },
+    CIRCUIT: { description: 'setUpstreamCircuit (detail: the upstream and the state forced, or AUTO)' },
+    ALERT_RULE_CREATE: { description: 'createAlertRule (detail: the rule)' },
+    ALERT_RULE_UPDATE: { description: 'updateAlertRule (detail: the rule)' },
+    ALERT_RULE_DELETE: { description: 'deleteAlertRule (detail: the rule)' },
     // Every action the queue audits, or a listing that meets one fails (it did, for schedules).
   } as const satisfies Record<AuditAction, { description: string }>,
 });

@@ -37,6 +37,9 @@ export const JobPhaseEnum = builder.enumType('JobPhase', {
     SCHEDULED: { description: 'PENDING, not yet attempted, due at scheduledAt.' },
     RETRY_SCHEDULED: { description: 'PENDING after a failed attempt, waiting out its backoff until nextRunAt.' },
     BLOCKED: { description: "PENDING as its pair's follow-up: it runs once the pair's RUNNING job finishes, however that ends (ifActive COALESCE)." },
+    UPSTREAM_OPEN: {
+      description: 'PENDING, waiting for an upstream it needs whose circuit breaker is open: not run, not charged an attempt, until a probe finds the upstream back.',
+    },
     RUNNING: { description: 'RUNNING under a live lease.' },
     LEASE_EXPIRED: { description: 'RUNNING but its lease expired: its worker is presumed dead and the job is about to be recovered.' },
     FINISHED: { description: 'SUCCEEDED, FAILED, DEAD or CANCELED.' },

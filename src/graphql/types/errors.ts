@@ -54,7 +54,7 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   isTypeOf: isErrorOf(NotFoundError),
   fields: (t) => ({
-    entity: t.exposeString('entity', { description: 'Job, Attempt or Schedule.' }),
+    entity: t.exposeString('entity', { description: 'Job, Attempt, Schedule or AlertRule.' }),
     id: t.id({ description: 'The id that was not found.', resolve: (error) => String(error.id) }),
   }),
 });

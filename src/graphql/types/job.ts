@@ -53,7 +53,7 @@ export const JobRef = builder.prismaObject('Job', {
     phase: t.field({
       type: JobPhaseEnum,
       description: 'Operator phase: queued, scheduled, retry scheduled, running, lease expired, finished.',
-      resolve: (job, _args, context) => phaseOf(job, context.queue.now()),
+      resolve: (job, _args, context) => phaseOf(job, context.queue.now(), context.circuits.heldTypes),
     }),
     priority: t.field({ type: JobPriorityEnum, description: 'Claim priority.', resolve: (job) => priorityName(job.priority) }),
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true, description: 'Not run before this time, when set at enqueue.' }),

@@ -96,6 +96,7 @@ export const JobTypeStatusRef = builder.objectRef<JobTypeStatus>('JobTypeStatus'
       resolve: (status, _args, context) => [...(infoOf(status, context)?.upstreams ?? [])],
     }),
     paused: t.exposeBoolean('paused', { description: 'Paused: its jobs stay PENDING and are not claimed; running ones finish.' }),
+    heldBy: t.exposeString('heldBy', { nullable: true, description: 'An upstream it needs whose circuit breaker is open: its jobs wait (phase UPSTREAM_OPEN), uncharged.' }),
     concurrency: t.exposeInt('concurrency', {
       nullable: true,
       description: 'Most of its jobs RUNNING at once across all processes (on SQLite too: one database file, one writer); null: no limit.',

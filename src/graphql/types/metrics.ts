@@ -3,6 +3,7 @@ import { metricsHistoryRead, maxHistoryBuckets, type AttemptCounts, type History
 import { InputError } from '../../queue/errors.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import { builder } from '../builder.js';
+import { circuitOf, CircuitStateEnum, UpstreamCircuitRef } from './circuits.js';
 import { JobStatusEnum, JobTypeEnum } from './enums.js';
 
 const StatusCount = builder.objectRef<{ status: string; count: number }>('StatusCount').implement({
@@ -36,6 +37,17 @@ const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').im
     waited: t.exposeInt('waited', { description: 'Waits for a slot in this process since it started (a call that woke too late for its slot waits for a new one).' }),
     waitedMs: t.exposeFloat('waitedMs', { description: 'Those waits added up, in ms.' }),
     pausesRequested: t.exposeInt('pausesRequested', { description: '429 answers with Retry-After this process received.' }),
+    circuit: t.field({
+      type: CircuitStateEnum,
+      description: 'Its circuit breaker (CLOSED for an upstream without one).',
+      resolve: (pace, _args, context) => circuitOf(context.circuits.status(), pace.target),
+    }),
+    breaker: t.field({
+      type: UpstreamCircuitRef,
+      nullable: true,
+      description: 'Its circuit breaker in full; null when it has none.',
+      resolve: (pace, _args, context) => context.circuits.status().find((status) => status.upstream === pace.target) ?? null,
+    }),
   }),
 });
 

@@ -7,6 +7,8 @@ export interface JobTypeStatus {
   /** Defined in this process (false: retired, its stored jobs listed but not run here). */
   registered: boolean;
   paused: boolean;
+  /** An upstream its jobs need whose circuit is open (null: none). */
+  heldBy: string | null;
   /** Most jobs RUNNING at once in all processes; null: no limit. */
   concurrency: number | null;
   pending: number;
@@ -30,6 +32,7 @@ export async function jobTypesRead(context: QueueContext): Promise<JobTypeStatus
       jobType,
       registered: context.jobTypes.get(jobType) !== undefined,
       paused: control?.paused ?? false,
+      heldBy: control?.heldBy ?? null,
       concurrency: control?.concurrency ?? null,
       pending: count('PENDING'),
       running: count('RUNNING'),

@@ -21,7 +21,7 @@ class LatestValue<T> extends PushIterator<T> {
 
 export interface SnapshotFeedOptions {
   /** What the subscription is called (a new subscriber asks other processes for their transitions). */
-  kind: 'metricsUpdated' | 'jobTypesUpdated';
+  kind: 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated';
   intervalMs?: number;
   /**
    * Also recompute this often while there are subscribers: for changes that arrive without a
@@ -49,7 +49,11 @@ export class SnapshotFeed<T> {
     private readonly options: SnapshotFeedOptions,
   ) {
     this.intervalMs = options.intervalMs ?? 1_000;
-    this.offs = [context.bus.on('job:transitions', () => this.markDirty()), context.bus.on('jobTypes:changed', () => this.markDirty())];
+    this.offs = [
+      context.bus.on('job:transitions', () => this.markDirty()),
+      context.bus.on('jobTypes:changed', () => this.markDirty()),
+      context.bus.on('alerts:changed', () => this.markDirty()),
+    ];
   }
 
   get size(): number {

@@ -21,7 +21,11 @@ export type AuditAction =
   | 'SCHEDULE_CREATE'
   | 'SCHEDULE_PAUSE'
   | 'SCHEDULE_RESUME'
-  | 'SCHEDULE_DELETE';
+  | 'SCHEDULE_DELETE'
+  | 'CIRCUIT'
+  | 'ALERT_RULE_CREATE'
+  | 'ALERT_RULE_UPDATE'
+  | 'ALERT_RULE_DELETE';
 
 /** Who acts, as the API authenticated them. */
 export interface Actor {

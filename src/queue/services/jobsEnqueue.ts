@@ -44,10 +44,11 @@ export function policyOf(input: EnqueueInput, type: { ifActive: IfActive } | und
   return asked;
 }
 
-/** The job type an input names (by its registered name, any case), or an InputError listing the known ones. */
-export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string): JobTypeInfo {
+/** The job type an input names (by its registered name, any case), or an InputError listing the known ones; SyncBridge's internal types only when `internal`. */
+export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string, internal = false): JobTypeInfo {
   // As registered first (the API's enum and the library pass that); any case otherwise.
   const type = typeof name === 'string' ? (context.jobTypes.get(name) ?? context.jobTypes.get(name.toLowerCase())) : undefined;
+  if (type?.internal && !internal) throw new InputError(`${type.name} is SyncBridge's own: its jobs are made by SyncBridge, not enqueued.`, 'jobType');
   if (!type)
     throw new InputError(
       `Unknown jobType "${name}"; use one of ${context.jobTypes
@@ -108,8 +109,8 @@ function storedPayload(check: PayloadCheck): string | null {
  * synchronously unless the payload's schema validates asynchronously (a batch then awaits only
  * those).
  */
-export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now' | 'jobTypes'>): NewJob | Promise<NewJob> {
-  const type = jobTypeOf(context, input.jobType);
+export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueContext, 'settings' | 'now' | 'jobTypes'>, internal = false): NewJob | Promise<NewJob> {
+  const type = jobTypeOf(context, input.jobType, internal);
   const job = checkedFields(input, type, context);
   const check = type.checkPayload(job.payloadVersion, input.payload);
   if (check instanceof Promise) {
@@ -122,8 +123,8 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   return job;
 }
 
-/** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). */
-export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[], actor?: Actor): Promise<EnqueueResult[]> {
+/** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). `internal`: SyncBridge's own types allowed. */
+export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[], actor?: Actor, options: { internal?: boolean } = {}): Promise<EnqueueResult[]> {
   if (inputs.length > enqueueLimits.batchSize) {
     throw new InputError(`A batch may hold at most ${enqueueLimits.batchSize} jobs; split it.`, 'inputs');
   }
@@ -132,7 +133,7 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
   const coalescing: { index: number; job: NewJob }[] = [];
   for (const [index, input] of inputs.entries()) {
     try {
-      const job = validateEnqueueInput(input, context);
+      const job = validateEnqueueInput(input, context, options.internal);
       const checked = job instanceof Promise ? await job : job;
       (policyOf(input, context.jobTypes.get(checked.jobType)) === 'COALESCE' ? coalescing : valid).push({ index, job: checked });
     } catch (error) {

@@ -29,10 +29,10 @@ export interface RunnerOptions {
   onFinished(entry: RunningJob, outcome: AttemptOutcome, durationMs: number): void;
   /** A job started: its start is worth recording. */
   onStarted(entry: RunningJob): void;
-  /** Jobs that will not start here (a paused type, a canceled job): give them back unstarted. */
+  /** Jobs that will not start here (a paused or held type, a canceled job): give them back unstarted. */
   onGiveBack(jobs: HeldJob[]): void;
-  /** Whether a job type is paused now. */
-  isPaused(jobType: string): boolean;
+  /** Whether a claimed job may start now (its type is not paused, nor held by an open circuit). */
+  mayStart(job: Job): boolean;
 }
 
 export class Runner {
@@ -59,8 +59,8 @@ export class Runner {
     while (this.accepting && this.running.size < this.options.concurrency) {
       const next = this.ready.shift();
       if (!next) return { starved: true };
-      if (this.options.isPaused(next.job.jobType)) {
-        this.options.onGiveBack([next]); // paused after it was claimed ahead: it goes back unstarted
+      if (!this.options.mayStart(next.job)) {
+        this.options.onGiveBack([next]); // paused or held after it was claimed ahead: it goes back unstarted
         continue;
       }
       this.run(next);
@@ -74,10 +74,10 @@ export class Runner {
     return this.ready.splice(0);
   }
 
-  /** Ready jobs of these (newly paused) types, taken out. */
-  takeReadyOf(jobTypes: ReadonlySet<string>): HeldJob[] {
-    if (!jobTypes.size) return [];
-    const taken = this.ready.filter((item) => jobTypes.has(item.job.jobType));
+  /** Ready jobs that may no longer start (newly paused or held types), taken out. */
+  takeReadyUnstartable(): HeldJob[] {
+    const taken = this.ready.filter((item) => !this.options.mayStart(item.job));
+    if (!taken.length) return [];
     for (const item of taken) this.ready.splice(this.ready.indexOf(item), 1);
     return taken;
   }

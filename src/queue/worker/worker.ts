@@ -18,6 +18,7 @@ import type { JobRunner } from './executor.js';
 import type { RunningJob } from './held.js';
 import { LeaseKeeper } from './leaseKeeper.js';
 import { abortGraceMs, Runner } from './runner.js';
+import type { UpstreamCircuits } from '../circuits.js';
 
 export interface WorkerOptions {
   context: QueueContext;
@@ -32,6 +33,8 @@ export interface WorkerOptions {
   /** Each attempt in an OpenTelemetry span (off: no span, no context switch per job). */
   tracing?: boolean;
   workerId?: string;
+  /** The upstreams' circuit breakers: jobs of held types do not start (but their probes do); probes are run here. */
+  circuits?: Pick<UpstreamCircuits, 'mayStart' | 'isProbe' | 'probeEnded' | 'runProbesWith'>;
 }
 
 /** How soon a start is recorded when no outcome write records it first. */
@@ -65,7 +68,7 @@ export class Worker {
       onFinished: (entry, outcome, durationMs) => this.finished(entry, outcome, durationMs),
       onStarted: (entry) => this.completer.noteStarted(entry),
       onGiveBack: (jobs) => void this.leases.giveBack(jobs),
-      isPaused: (jobType) => this.controls.paused.has(jobType),
+      mayStart: (job) => !this.controls.paused.has(job.jobType) && (options.circuits?.mayStart(job) ?? true),
     });
     this.completer = new Completer(context, this.id, (batch) => {
       // A limited type's finished job gave its slot back: its next job may be claimed now.
@@ -106,8 +109,11 @@ export class Worker {
       }),
     );
     this.cleanups.push(bus.on('jobTypes:changed', () => void this.refreshControls()));
+    this.cleanups.push(() => this.options.circuits?.runProbesWith(undefined));
     if (signals.wakeListen) this.cleanups.push(await signals.wakeListen(() => this.wake()));
     await this.refreshControls();
+    // An open circuit's probe job, claimed by the breaker, runs in these slots.
+    this.options.circuits?.runProbesWith({ workerId: this.id, run: (jobs) => this.claimed(jobs) });
     // Changes made by other processes: claims obey them at once; jobs claimed ahead of a pause go
     // back, and newly limited types are claimed by their own turns, within a second.
     this.every(Math.min(1_000, this.options.pollIntervalMs), () => this.refreshControls());
@@ -190,13 +196,14 @@ export class Worker {
     }
     // The slot is free now; the lease stays ours until the outcome is written.
     this.completer.add(entry, row);
+    if (this.options.circuits?.isProbe(job.id)) this.options.circuits.probeEnded(job.id);
     this.pump();
   }
 
   /** Reads the job type controls; jobs of newly paused types claimed ahead go back unstarted. */
   private async refreshControls(): Promise<void> {
     const claimable = await this.controls.refresh();
-    await this.leases.giveBack(this.runner.takeReadyOf(this.controls.paused));
+    await this.leases.giveBack(this.runner.takeReadyUnstartable());
     if (claimable) this.wake();
   }
 

@@ -104,6 +104,7 @@ export function createGraphQLYoga(options: YogaOptions): Yoga {
         forensicsRole: shared.forensicsRole,
         redactor: shared.redactor,
         readProcesses: shared.readProcesses,
+        circuits: shared.circuits,
         requestId: fromHttp ? fromHttp.requestId : initial.request ? fetchRequestIdOf(initial.request) : randomUUID(),
         loaders: new Loaders(shared.queue.reads),
         logger,

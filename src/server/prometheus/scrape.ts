@@ -5,12 +5,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { QueueStats } from '../../queue/reads/queueStatsRead.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
+import { circuitStates } from '../../domain/index.js';
+import type { CircuitStatus } from '../../queue/circuits.js';
 
 export interface ScrapeSources {
   readQueueStats(): Promise<QueueStats>;
   subscriptions(): number;
   webSockets(): number;
   readUpstreams(): Promise<UpstreamPaceStatus[]>;
+  /** The upstreams' circuit breakers, as this process last read them. */
+  readCircuits(): CircuitStatus[];
 }
 
 /** Registers the gauges; the returned function brings them up to date before a scrape. */
@@ -50,6 +54,16 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
   const upstreamWaiting = new Gauge({ name: 'syncbridge_upstream_waiting_calls', help: 'Calls of this process waiting for their upstream slot.', ...upstream });
   const upstreamWaits = new Counter({ name: 'syncbridge_upstream_waits_total', help: 'Calls of this process that waited for their upstream slot.', ...upstream });
   const upstreamWaitSeconds = new Counter({ name: 'syncbridge_upstream_wait_seconds_total', help: 'Time calls of this process waited for upstream slots.', ...upstream });
+  const circuit = new Gauge({
+    name: 'syncbridge_upstream_circuit_state',
+    help: "An upstream's circuit breaker: 1 for its current state (CLOSED, OPEN, HALF_OPEN), 0 for the others.",
+    labelNames: ['target', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const status of sources.readCircuits()) for (const state of circuitStates) this.set({ target: status.upstream, state }, status.state === state ? 1 : 0);
+    },
+  });
+  void circuit;
   /** The pacer's running totals as last exported: the counters grow by the difference. */
   const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
 
