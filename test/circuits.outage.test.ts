@@ -10,6 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineJobType } from '../src/index.js';
+import { resolveUpstreams } from '../src/platform/upstreamClient.js';
+import { defaultCircuitSettings } from '../src/queue/circuits.js';
 import { jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { createTestDatabase, gql, providers, startServerProcess, startTestApp, type TestApp } from './helpers.js';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -213,6 +215,27 @@ describe.each(providers)('circuit breaker: state, phase and override (%s)', (pro
 });
 
 describe('circuit breaker: failure rate, and holds shared by every process', () => {
+  it('is on by default with its defaults, tuned per upstream, off for one that asks so or for all with SYNCBRIDGE_CIRCUIT_BREAKERS=off', () => {
+    const defaults = { timeoutMs: 1000, rateLimits: {}, secretOf: () => undefined, requireCredentials: false, circuitBreakers: true };
+    const resolved = resolveUpstreams(
+      {
+        billing: { baseUrl: 'http://127.0.0.1:9' },
+        crm: { baseUrl: 'http://127.0.0.1:9', circuitBreaker: { failures: 3 } },
+        ledger: { baseUrl: 'http://127.0.0.1:9', circuitBreaker: false },
+      },
+      defaults,
+    );
+    expect(Object.fromEntries(resolved.map((upstream) => [upstream.name, upstream.circuit]))).toEqual({
+      billing: defaultCircuitSettings,
+      crm: { ...defaultCircuitSettings, failures: 3 },
+      ledger: undefined,
+    });
+    expect(resolveUpstreams({ billing: { baseUrl: 'http://127.0.0.1:9' } }, { ...defaults, circuitBreakers: false })[0]!.circuit).toBeUndefined();
+    expect(() => resolveUpstreams({ billing: { circuitBreaker: { failureRate: 2, openSeconds: 10, maxOpenSeconds: 5 } } }, defaults)).toThrow(
+      /circuitBreaker failureRate must be a number from 0.01 to 1[\s\S]*circuitBreaker maxOpenSeconds must be at least openSeconds/,
+    );
+  });
+
   it('opens on a failure rate over its window when failures never come five in a row', async () => {
     const billing = new Billing();
     await billing.start();

@@ -227,7 +227,9 @@ describe('syncbridge CLI', () => {
     expect(bad.code).toBe(exitCodes.InputError);
     expect(bad.json()).toMatchObject({ __typename: 'InputError', field: 'threshold' });
     // An operator sees the channel's origin only: a Slack URL is a credential.
-    expect((await run(['--json', 'alerts', 'list'])).json()).toMatchObject([{ name: 'billing down', kind: 'UPSTREAM_OPEN', channel: { kind: 'SLACK', url: 'https://hooks.slack.example/…' } }]);
+    expect((await run(['--json', 'alerts', 'list'])).json()).toMatchObject([
+      { name: 'billing down', kind: 'UPSTREAM_OPEN', channel: { kind: 'SLACK', url: 'https://hooks.slack.example/…' } },
+    ]);
     expect((await run(['alerts', 'list'], undefined, adminToken)).out).toContain('SLACK https://hooks.slack.example/T1/B2/xyz');
     expect((await run(['alerts', 'history'])).out).toBe('no alerts');
     const id = String(created.out.match(/\d+/)![0]);

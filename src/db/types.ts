@@ -6,7 +6,7 @@
 import type { PrismaClient, Prisma } from './generated/sqlite/client.js';
 
 export type Db = PrismaClient;
-export type { Job, Attempt, Schedule, Alert, AlertRule } from './generated/sqlite/client.js';
+export type { Job, Attempt, Schedule, Alert, AlertRule, WebhookDelivery, WebhookDeliveryJob } from './generated/sqlite/client.js';
 export type JobWhereInput = Prisma.JobWhereInput;
 /** An interactive transaction's client (`db.$transaction(async (tx) => …)`). */
 export type Tx = Prisma.TransactionClient;

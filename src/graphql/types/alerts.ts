@@ -3,8 +3,6 @@
  * write-only and its URL shown whole to admins only: a Slack URL is a credential), the alert
  * history (`alerts`, newest first), and the firing alerts live (`alertsUpdated`).
  */
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import { roleAtLeast } from '../../auth/tokens.js';
 import type { Alert, AlertRule } from '../../db/types.js';
 import { alertChannelKinds, alertKinds, type AlertChannelKind, type AlertKind } from '../../domain/index.js';
@@ -12,6 +10,7 @@ import { InputError, NotFoundError } from '../../queue/errors.js';
 import { alertRuleCreate, alertRuleDelete, alertRuleUpdate, type AlertRuleInput } from '../../queue/services/alertRules.js';
 import { builder, type GraphQLContext } from '../builder.js';
 import { parseId } from '../ids.js';
+import { newestFirst, pageComplexity } from '../connections.js';
 import { actingCaller } from '../mutations/results.js';
 import type { LiveFieldExtension } from '../../events/liveField.js';
 
@@ -176,23 +175,11 @@ builder.queryField('alerts', (t) =>
         state: t.arg({ type: AlertStateEnum, required: false, description: 'Only FIRING or only RESOLVED.' }),
         ruleId: t.arg.id({ required: false, description: "Only this rule's." }),
       },
-      complexity: (args) => ({ field: 1, multiplier: Math.min(alertsPage.maxSize, Math.max(0, args.first ?? args.last ?? alertsPage.defaultSize)) }),
+      complexity: pageComplexity(alertsPage),
       resolve: (_root, args, context) => {
-        const cursor = (value: string | undefined) => {
-          if (value === undefined) return undefined;
-          const id = parseId(value);
-          if (id === undefined) throw new GraphQLError(`Not a cursor of alerts: "${value}".`, { extensions: { code: 'BAD_USER_INPUT' } });
-          return id;
-        };
         const rule = args.ruleId === null || args.ruleId === undefined ? undefined : (parseId(args.ruleId) ?? -1);
-        return resolveCursorConnection(
-          { args, toCursor: (alert: Alert) => String(alert.id), defaultSize: alertsPage.defaultSize, maxSize: alertsPage.maxSize },
-          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-            context.queue.db.alert.findMany({
-              where: { state: args.state ?? undefined, ruleId: rule, id: { lt: cursor(after), gt: cursor(before) } },
-              orderBy: { id: inverted ? 'asc' : 'desc' },
-              take: limit,
-            }),
+        return newestFirst('alerts', args, alertsPage, (page) =>
+          context.queue.db.alert.findMany({ where: { state: args.state ?? undefined, ruleId: rule, id: page.id }, orderBy: { id: page.order }, take: page.take }),
         );
       },
     },

@@ -1,9 +1,8 @@
 /** The audit trail: who did what through the API (src/queue/audit.ts writes it). */
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import type { AuditAction } from '../../queue/services/audit.js';
 import { parseId } from '../ids.js';
+import { newestFirst, pageComplexity } from '../connections.js';
 import { firstArgDescription, relationComplexity, relationTake, type RelationList } from '../listBounds.js';
 import { JobRef } from './job.js';
 
@@ -82,32 +81,15 @@ builder.queryField('auditEvents', (t) =>
         actor: t.arg.string({ required: false, description: 'Only this token name (or "anonymous").' }),
         action: t.arg({ type: AuditActionEnum, required: false, description: 'Only this action.' }),
       },
-      complexity: (args) => ({ field: 1, multiplier: Math.min(auditPage.maxSize, Math.max(0, args.first ?? args.last ?? auditPage.defaultSize)) }),
+      complexity: pageComplexity(auditPage),
       resolve: (_root, args, context) => {
-        const cursor = (value: string | undefined) => {
-          if (value === undefined) return undefined;
-          const id = parseId(value);
-          if (id === undefined) throw new GraphQLError(`Not a cursor of auditEvents: "${value}".`, { extensions: { code: 'BAD_USER_INPUT' } });
-          return id;
-        };
         const jobId = args.jobId === null || args.jobId === undefined ? undefined : (parseId(args.jobId) ?? -1);
-        return resolveCursorConnection(
-          { args, toCursor: (event: AuditEventRow) => String(event.id), defaultSize: auditPage.defaultSize, maxSize: auditPage.maxSize },
-          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
-            const below = cursor(after);
-            const above = cursor(before);
-            return context.queue.db.auditEvent.findMany({
-              where: {
-                jobId,
-                actor: args.actor ?? undefined,
-                action: args.action ?? undefined,
-                id: { lt: below, gt: above },
-              },
-              // Newest first: "after" a cursor means older (smaller ids).
-              orderBy: { id: inverted ? 'asc' : 'desc' },
-              take: limit,
-            });
-          },
+        return newestFirst('auditEvents', args, auditPage, (page) =>
+          context.queue.db.auditEvent.findMany({
+            where: { jobId, actor: args.actor ?? undefined, action: args.action ?? undefined, id: page.id },
+            orderBy: { id: page.order },
+            take: page.take,
+          }),
         );
       },
     },

@@ -1,27 +1,13 @@
 /** Inbound webhook deliveries (POST /hooks/<source>) and the jobs each started or changed. */
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import type { DeliveryOutcome } from '../../db/ports.js';
+import type { WebhookDelivery, WebhookDeliveryJob } from '../../db/types.js';
 import { builder } from '../builder.js';
-import { parseId } from '../ids.js';
+import { newestFirst, pageComplexity } from '../connections.js';
 import { firstArgDescription, relationComplexity, relationTake, type RelationList } from '../listBounds.js';
 import { JobRef } from './job.js';
 
-interface DeliveryRow {
-  id: number;
-  source: string;
-  deliveryId: string;
-  eventType: string | null;
-  receivedAt: Date;
-  requestId: string | null;
-  bodyBytes: number;
-}
-
-interface DeliveryJobRow {
-  webhookDeliveryId: number;
-  jobId: number;
-  outcome: string;
-}
+type DeliveryRow = WebhookDelivery;
+type DeliveryJobRow = WebhookDeliveryJob;
 
 export const WebhookDeliveryOutcomeEnum = builder.enumType('WebhookDeliveryOutcome', {
   description: 'What a webhook delivery did to a job.',
@@ -104,25 +90,15 @@ builder.queryField('webhookDeliveries', (t) =>
         source: t.arg.string({ required: false, description: 'Only this source.' }),
         deliveryId: t.arg.string({ required: false, description: "Only the delivery with this sender's id." }),
       },
-      complexity: (args) => ({ field: 1, multiplier: Math.min(deliveriesPage.maxSize, Math.max(0, args.first ?? args.last ?? deliveriesPage.defaultSize)) }),
-      resolve: (_root, args, context) => {
-        const cursor = (value: string | undefined) => {
-          if (value === undefined) return undefined;
-          const id = parseId(value);
-          if (id === undefined) throw new GraphQLError(`Not a cursor of webhookDeliveries: "${value}".`, { extensions: { code: 'BAD_USER_INPUT' } });
-          return id;
-        };
-        return resolveCursorConnection(
-          { args, toCursor: (delivery: DeliveryRow) => String(delivery.id), defaultSize: deliveriesPage.defaultSize, maxSize: deliveriesPage.maxSize },
-          ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
-            context.queue.db.webhookDelivery.findMany({
-              where: { source: args.source ?? undefined, deliveryId: args.deliveryId ?? undefined, id: { lt: cursor(after), gt: cursor(before) } },
-              // Newest first: "after" a cursor means older (smaller ids).
-              orderBy: { id: inverted ? 'asc' : 'desc' },
-              take: limit,
-            }),
-        );
-      },
+      complexity: pageComplexity(deliveriesPage),
+      resolve: (_root, args, context) =>
+        newestFirst('webhookDeliveries', args, deliveriesPage, (page) =>
+          context.queue.db.webhookDelivery.findMany({
+            where: { source: args.source ?? undefined, deliveryId: args.deliveryId ?? undefined, id: page.id },
+            orderBy: { id: page.order },
+            take: page.take,
+          }),
+        ),
     },
     { name: 'WebhookDeliveryConnection', description: 'A page of webhook deliveries.' },
     { name: 'WebhookDeliveryEdge', description: 'One webhook delivery and its cursor.' },

@@ -87,9 +87,11 @@ export async function evaluateRule(context: QueueContext, rule: AlertRule, now: 
 
 /** Enqueues one notification of the alert, if this process wins its turn (the count it read is still the count). */
 async function notify(context: QueueContext, alert: Pick<Alert, 'id' | 'notifications'>, event: AlertEvent, now: Date, delayMs: number): Promise<boolean> {
+  // When it will be told (after the group wait): the cooldown counts from then.
+  const at = new Date(now.getTime() + delayMs);
   const { count } = await context.db.alert.updateMany({
     where: { id: alert.id, notifications: alert.notifications },
-    data: { notifications: alert.notifications + 1, lastNotifiedAt: now },
+    data: { notifications: alert.notifications + 1, lastNotifiedAt: at },
   });
   if (!count) return false;
   const [result] = await jobsEnqueue(
@@ -99,7 +101,7 @@ async function notify(context: QueueContext, alert: Pick<Alert, 'id' | 'notifica
         jobType: alertJobType,
         entityId: `alert_${alert.id}_${alert.notifications + 1}`,
         payload: { alertId: alert.id, event },
-        scheduledAt: delayMs ? new Date(now.getTime() + delayMs) : null,
+        scheduledAt: delayMs ? at : null,
       },
     ],
     { name: 'alerts', role: null, requestId: null },
