@@ -7,11 +7,10 @@
  *
  *   BENCH_ROUNDS=3 BENCH_REQUESTS=10 BENCH_BEFORE=../prev npm run bench:http-enqueue
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { scratchSqlite } from './lib/databases.js';
+import { startServer } from './lib/server.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const requests = Number(process.env.BENCH_REQUESTS ?? 10);
@@ -27,24 +26,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function startServer(dir: string, databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
-    cwd: dir,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', SYNCBRIDGE_WORKER: 'off', SYNCBRIDGE_MUTATIONS_PER_MINUTE: '0', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('the server did not start within 60 s')), 60_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.includes('SyncBridge listening')) return;
-      clearTimeout(timer);
-      done((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => fail(new Error(`the server exited with ${code}`)));
-  });
-  return { child, url };
-}
-
 interface Run {
   jobsPerSecond: number;
   msPerRequest: number;
@@ -53,7 +34,7 @@ interface Run {
 
 async function runOnce(dir: string, round: number): Promise<Run> {
   const scratch = scratchSqlite();
-  const { child, url } = await startServer(dir, scratch.url);
+  const { child, url } = await startServer(dir, { DATABASE_URL: scratch.url, SYNCBRIDGE_WORKER: 'off', SYNCBRIDGE_MUTATIONS_PER_MINUTE: '0' });
   try {
     const bodies = Array.from({ length: requests }, (_, r) =>
       JSON.stringify({

@@ -8,41 +8,14 @@
  *
  *   BENCH_ROUNDS=3 BENCH_CHANGES=4000 npm run bench:webhooks
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { signWebhook } from '../src/integrations/signature.js';
 import { pgReachable, scratchPostgres, scratchSqlite, type Scratch } from './lib/databases.js';
+import { startServer } from './lib/server.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const changes = Number(process.env.BENCH_CHANGES ?? 4_000);
 const senders = 32;
 const secret = 'whsec_bench_0123456789';
-
-async function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      SYNCBRIDGE_WORKER: 'off',
-      SYNCBRIDGE_MUTATIONS_PER_MINUTE: '0',
-      SYNCBRIDGE_WEBHOOK_DELIVERIES_PER_MINUTE: '0',
-      SYNCBRIDGE_WEBHOOK_SECRETS: `crm:${secret}`,
-      LOG_LEVEL: 'info', // the 'listening' line says where
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('the server did not start within 60 s')), 60_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.includes('SyncBridge listening')) return;
-      clearTimeout(timer);
-      done((JSON.parse(line) as { url: string }).url);
-    });
-    child.once('exit', (code) => fail(new Error(`the server exited with ${code}`)));
-  });
-  return { child, url };
-}
 
 /** Sends every request with `senders` at once; changes per second. */
 async function send(count: number, request: (index: number) => Promise<Response>): Promise<number> {
@@ -79,7 +52,13 @@ async function measure(name: string, scratch: () => Promise<Scratch> | Scratch):
   const result = { name, webhooks: [] as number[], mutations: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     const database = await scratch();
-    const { child, url } = await startServer(database.url);
+    const { child, url } = await startServer(process.cwd(), {
+      DATABASE_URL: database.url,
+      SYNCBRIDGE_WORKER: 'off',
+      SYNCBRIDGE_MUTATIONS_PER_MINUTE: '0',
+      SYNCBRIDGE_WEBHOOK_DELIVERIES_PER_MINUTE: '0',
+      SYNCBRIDGE_WEBHOOK_SECRETS: `crm:${secret}`,
+    });
     try {
       // A short warm-up of each path (JIT, prepared statements), then the two in alternating order.
       await send(200, webhook(url, 1000 + round));
