@@ -6,8 +6,8 @@
  * rounds alternating. Reports both rates, their ratio, the jobs made and the handler's runs.
  *
  *   BENCH_ROUNDS=3 BENCH_JOBS=100000 BENCH_KEYS=1000 npm run bench:coalesce
- *   BENCH_BEFORE=../previous-main npm run bench:coalesce   # also that checkout's plain bulk enqueue, rounds
- *                                                          # interleaved: the ratio "against today's" is to it
+ *   BENCH_BEFORE=../previous-main npm run bench:coalesce   # also that checkout's plain bulk enqueue and burst,
+ *                                                          # rounds interleaved: the ratio "against today's" is to its plain
  */
 import { pgReachable, scratchPostgres, scratchSqlite, type Scratch } from './lib/databases.js';
 import { runChild } from './lib/child.js';
@@ -29,16 +29,16 @@ if (await pgReachable()) databases.push({ name: 'PostgreSQL', scratch: scratchPo
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rows: Record<string, string | number>[] = [];
 for (const database of databases) {
-  type Mode = 'plain' | 'coalesce' | 'plain before';
-  const results: Record<Mode, Result[]> = { plain: [], coalesce: [], 'plain before': [] };
+  type Mode = 'plain' | 'coalesce' | 'plain before' | 'coalesce before';
+  const results: Record<Mode, Result[]> = { plain: [], coalesce: [], 'plain before': [], 'coalesce before': [] };
   for (let round = 0; round < rounds; round++) {
-    const modes: Mode[] = before ? ['plain', 'coalesce', 'plain before'] : ['plain', 'coalesce'];
+    const modes: Mode[] = before ? ['plain', 'coalesce', 'plain before', 'coalesce before'] : ['plain', 'coalesce'];
     const order = round % 2 ? modes.reverse() : modes;
     for (const mode of order) {
       const scratch = await database.scratch();
       try {
-        const childEnv = { ...env, BENCH_MODE: mode === 'coalesce' ? 'coalesce' : 'plain', BENCH_DB_URL: scratch.url };
-        const result = await runChild<Result>('bench/systems/syncbridgeCoalesce.ts', childEnv, mode === 'plain before' ? before : undefined);
+        const childEnv = { ...env, BENCH_MODE: mode.startsWith('coalesce') ? 'coalesce' : 'plain', BENCH_DB_URL: scratch.url };
+        const result = await runChild<Result>('bench/systems/syncbridgeCoalesce.ts', childEnv, mode.endsWith('before') ? before : undefined);
         results[mode].push(result);
         console.log(`round ${round + 1}/${rounds} · ${database.name} · ${mode}: ${JSON.stringify(result)}`);
       } finally {
@@ -49,11 +49,13 @@ for (const database of databases) {
   const plain = median(results.plain.map((result) => result.enqueuePerSecond));
   const coalesce = median(results.coalesce.map((result) => result.enqueuePerSecond));
   const plainBefore = before ? median(results['plain before'].map((result) => result.enqueuePerSecond)) : undefined;
+  const coalesceBefore = before ? median(results['coalesce before'].map((result) => result.enqueuePerSecond)) : undefined;
   rows.push({
     database: database.name,
     'plain bulk enqueue, jobs/s': plain.toLocaleString('en'),
     ...(plainBefore === undefined ? {} : { 'previous main plain, jobs/s': plainBefore.toLocaleString('en') }),
     'COALESCE burst, enqueues/s': coalesce.toLocaleString('en'),
+    ...(coalesceBefore === undefined ? {} : { 'previous main COALESCE burst': coalesceBefore.toLocaleString('en') }),
     'ratio (target ≥ 0.8)': (coalesce / plain).toFixed(2),
     ...(plainBefore === undefined ? {} : { 'ratio to previous main plain': (coalesce / plainBefore).toFixed(2) }),
     'jobs made': median(results.coalesce.map((result) => result.jobs)).toLocaleString('en'),

@@ -201,6 +201,7 @@ describe.each(providers)('ifActive COALESCE (%s)', (provider) => {
     const moved = await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } });
     expect(moved.nextRunAt.getTime()).toBeGreaterThanOrEqual(t0 + 30_000);
     expect(moved.nextRunAt.getTime()).toBeLessThanOrEqual(firstRow.createdAt.getTime() + 60_000);
+    expect(moved.nextRunAt.getTime() % 3_000).toBe(0); // whole steps, computed in integer ms
     // A change within the same step leaves the start where it is (the update touches no index); the next step moves it.
     const stepStart = moved.nextRunAt.getTime() - 30_000 - 3_000;
     const at = (ms: number) => ({ ...app.context, now: () => new Date(ms) });
@@ -213,6 +214,66 @@ describe.each(providers)('ifActive COALESCE (%s)', (provider) => {
     const held = await app.database.db.job.findUniqueOrThrow({ where: { id: firstRow.id } });
     expect(held.nextRunAt.getTime()).toBe(firstRow.createdAt.getTime() + 60_000);
     expect(held.coalescedCount).toBe(4);
+  });
+
+  it('one batch over pairs in every state: each PENDING job (owner or follow-up) absorbs its change, a RUNNING owner gets a follow-up, a new pair a job', async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const [pending] = await enqueue([{ jobType: 'PROFILE_SYNC', entityId: 'p_b_pending', scheduledAt: later, payload: { name: 'old' } }]);
+    const [debounced] = await enqueue([{ jobType: 'DEBOUNCED_SYNC', entityId: 'd_b' }]);
+    const [busy] = await enqueue([{ jobType: 'PROFILE_SYNC', entityId: 'p_b_busy', payload: { name: 'b1' } }]);
+    const [followed] = await enqueue([{ jobType: 'PROFILE_SYNC', entityId: 'p_b_follow', payload: { name: 'f1' } }]);
+    await expect.poll(() => gate.isWaiting('p_b_busy') && gate.isWaiting('p_b_follow'), { timeout: 10_000 }).toBe(true);
+    const [followUp] = await enqueue([{ jobType: 'PROFILE_SYNC', entityId: 'p_b_follow', payload: { name: 'f2' } }]);
+    const answers = (
+      await gqlHttp(
+        app,
+        `mutation ($inputs: [EnqueueJobInput!]!) { enqueueJobs(inputs: $inputs) {
+          ... on EnqueueJobSuccess { coalesced job { id status phase coalescedCount payload nextRunAt } } } }`,
+        {
+          inputs: [
+            { jobType: 'PROFILE_SYNC', entityId: 'p_b_pending', payload: { name: 'new' } },
+            { jobType: 'DEBOUNCED_SYNC', entityId: 'd_b' },
+            { jobType: 'PROFILE_SYNC', entityId: 'p_b_busy', payload: { name: 'b2' } },
+            { jobType: 'PROFILE_SYNC', entityId: 'p_b_follow', payload: { name: 'f3' } },
+            { jobType: 'PROFILE_SYNC', entityId: 'p_b_new', scheduledAt: later, payload: { name: 'n1' } },
+          ],
+        },
+      )
+    ).data!.enqueueJobs as any[];
+    expect(answers.map((answer) => answer.coalesced)).toEqual([true, true, false, true, false]);
+    expect([answers[0].job.id, answers[1].job.id, answers[3].job.id]).toEqual([pending.job.id, debounced.job.id, followUp.job.id]);
+    expect(answers[2].job).toMatchObject({ status: 'PENDING', phase: 'BLOCKED', coalescedCount: 0 });
+    expect(answers[4].job).toMatchObject({ status: 'PENDING', coalescedCount: 0 });
+    // What each answer says is what was stored.
+    for (const answer of answers) {
+      const row = await app.database.db.job.findUniqueOrThrow({ where: { id: Number(answer.job.id) } });
+      expect({ payload: JSON.parse(row.payload ?? 'null'), coalescedCount: row.coalescedCount, nextRunAt: row.nextRunAt.toISOString() }).toEqual({
+        payload: answer.job.payload ?? null,
+        coalescedCount: answer.job.coalescedCount,
+        nextRunAt: answer.job.nextRunAt,
+      });
+    }
+    expect(answers.map((answer) => answer.job.payload?.name ?? null)).toEqual(['new', null, 'b2', 'f3', 'n1']);
+    expect(answers.map((answer) => answer.job.coalescedCount)).toEqual([1, 1, 0, 1, 0]);
+    const audited = await app.database.db.auditEvent.findMany({ where: { jobId: { in: answers.map((answer) => Number(answer.job.id)) }, detail: 'coalesced 1 enqueue(s)' } });
+    expect(audited.map((event) => String(event.jobId)).sort()).toEqual([pending.job.id, debounced.job.id, followUp.job.id].sort());
+    expect(
+      transitions
+        .filter((transition) => transition.kind === 'coalesced')
+        .map((transition) => String(transition.jobId))
+        .sort(),
+    ).toEqual([pending.job.id, debounced.job.id, followUp.job.id].sort());
+    for (const entityId of ['p_b_busy', 'p_b_follow']) {
+      gate.open(entityId);
+      await expect.poll(() => gate.isWaiting(entityId), { timeout: 10_000 }).toBe(true);
+      gate.open(entityId);
+    }
+    for (const { job } of [busy, followed, answers[2], followUp]) await waitForJob(app, Number(job.id), (row) => row.status === 'SUCCEEDED');
+    expect(gate.runs.filter((run) => run.entityId.startsWith('p_b_')).map((run) => run.name)).toEqual(['b1', 'f1', 'b2', 'f3']);
+    await gqlHttp(
+      app,
+      `mutation { a: cancelJob(id: "${pending.job.id}") { __typename } b: cancelJob(id: "${answers[4].job.id}") { __typename } c: cancelJob(id: "${debounced.job.id}") { __typename } }`,
+    );
   });
 
   it('REJECT types keep refusing an enqueue while the pair is active, and a follow-up holds the pair against them', async () => {

@@ -133,7 +133,7 @@ export const workStatements = {
   pairLocks: `
     SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), set_config('enable_material', 'off', true),
            (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtextextended(k, 7)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys) AS locked)`,
-  // …then the pair's PENDING job (its follow-up first) absorbs the enqueue (lifecycle `afterCoalesce`)…
+  // …then the pair's PENDING job (its follow-up first) absorbs the enqueue (domain `debouncedStartMs`)…
   coalesceInto: `
     WITH r AS (
       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::int[])

@@ -34,6 +34,27 @@ const uncontrolled = `NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
 const followUp = `(SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = "Job"."jobType" || ':' || "Job"."entityId")`;
 const superseded = `'${supersededWords[0]}' || ${followUp} || '${supersededWords[1]}'`;
 
+/** A coalescing batch's changes, each with the id of its pair's follow-up, else of its owner. */
+const pairTargets = `SELECT value ->> 0 AS "key", value ->> 1 AS "payload", value ->> 2 AS "payloadVersion", value ->> 3 AS "count",
+                            value ->> 4 AS "debounceMs", value ->> 5 AS "maxDelayMs",
+                            coalesce((SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = value ->> 0),
+                                     (SELECT o."id" FROM "Job" AS o WHERE o."activeKey" = value ->> 0)) AS "id"
+                       FROM json_each(@changes)`;
+/** The newer payload wins (when one is given), and the count grows. */
+const absorbed = `"payload" = coalesce(c."payload", "Job"."payload"),
+                  "payloadVersion" = CASE WHEN c."payload" IS NULL THEN "Job"."payloadVersion" ELSE c."payloadVersion" END,
+                  "coalescedCount" = "Job"."coalescedCount" + c."count"`;
+/**
+ * An unstarted job's start after a change: domain `debouncedStartMs` (now + debounce rounded up to
+ * a tenth of it), never past `maxDelayMs` after its first enqueue nor before its scheduledAt; a job
+ * waiting out a retry keeps its backoff. PostgreSQL's coalesceInto computes the same. Integer
+ * arithmetic throughout: better-sqlite3 binds every JS number as a REAL.
+ */
+const debounceStep = `max(1, c."debounceMs" / 10)`;
+const coalescedStart = `CASE WHEN "Job"."attemptCount" = 0 AND c."debounceMs" > 0
+      THEN max(min((CAST(@now AS INTEGER) + c."debounceMs" + ${debounceStep} - 1) / ${debounceStep} * ${debounceStep}, "Job"."createdAt" + c."maxDelayMs"), coalesce("Job"."scheduledAt", 0))
+      ELSE "Job"."nextRunAt" END`;
+
 /** Statements whose rows come back as arrays of values (jobColumns / attemptColumns order). */
 export const rawStatements = {
   claim: `${leaseWhere} (
@@ -75,6 +96,8 @@ export const rawStatements = {
   // A pair's jobs (coalescing): its follow-up, its owner.
   followUpByKey: `SELECT ${jobSelect} FROM "Job" WHERE "followUpKey" = ?`,
   ownerByKey: `SELECT ${jobSelect} FROM "Job" WHERE "activeKey" = ?`,
+  // A batch's pairs at once (coalescing): their follow-ups, then their owners. One statement for
+  // a thousand keys instead of two per key: a COALESCE burst is mostly these lookups.
   attemptsByIds: `SELECT ${attemptSelect} FROM "Attempt" WHERE "id" IN (SELECT value FROM json_each(?))`,
   attemptsByJobIds: `SELECT ${attemptSelect} FROM (
            SELECT *, row_number() OVER (PARTITION BY "jobId" ORDER BY "attemptNumber" DESC) AS n FROM "Attempt"
@@ -120,13 +143,20 @@ export const statements = {
   activeHolders: `SELECT "id", "followUpKey" AS "activeKey" FROM "Job" WHERE "followUpKey" IN (SELECT value FROM json_each(@keys))
         UNION ALL
         SELECT "id", "activeKey" FROM "Job" WHERE "activeKey" IN (SELECT value FROM json_each(@keys))`,
-  coalesceInto: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount,
-             "nextRunAt" = @nextRunAt, "updatedAt" = @now
-       WHERE "id" = @id AND "status" = 'PENDING'`,
-  // The same when the start stays (most of a debounced burst): SQLite rewrites only the indexes of
-  // the columns an UPDATE names, so this one leaves the claim index alone.
-  coalesceKeepingStart: `UPDATE "Job" SET "payload" = @payload, "payloadVersion" = @payloadVersion, "coalescedCount" = @coalescedCount, "updatedAt" = @now
-       WHERE "id" = @id AND "status" = 'PENDING'`,
+  // Coalescing (lifecycle: the pair's PENDING job absorbs the change): every change of a batch of
+  // distinct pairs, [key, payload, payloadVersion, count, debounceMs, maxDelayMs] in one JSON
+  // array, in one statement for the absorbing jobs whose start stays (most of a debounced burst)
+  // and one for those it moves, since SQLite rewrites the indexes of every column an UPDATE names.
+  // Each returns its jobs whole as JSON arrays: better-sqlite3 hands back 36 values a row at ~60 ns
+  // each, and JSON.parse reads them in 0.6 of that time (measured). A change left over has no PENDING job.
+  coalesceKeepingStart: `UPDATE "Job" SET ${absorbed}, "updatedAt" = @now
+       FROM (${pairTargets}) AS c
+      WHERE "Job"."id" = c."id" AND "Job"."status" = 'PENDING' AND ${coalescedStart} = "Job"."nextRunAt"
+  RETURNING json_array(${jobSelect}) AS "row"`,
+  coalesceMovingStart: `UPDATE "Job" SET ${absorbed}, "nextRunAt" = ${coalescedStart}, "updatedAt" = @now
+       FROM (${pairTargets}) AS c
+      WHERE "Job"."id" = c."id" AND "Job"."status" = 'PENDING'
+  RETURNING json_array(${jobSelect}) AS "row"`,
   start: `UPDATE "Job" SET "lastStartedAt" = ?
         WHERE "id" = ? AND "leaseOwner" = ? AND "leaseAcquiredAt" = ? AND "status" IN ('RUNNING', 'CANCELED')`,
   // The attempt first, under the same conditions the update checks, while the row still shows the lease.
