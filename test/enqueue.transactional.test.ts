@@ -116,6 +116,23 @@ describe.skipIf(!providers.includes('postgresql'))('transactional enqueue (postg
     expect(bad).toMatchObject({ code: '22023', message: expect.stringContaining('unknown job type "nope"') });
   });
 
+  it('the job takes the group the library checked or the SQL caller named; a bad group_key is refused', async () => {
+    await client.query('BEGIN');
+    const viaLibrary = await bridge.enqueue({ jobType: 'customer_sync', entityId: 'c_tx_group', groupKey: 'acme' }, { tx: client });
+    const { rows } = await client.query<{ id: string }>(`SELECT syncbridge_enqueue('invoice_sync', 'i_tx_group', NULL, NULL, 'globex') AS id`);
+    await client.query('COMMIT');
+    const stored = await client.query<{ id: number; groupKey: string }>(`SELECT "id", "groupKey" FROM "Job" WHERE "id" = ANY($1::int[]) ORDER BY "id"`, [
+      [viaLibrary, Number(rows[0]!.id)],
+    ]);
+    expect(stored.rows).toEqual([
+      { id: viaLibrary, groupKey: 'acme' },
+      { id: Number(rows[0]!.id), groupKey: 'globex' },
+    ]);
+    await expect(bridge.enqueue({ jobType: 'customer_sync', entityId: 'c_tx_group2', groupKey: 'no spaces' }, { tx: client })).rejects.toThrow(/groupKey/);
+    const bad = await client.query(`SELECT syncbridge_enqueue('invoice_sync', 'i_tx_group2', NULL, NULL, '../etc')`).catch((error: pg.DatabaseError) => error);
+    expect(bad).toMatchObject({ code: '22023', message: expect.stringContaining('group_key must be') });
+  });
+
   it("debounces in the service's steps: the start is the first tenth of the debounce at or after now + debounce", async () => {
     // In one transaction (rolled back): the type's registered debounce set to 1 s for this call only.
     await client.query('BEGIN');

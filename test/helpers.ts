@@ -148,6 +148,7 @@ export function newRowFixture(entityId: string, now: Date, correlationId = `corr
     replayOfId: null,
     replayOfAttemptId: null,
     payload: null,
+    groupKey: null,
   };
 }
 

@@ -48,6 +48,7 @@ function transition(id: number, lastError: string | null): JobTransition {
     payload: null,
     followUpKey: null,
     coalescedCount: 0,
+    groupKey: null,
   };
   return { jobId: id, from: 'RUNNING', to: 'FAILED', kind: 'failed', attemptNumber: 1, at, job };
 }

@@ -14,6 +14,8 @@ export interface JobFilter {
   entityId?: string;
   /** Entity ids starting with this. */
   entityIdPrefix?: string;
+  /** Exactly this group. */
+  groupKey?: string;
   correlationId?: string;
   /** The latest attempt's error type. */
   errorType?: string;
@@ -92,6 +94,7 @@ export function jobFilterSql(filter: JobFilter, now: Date, flavor: SqlFlavor, fi
     const high = prefixUpperBound(filter.entityIdPrefix);
     and.push(flavor.byteRange('"entityId"', param(filter.entityIdPrefix), high === undefined ? undefined : param(high)));
   }
+  if (filter.groupKey !== undefined) and.push(`"groupKey" = ${param(filter.groupKey)}`);
   if (filter.correlationId !== undefined) and.push(`"correlationId" = ${param(filter.correlationId)}`);
   if (filter.errorType !== undefined) and.push(`"lastErrorType" = ${param(filter.errorType)}`);
   if (filter.createdAfter) and.push(`"createdAt" >= ${time(filter.createdAfter)}`);

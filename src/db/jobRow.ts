@@ -43,6 +43,7 @@ export const jobColumns = [
   'payload',
   'followUpKey',
   'coalescedCount',
+  'groupKey',
 ] as const satisfies readonly (keyof Job)[];
 
 // Every column of the model is listed (a new column fails to compile until it is added above).
@@ -109,6 +110,7 @@ export function jobFromValues(values: readonly unknown[]): Job {
     payload: (values[33] ?? null) as string | null,
     followUpKey: (values[34] ?? null) as string | null,
     coalescedCount: Number(values[35] ?? 0),
+    groupKey: (values[36] ?? null) as string | null,
   };
 }
 

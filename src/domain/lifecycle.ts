@@ -116,6 +116,8 @@ export interface NewJobRow {
   replayOfAttemptId: number | null;
   /** The payload as validated JSON text (null: none). */
   payload: string | null;
+  /** The group it belongs to (null: none). */
+  groupKey: string | null;
 }
 
 /** When a new job is due: at `scheduledAt` when that is later than now, else now. */
@@ -165,6 +167,7 @@ export function insertedJob(id: number, row: NewJobRow) {
     replayOfAttemptId: row.replayOfAttemptId,
     unchargedAttempts: 0,
     payload: row.payload,
+    groupKey: row.groupKey,
   };
 }
 

@@ -14,6 +14,7 @@ import './types/processes.js';
 import './types/webhooks.js';
 import './types/circuits.js';
 import './types/alerts.js';
+import './types/groups.js';
 import './mutations/enqueueJob.js';
 import './mutations/jobActions.js';
 import './mutations/bulkActions.js';

@@ -82,15 +82,22 @@ export function createSyncBridge(options: SyncBridgeOptions): EmbeddedSyncBridge
       if (!options?.tx) return jobEnqueue(context, input, { name: 'library', role: null, requestId: null });
       if (!context.capabilities.enqueueInCallerTransaction) throw new Error('enqueue with { tx } needs PostgreSQL: SQLite has no transaction another connection could share.');
       const checked = await validateEnqueueInput(input, context);
-      return enqueueInTransaction(options.tx, checked.jobType, checked.entityId, checked.payload, input.ifActive ?? null);
+      return enqueueInTransaction(options.tx, checked.jobType, checked.entityId, checked.payload, input.ifActive ?? null, checked.groupKey);
     }) as EmbeddedSyncBridge['enqueue'],
   };
 }
 
 /** syncbridge_enqueue through the caller's transaction: a pg client's query, or Prisma's raw query. */
-async function enqueueInTransaction(tx: SqlTransaction, jobType: string, entityId: string, payload: string | null, ifActive: string | null): Promise<number> {
-  const sql = 'SELECT syncbridge_enqueue($1, $2, $3::jsonb, $4) AS id';
-  const values = [jobType, entityId, payload, ifActive];
+async function enqueueInTransaction(
+  tx: SqlTransaction,
+  jobType: string,
+  entityId: string,
+  payload: string | null,
+  ifActive: string | null,
+  groupKey: string | null,
+): Promise<number> {
+  const sql = 'SELECT syncbridge_enqueue($1, $2, $3::jsonb, $4, $5) AS id';
+  const values = [jobType, entityId, payload, ifActive, groupKey];
   const rows = 'query' in tx ? (await tx.query(sql, values)).rows : ((await tx.$queryRawUnsafe(sql, ...values)) as Record<string, unknown>[]);
   return Number(rows[0]!.id);
 }

@@ -84,6 +84,12 @@ export interface JobTypeOptions<Schema extends StandardSchemaV1 | undefined> {
   debounceSeconds?: number;
   /** Coalescing with a debounce: never later than this after the job's first enqueue (default 10 × debounceSeconds). */
   maxDelaySeconds?: number;
+  /**
+   * The group (a tenant, an account) a job belongs to, from its validated payload and entity id,
+   * when the enqueue names none: the same characters as an entity id, at most 128; null or
+   * undefined: no group. A value that breaks the rules refuses the enqueue (InputError on groupKey).
+   */
+  group?: (payload: PayloadOf<Schema>, entityId: string) => string | null | undefined;
   /** Runs one attempt. Throw RetryableError or NonRetryableError; anything else is classified as SPEC → Error classification says. */
   handler(context: HandlerContext<PayloadOf<Schema>>): Promise<unknown> | unknown;
 }
@@ -103,6 +109,7 @@ export interface JobTypeDefinition {
   readonly ifActive: 'reject' | 'coalesce';
   readonly debounceSeconds: number;
   readonly maxDelaySeconds: number;
+  readonly group: ((payload: unknown, entityId: string) => string | null | undefined) | undefined;
   readonly handler: (context: HandlerContext<unknown>) => Promise<unknown> | unknown;
 }
 
@@ -148,6 +155,7 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
   check(options.timeoutSeconds === undefined || (options.timeoutSeconds > 0 && options.timeoutSeconds <= 86_400), name, 'timeoutSeconds must be above 0, up to 86400');
   checkRetry(name, options.retry ?? {});
   check(options.ifActive === undefined || options.ifActive === 'reject' || options.ifActive === 'coalesce', name, "ifActive must be 'reject' or 'coalesce'");
+  check(options.group === undefined || typeof options.group === 'function', name, 'group must be a function of (payload, entityId)');
   const debounceSeconds = options.debounceSeconds ?? 0;
   check(Number.isFinite(debounceSeconds) && debounceSeconds >= 0 && debounceSeconds <= 86_400, name, 'debounceSeconds must be from 0 to 86400');
   const maxDelaySeconds = options.maxDelaySeconds ?? 10 * debounceSeconds;
@@ -171,6 +179,7 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
     ifActive: options.ifActive ?? 'reject',
     debounceSeconds,
     maxDelaySeconds,
+    group: options.group as JobTypeDefinition['group'],
     handler: options.handler as JobTypeDefinition['handler'],
   });
   return definition;

@@ -54,12 +54,13 @@ function infoOf(name: string, byVersion: Map<number, JobTypeDefinition>): TypeEn
       return jsonSchemas.get(version);
     },
     checkPayload: (version, payload) => checkPayload(byVersion.get(version), payload),
+    groupOf: (version, payload, entityId) => byVersion.get(version)?.group?.(payload, entityId),
   };
 }
 
 /** Sync when the schema is (zod and valibot are, unless refined asynchronously): a 10,000-job batch awaits nothing per job. */
 /** The check of an absent payload where none is wanted: one object for every job of a batch. */
-const noPayload: PayloadCheck = Object.freeze({ ok: true, json: null });
+const noPayload: PayloadCheck = Object.freeze({ ok: true, json: null, value: undefined });
 
 function checkPayload(definition: JobTypeDefinition | undefined, payload: unknown): PayloadCheck | Promise<PayloadCheck> {
   const schema = definition?.payload;
@@ -76,11 +77,11 @@ function payloadCheck(result: StandardSchemaV1.Result<unknown>, payload: unknown
     const field = issue ? issuePath(issue) : 'payload';
     return { ok: false, field, message: `${field}: ${issue?.message ?? 'does not match the type'}` };
   }
-  if (absent) return { ok: true, json: null };
+  if (absent) return { ok: true, json: null, value: result.value };
   // Stored as sent (the schema runs again for the handler, which gets its output: a transform's result need not be JSON).
   const json = JSON.stringify(payload);
   if (Buffer.byteLength(json) > maxPayloadBytes) return { ok: false, field: 'payload', message: `payload must be at most ${maxPayloadBytes} bytes of JSON.` };
-  return { ok: true, json };
+  return { ok: true, json, value: result.value };
 }
 
 export interface RunnerDependencies {

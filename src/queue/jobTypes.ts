@@ -7,7 +7,8 @@ import type { BackoffPolicy, IfActive } from '../domain/index.js';
 /** Largest payload a job may carry, as stored JSON. */
 export const maxPayloadBytes = 64 * 1024;
 
-export type PayloadCheck = { ok: true; json: string | null } | { ok: false; field: string; message: string };
+/** `value`: what the schema made of the payload (the handler's and the type's `group` input). */
+export type PayloadCheck = { ok: true; json: string | null; value: unknown } | { ok: false; field: string; message: string };
 
 export interface JobTypeInfo {
   name: string;
@@ -39,6 +40,8 @@ export interface JobTypeInfo {
   payloadJsonSchema(version: number): Record<string, unknown> | undefined;
   /** An enqueue's payload for a version: the JSON to store, or the field at fault and why. */
   checkPayload(version: number, payload: unknown): PayloadCheck | Promise<PayloadCheck>;
+  /** The group the type's definition (of this payload version) gives a job, if it derives one; throws what the function throws. */
+  groupOf(version: number, payload: unknown, entityId: string): unknown;
 }
 
 export interface JobTypeCatalog {

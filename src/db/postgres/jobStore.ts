@@ -54,7 +54,7 @@ function written(rows: WrittenRow[]): WrittenJob[] {
 
 /** The insert statement's values for these rows ($1-$20, then the audit's $21-$25). */
 function insertValues(rows: NewJobRow[], audit?: AuditStamp): unknown[] {
-  const texts = (key: 'jobType' | 'sourceSystem' | 'targetSystem' | 'entityType' | 'entityId' | 'correlationId' | 'activeKey' | 'followUpKey') =>
+  const texts = (key: 'jobType' | 'sourceSystem' | 'targetSystem' | 'entityType' | 'entityId' | 'correlationId' | 'activeKey' | 'followUpKey' | 'groupKey') =>
     pgArray.texts(rows.map((row) => row[key]));
   const numbers = (key: 'priority' | 'maxRetries' | 'payloadVersion' | 'replayOfId' | 'replayOfAttemptId') => pgArray.numbers(rows.map((row) => row[key]));
   const times = (key: 'scheduledAt' | 'createdAt' | 'nextRunAt') => pgArray.times(rows.map((row) => row[key]));
@@ -79,6 +79,7 @@ function insertValues(rows: NewJobRow[], audit?: AuditStamp): unknown[] {
     pgArray.texts(rows.map((row) => row.payload)),
     texts('followUpKey'),
     pgArray.numbers(rows.map((row) => row.coalescedCount ?? 0)),
+    texts('groupKey'),
     ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
   ];
 }

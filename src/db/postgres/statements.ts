@@ -45,17 +45,17 @@ export const jobAsArray = asArray('j', jobColumns, jobDateColumns);
 export const attemptAsArray = asArray('a', attemptColumns, attemptDateColumns);
 
 /**
- * The insert: $1-$16 and $18-$20 the rows' columns as arrays, $17 now (a due job wakes the
+ * The insert: $1-$16 and $18-$21 the rows' columns as arrays, $17 now (a due job wakes the
  * workers). A pair held already, by an owner or a follow-up, is skipped (ON CONFLICT covers both
  * unique keys; the NOT EXISTS an owner inserted while only a follow-up holds it). The audited
- * variant adds one AuditEvent row per inserted job ($21-$25: at, actor, role, action, request id)
+ * variant adds one AuditEvent row per inserted job ($22-$26: at, actor, role, action, request id)
  * in the same statement.
  */
 function insertStatement(audited: boolean): string {
   const audit = audited
     ? `, audited AS (
       INSERT INTO "AuditEvent" ("at", "actor", "role", "action", "jobId", "requestId", "outcome", "detail")
-      SELECT $21::timestamp, $22::text, $23::text, $24::text, "id", $25::text, 'OK',
+      SELECT $22::timestamp, $23::text, $24::text, $25::text, "id", $26::text, 'OK',
              CASE WHEN "replayOfId" IS NULL THEN NULL ELSE 'replay of job ' || "replayOfId" || ', attempt ' || "replayOfAttemptId" END
         FROM inserted
     )`
@@ -65,17 +65,17 @@ function insertStatement(audited: boolean): string {
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
                          "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
-                         "followUpKey", "coalescedCount")
+                         "followUpKey", "coalescedCount", "groupKey")
       SELECT r."jobType", r."sourceSystem", r."targetSystem", r."entityType", r."entityId", 'PENDING', r."priority",
              r."scheduledAt", r."maxRetries", 0, r."payloadVersion", r."correlationId", r."activeKey",
              r."createdAt", r."createdAt", r."nextRunAt", r."isReplay", r."replayOfId", r."replayOfAttemptId", r."payload",
-             r."followUpKey", r."coalescedCount"
+             r."followUpKey", r."coalescedCount", r."groupKey"
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamp[], $8::int[],
                     $9::int[], $10::text[], $11::text[], $12::timestamp[], $13::timestamp[], $14::bool[], $15::int[], $16::int[], $18::text[],
-                    $19::text[], $20::int[])
+                    $19::text[], $20::int[], $21::text[])
           AS r("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "priority", "scheduledAt", "maxRetries",
                "payloadVersion", "correlationId", "activeKey", "createdAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
-               "followUpKey", "coalescedCount")
+               "followUpKey", "coalescedCount", "groupKey")
        WHERE NOT EXISTS (SELECT 1 FROM "Job" AS f WHERE f."followUpKey" = coalesce(r."activeKey", r."followUpKey"))
       ON CONFLICT DO NOTHING
       RETURNING "id", coalesce("activeKey", "followUpKey") AS "activeKey", "nextRunAt", "replayOfId", "replayOfAttemptId"

@@ -96,6 +96,7 @@ function insertRow(s: Prepared, row: NewJobRow): number | undefined {
     row.payload,
     row.followUpKey,
     row.coalescedCount ?? 0,
+    row.groupKey,
   ) as { id: number } | undefined;
   return result?.id;
 }

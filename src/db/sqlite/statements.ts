@@ -120,8 +120,8 @@ export const statements = {
       INSERT INTO "Job" ("jobType", "sourceSystem", "targetSystem", "entityType", "entityId", "status", "priority",
                          "scheduledAt", "maxRetries", "attemptCount", "payloadVersion", "correlationId", "activeKey",
                          "createdAt", "updatedAt", "nextRunAt", "isReplay", "replayOfId", "replayOfAttemptId", "payload",
-                         "followUpKey", "coalescedCount")
-      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         "followUpKey", "coalescedCount", "groupKey")
+      VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING
       RETURNING "id"`,
   // A delivery seen before (its source and id) inserts nothing and returns no row.

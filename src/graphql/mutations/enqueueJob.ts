@@ -29,6 +29,10 @@ export const EnqueueJobInput = builder.inputType('EnqueueJobInput', {
       description: `What the job carries, checked by the type's payload schema (jobTypes → payloadSchema); a mismatch is an InputError whose field is the path, e.g. payload.email. At most ${maxPayloadBytes / 1024} KiB of JSON.`,
     }),
     ifActive: t.field({ type: IfActiveEnum, required: false, description: "While the pair has an active job (default: the job type's, jobTypes → ifActive)." }),
+    groupKey: t.string({
+      required: false,
+      description: `The group the job belongs to (a tenant, an account), the same rules as entityId (default: what the job type's group function derives from the payload, else none). A coalesced change keeps the group of the job that takes it.`,
+    }),
   }),
 });
 
@@ -51,6 +55,7 @@ const toServiceInput = (input: typeof EnqueueJobInput.$inferInput): EnqueueInput
   payloadVersion: input.payloadVersion,
   payload: input.payload,
   ifActive: input.ifActive,
+  groupKey: input.groupKey,
 });
 
 const EnqueueJobsItemResult = builder.unionType('EnqueueJobsItemResult', {

@@ -49,6 +49,10 @@ export const JobRef = builder.prismaObject('Job', {
     targetSystem: t.exposeString('targetSystem', { description: "Where the record is written to (the type's target, e.g. billing)." }),
     entityType: t.exposeString('entityType', { description: 'What kind of record it syncs (customer, invoice, …).' }),
     entityId: t.exposeString('entityId', { description: 'The record id in the source system, e.g. "c_1001".' }),
+    groupKey: t.exposeString('groupKey', {
+      nullable: true,
+      description: 'The group it belongs to (a tenant, an account), given at enqueue or derived by its job type; null: none.',
+    }),
     status: t.field({ type: JobStatusEnum, description: 'Lifecycle status.', resolve: (job) => job.status as 'PENDING' }),
     phase: t.field({
       type: JobPhaseEnum,

@@ -7,6 +7,8 @@ import type { Job, Schedule } from '../../db/types.js';
 import { activeKey, priorities } from '../../domain/index.js';
 import { announceDueJobs, publishTransitions, type QueueContext } from '../context.js';
 import { newJobRow } from '../services/jobsInsert.js';
+import { derivedGroupKey } from '../services/jobsEnqueue.js';
+import type { JobTypeInfo } from '../jobTypes.js';
 import { isUniqueViolation } from '../prismaErrors.js';
 import { latestTick, nextTick } from './cron.js';
 import { Periodic } from './periodic.js';
@@ -27,6 +29,16 @@ export function dueTick(schedule: Pick<Schedule, 'cron' | 'timezone' | 'catchUp'
   return { tickAt, next: nextTick(schedule.cron, schedule.timezone, now) };
 }
 
+/** The group the schedule's job type derives for its tick's job; none (logged) when its function now fails. */
+async function tickGroupKey(context: QueueContext, type: JobTypeInfo, schedule: Schedule): Promise<string | null> {
+  try {
+    return await derivedGroupKey(type, schedule);
+  } catch (error) {
+    context.logger.warn({ err: error, schedule: schedule.name, jobType: schedule.jobType }, "the job type's group function failed for a schedule's tick: its job has no group");
+    return null;
+  }
+}
+
 /** Fires every due schedule once; resolves with the jobs this process enqueued. */
 export async function schedulesTick(context: QueueContext): Promise<number> {
   const now = context.now();
@@ -42,6 +54,7 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
       tickAt = undefined;
     }
     try {
+      const groupKey = tickAt && type ? await tickGroupKey(context, type, schedule) : null;
       const job = await context.db.$transaction(async (tx) => {
         // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
         const { count } = await tx.schedule.updateMany({
@@ -63,6 +76,7 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
             maxRetries: type?.maxRetries ?? context.settings.maxRetriesDefault,
             payloadVersion: schedule.payloadVersion,
             payload: schedule.payload,
+            groupKey,
           },
           now,
           context.jobTypes,

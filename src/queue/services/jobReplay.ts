@@ -41,6 +41,7 @@ export async function jobReplay(context: QueueContext, id: number, attemptId?: n
     maxRetries: original.maxRetries,
     payloadVersion: original.payloadVersion,
     payload: original.payload, // the same work: what it carried, as it was
+    groupKey: original.groupKey,
     replayOfId: original.id,
     replayOfAttemptId: attempt.id,
   };

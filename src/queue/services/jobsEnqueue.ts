@@ -22,6 +22,8 @@ export interface EnqueueInput {
   payload?: unknown;
   /** While the pair has an active job: refuse (REJECT) or fold in (COALESCE); default the job type's. */
   ifActive?: IfActive | null;
+  /** The group the job belongs to (the same rules as entityId); default: what the job type's `group` derives, else none. */
+  groupKey?: string | null;
 }
 
 export const enqueueLimits = {
@@ -60,16 +62,44 @@ export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string,
   return type;
 }
 
-/** An input's job, every field checked but its payload (null here). */
+/** An entity id or group key, trimmed, or an InputError on `field` (`origin` says where a derived one came from). */
+function checkedKey(value: unknown, field: 'entityId' | 'groupKey', origin = ''): string {
+  const key = typeof value === 'string' ? value.trim() : '';
+  if (!key) throw new InputError(`${field}${origin} must not be empty.`, field);
+  if (key.length > enqueueLimits.entityIdMaxLength) {
+    throw new InputError(`${field}${origin} must be at most ${enqueueLimits.entityIdMaxLength} characters.`, field);
+  }
+  if (!enqueueLimits.entityIdPattern.test(key)) {
+    throw new InputError(`${field}${origin} may contain only letters, digits and . _ : @ - (and must start with a letter or digit).`, field);
+  }
+  return key;
+}
+
+/** The group an input names, else the one its job type derives from the validated payload, else null. */
+function groupKeyOf(input: EnqueueInput, type: JobTypeInfo, job: NewJob, payloadValue: unknown): string | null {
+  if (input.groupKey !== undefined && input.groupKey !== null) return checkedKey(input.groupKey, 'groupKey');
+  let derived: unknown;
+  try {
+    derived = type.groupOf(job.payloadVersion, payloadValue, job.entityId);
+  } catch (error) {
+    throw new InputError(`groupKey: ${type.name}'s group function failed: ${error instanceof Error ? error.message : String(error)}`, 'groupKey');
+  }
+  return derived === undefined || derived === null ? null : checkedKey(derived, 'groupKey', ` (from ${type.name}'s group function)`);
+}
+
+/**
+ * The group a stored job's type derives for it (a schedule's tick): its payload checked again for
+ * the schema's value; null when the type derives none, or (logged by the caller) cannot now.
+ */
+export async function derivedGroupKey(type: JobTypeInfo, job: Pick<NewJob, 'payloadVersion' | 'entityId' | 'payload'>): Promise<string | null> {
+  const check = await type.checkPayload(job.payloadVersion, job.payload === null ? undefined : JSON.parse(job.payload));
+  if (!check.ok) throw new InputError(check.message, check.field);
+  return groupKeyOf({ jobType: type.name, entityId: job.entityId }, type, job as NewJob, check.value);
+}
+
+/** An input's job, every field checked but its payload and group (null here). */
 function checkedFields(input: EnqueueInput, type: JobTypeInfo, context: Pick<QueueContext, 'settings' | 'now'>) {
-  const entityId = typeof input.entityId === 'string' ? input.entityId.trim() : '';
-  if (!entityId) throw new InputError('entityId must not be empty.', 'entityId');
-  if (entityId.length > enqueueLimits.entityIdMaxLength) {
-    throw new InputError(`entityId must be at most ${enqueueLimits.entityIdMaxLength} characters.`, 'entityId');
-  }
-  if (!enqueueLimits.entityIdPattern.test(entityId)) {
-    throw new InputError('entityId may contain only letters, digits and . _ : @ - (and must start with a letter or digit).', 'entityId');
-  }
+  const entityId = checkedKey(input.entityId, 'entityId');
   const maxRetries = input.maxRetries ?? type.maxRetries ?? context.settings.maxRetriesDefault;
   const { min, max } = enqueueLimits.maxRetries;
   if (!Number.isInteger(maxRetries) || maxRetries < min || maxRetries > max) {
@@ -94,14 +124,16 @@ function checkedFields(input: EnqueueInput, type: JobTypeInfo, context: Pick<Que
   const priority = input.priority ?? 'NORMAL';
   if (!(priority in priorities)) throw new InputError('priority must be LOW, NORMAL or HIGH.', 'priority');
   // The job to insert, its payload filled in by the caller (one object per job: a batch is 10,000).
-  const job: NewJob = { jobType: type.name, entityId, maxRetries, payloadVersion, scheduledAt, priority: priorities[priority], payload: null };
+  const job: NewJob = { jobType: type.name, entityId, maxRetries, payloadVersion, scheduledAt, priority: priorities[priority], payload: null, groupKey: null };
   return job;
 }
 
-/** The payload as its schema accepts it (JSON to store), or an InputError naming the field at fault. */
-function storedPayload(check: PayloadCheck): string | null {
+/** The job with its payload as its schema accepts it (JSON to store) and its group, or an InputError naming the field at fault. */
+function completed(job: NewJob, check: PayloadCheck, input: EnqueueInput, type: JobTypeInfo): NewJob {
   if (!check.ok) throw new InputError(check.message, check.field);
-  return check.json;
+  job.payload = check.json;
+  job.groupKey = groupKeyOf(input, type, job, check.value);
+  return job;
 }
 
 /**
@@ -113,14 +145,7 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   const type = jobTypeOf(context, input.jobType, internal);
   const job = checkedFields(input, type, context);
   const check = type.checkPayload(job.payloadVersion, input.payload);
-  if (check instanceof Promise) {
-    return check.then((settled) => {
-      job.payload = storedPayload(settled);
-      return job;
-    });
-  }
-  job.payload = storedPayload(check);
-  return job;
+  return check instanceof Promise ? check.then((settled) => completed(job, settled, input, type)) : completed(job, check, input, type);
 }
 
 /** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). `internal`: SyncBridge's own types allowed. */

@@ -22,6 +22,8 @@ export interface NewJob {
   replayOfAttemptId?: number;
   /** Validated JSON text, or null. */
   payload: string | null;
+  /** Checked like an entityId, or null: no group. */
+  groupKey: string | null;
 }
 
 /** The row a new PENDING job is inserted as (enqueue, replay, a schedule's tick), owning its pair; a coalescing one starts after `debounceMs`. */
@@ -47,6 +49,7 @@ export function newJobRow(job: NewJob, now: Date, jobTypes: JobTypeCatalog, debo
     replayOfId: job.replayOfId ?? null,
     replayOfAttemptId: job.replayOfAttemptId ?? null,
     payload: job.payload,
+    groupKey: job.groupKey,
   };
 }
 

@@ -1,0 +1,42 @@
+/** A job type's groups with active work: how many of each group's jobs are pending and running. */
+import type { QueueContext } from '../context.js';
+import { InputError } from '../errors.js';
+
+export interface JobGroupStatus {
+  jobType: string;
+  groupKey: string;
+  pending: number;
+  running: number;
+  /** When its longest-waiting PENDING job was enqueued (null: none pending). */
+  oldestPendingAt: Date | null;
+}
+
+export const groupsReadLimits = { defaultFirst: 50, maxFirst: 1_000 } as const;
+
+/**
+ * The type's groups with PENDING or RUNNING jobs, the largest backlog first (then by key), at
+ * most `first`. Read through the partial index of grouped active rows (Job_activeGroups_idx): jobs
+ * without a group and finished ones are not visited.
+ */
+export async function groupsRead(context: QueueContext, jobType: string, first: number = groupsReadLimits.defaultFirst): Promise<JobGroupStatus[]> {
+  if (!Number.isInteger(first) || first < 1 || first > groupsReadLimits.maxFirst) {
+    throw new InputError(`first must be an integer from 1 to ${groupsReadLimits.maxFirst}.`, 'first');
+  }
+  const rows = await context.db.job.groupBy({
+    by: ['groupKey', 'status'],
+    where: { jobType, groupKey: { not: null }, status: { in: ['PENDING', 'RUNNING'] } },
+    _count: true,
+    _min: { createdAt: true },
+  });
+  const groups = new Map<string, JobGroupStatus>();
+  for (const row of rows) {
+    const groupKey = row.groupKey!;
+    const group = groups.get(groupKey) ?? { jobType, groupKey, pending: 0, running: 0, oldestPendingAt: null };
+    if (row.status === 'PENDING') {
+      group.pending = row._count;
+      group.oldestPendingAt = row._min.createdAt;
+    } else group.running = row._count;
+    groups.set(groupKey, group);
+  }
+  return [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1)).slice(0, first);
+}
