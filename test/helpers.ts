@@ -303,3 +303,14 @@ export async function startServerProcess(env: Record<string, string>, onLog?: (e
   };
   return { child, url, logs, stop: () => signal('SIGTERM'), kill9: () => signal('SIGKILL') };
 }
+
+/** Most of `times` (ms) within any window of `windowMs`. */
+export function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((x, y) => x - y);
+  let best = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last]! - sorted[first]! >= windowMs) first++;
+    best = Math.max(best, last - first + 1);
+  }
+  return best;
+}

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  busiestWindow,
   createTestDatabase,
   demoTypesWith,
   gqlHttp,
@@ -116,17 +117,6 @@ describe.each(providers)('per-type concurrency across two worker processes (%s)'
     expect(await a.database.db.jobTypeState.findUnique({ where: { jobType: 'INVOICE_SYNC' } })).toBeNull();
   });
 });
-
-/** Most of `times` (ms) within any window of `windowMs`. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((x, y) => x - y);
-  let best = 0;
-  for (let first = 0, last = 0; last < sorted.length; last++) {
-    while (sorted[last]! - sorted[first]! >= windowMs) first++;
-    best = Math.max(best, last - first + 1);
-  }
-  return best;
-}
 
 /** A real HTTP upstream that records when each request arrived and can ask callers to slow down. */
 class RecordingUpstream {

@@ -84,17 +84,16 @@ export async function startUpstreams(
     : undefined;
   // Paced upstreams share their slots through Redis when there is one, else the database.
   const onPaceError = (error: Error) => logger.error({ err: error }, 'upstream pace store error');
-  const paceStore = Object.keys(config.upstreamRateLimits).length
-    ? config.redisUrl
-      ? await redisPaceStore(config.redisUrl, config.databaseUrl, onPaceError)
-      : databasePaceStore(pace)
-    : undefined;
+  const paced = upstreams.resolved.some((upstream) => upstream.rateLimitPerSecond || upstream.rateLimitPerGroup);
+  const paceStore = paced ? (config.redisUrl ? await redisPaceStore(config.redisUrl, config.databaseUrl, onPaceError) : databasePaceStore(pace)) : undefined;
   const limits = Object.fromEntries(upstreams.resolved.flatMap((upstream) => (upstream.rateLimitPerSecond ? [[upstream.name, upstream.rateLimitPerSecond]] : [])));
+  const groupLimits = Object.fromEntries(upstreams.resolved.flatMap((upstream) => (upstream.rateLimitPerGroup ? [[upstream.name, upstream.rateLimitPerGroup]] : [])));
   const pacer = new UpstreamPacer(
     upstreams.resolved.map((upstream) => upstream.name),
     limits,
     paceStore,
     logger,
+    groupLimits,
   );
   const redactor = new Redactor(config.redactKeys);
   const unaimed = upstreams.resolved.filter((upstream) => !upstream.baseUrl).map((upstream) => upstream.name);

@@ -31,6 +31,8 @@ export interface HandlerJob {
   payloadVersion: number;
   attemptCount: number;
   correlationId: string;
+  /** The group it belongs to (a tenant, an account); null: none. */
+  groupKey: string | null;
 }
 
 /** What a handler gets for one attempt. */

@@ -204,6 +204,7 @@ export class JobTypeRegistry implements JobTypeCatalog {
             redactor,
             idempotencyKey: (operation) => idempotencyKey(job, operation),
             jobId: job.id,
+            groupKey: job.groupKey,
             circuits,
           });
           (clients ??= new Map()).set(name, client);

@@ -30,6 +30,13 @@ export interface UpstreamConfig {
   /** Requests per second from all processes together (SYNCBRIDGE_UPSTREAM_RATE_LIMITS overrides it). */
   rateLimitPerSecond?: number;
   /**
+   * `perGroup`: requests per second for each group (the calling job's groupKey: a tenant, an
+   * account), from all processes together, for an API whose limit is per account; a 429 with
+   * Retry-After then holds that group's calls only. Calls of jobs without a group are paced by
+   * rateLimitPerSecond alone.
+   */
+  rateLimit?: { perGroup?: number };
+  /**
    * Its circuit breaker (on by default, with the defaults below): after `failures` retryable
    * failures in a row (no answer, 5xx; default 5), or a `failureRate` (0.5) of the calls within
    * `windowSeconds` (30) once there were `minCalls` (20), the jobs that need it wait, uncharged,
@@ -48,6 +55,8 @@ export interface ResolvedUpstream {
   headers: Record<string, string>;
   timeoutMs: number;
   rateLimitPerSecond: number | undefined;
+  /** Requests per second for each group (UpstreamConfig.rateLimit.perGroup); undefined: none. */
+  rateLimitPerGroup: number | undefined;
   /** Which header carries a credential (described, never its value). */
   authHeader: string | undefined;
   /** Its circuit breaker's settings; undefined: none. */
@@ -72,6 +81,8 @@ export interface AttemptCalls {
   /** The job's key for an operation (the same on each of its attempts). */
   idempotencyKey(operation: string): string;
   jobId: number;
+  /** The job's group: its calls to an upstream paced per group wait for the group's turn. */
+  groupKey: string | null;
   /** The upstreams' circuit breakers (absent: none). */
   circuits?: CircuitGate;
 }
@@ -93,7 +104,7 @@ export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls
     const headers = method === 'GET' ? upstream.headers : writeHeaders(method, path);
     const circuits = upstream.circuit ? attempt.circuits : undefined;
     circuits?.admit(upstream.name, attempt.jobId);
-    await attempt.pacer.acquire(upstream.name, attempt.signal);
+    await attempt.pacer.acquire(upstream.name, attempt.signal, attempt.groupKey);
     // Again: the circuit may have opened while the call waited for its slot.
     circuits?.admit(upstream.name, attempt.jobId);
     try {
@@ -114,7 +125,7 @@ export function upstreamClient(upstream: ResolvedUpstream, attempt: AttemptCalls
       circuits?.record(upstream.name, attempt.jobId, 'up');
       return answer;
     } catch (error) {
-      if (error instanceof UpstreamRateLimitedError && error.retryAfterMs) await attempt.pacer.pause(upstream.name, error.retryAfterMs);
+      if (error instanceof UpstreamRateLimitedError && error.retryAfterMs) await attempt.pacer.pause(upstream.name, error.retryAfterMs, attempt.groupKey);
       // No answer or a 5xx counts against the upstream; an answer of any other kind says it is up. Our own abort says nothing.
       if (circuits && !attempt.signal.aborted) {
         const down = error instanceof UpstreamTimeoutError;
@@ -193,8 +204,13 @@ export function resolveUpstreams(configs: Record<string, UpstreamConfig>, defaul
     if (timeoutSeconds !== undefined && !(timeoutSeconds > 0 && timeoutSeconds <= 600)) problems.push(`${where}: timeoutSeconds must be above 0, up to 600`);
     const rate = defaults.rateLimits[name] ?? config.rateLimitPerSecond;
     if (rate !== undefined && !(rate > 0 && rate <= 100_000)) problems.push(`${where}: rateLimitPerSecond must be above 0, up to 100000`);
+    const perGroup = config.rateLimit?.perGroup;
+    if (config.rateLimit !== undefined && (typeof config.rateLimit !== 'object' || config.rateLimit === null)) problems.push(`${where}: rateLimit must be { perGroup }`);
+    else if (perGroup !== undefined && !(typeof perGroup === 'number' && perGroup > 0 && perGroup <= 100_000))
+      problems.push(`${where}: rateLimit.perGroup must be above 0, up to 100000`);
     const circuit = circuitSettingsOf(config.circuitBreaker, defaults.circuitBreakers, (problem) => problems.push(`${where}: circuitBreaker ${problem}`));
-    return [{ name, baseUrl, headers, timeoutMs: timeoutSeconds ? timeoutSeconds * 1000 : defaults.timeoutMs, rateLimitPerSecond: rate, authHeader, circuit }];
+    const timeoutMs = timeoutSeconds ? timeoutSeconds * 1000 : defaults.timeoutMs;
+    return [{ name, baseUrl, headers, timeoutMs, rateLimitPerSecond: rate, rateLimitPerGroup: perGroup, authHeader, circuit }];
   });
   for (const name of Object.keys(defaults.rateLimits)) if (!(name in configs)) problems.push(`SYNCBRIDGE_UPSTREAM_RATE_LIMITS names "${name}", which is no configured upstream`);
   if (problems.length) throw new UpstreamConfigError(`The upstreams are not configured right:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);

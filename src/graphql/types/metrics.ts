@@ -27,6 +27,10 @@ const UpstreamPaceRef = builder.objectRef<UpstreamPaceStatus>('UpstreamPace').im
   fields: (t) => ({
     target: t.exposeString('target', { description: "The upstream's name, as configured (crm, billing, or a job types module's own)." }),
     limitPerSecond: t.exposeFloat('limitPerSecond', { nullable: true, description: 'Requests per second from all processes together; null: unpaced.' }),
+    limitPerGroupPerSecond: t.exposeFloat('limitPerGroupPerSecond', {
+      nullable: true,
+      description: "Requests per second for each group (the calling job's groupKey), from all processes together; null: not paced per group.",
+    }),
     pausedUntil: t.field({
       type: 'DateTime',
       nullable: true,
