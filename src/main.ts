@@ -22,6 +22,7 @@ import type { QueueContext } from './queue/context.js';
 import { isUniqueViolation } from './queue/prismaErrors.js';
 import type { Retention } from './queue/maintenance/retention.js';
 import type { AlertEvaluator } from './queue/maintenance/alerts.js';
+import { groupsSummaryRead } from './queue/reads/groupsRead.js';
 import { queueStatsRead } from './queue/reads/queueStatsRead.js';
 import type { Worker } from './queue/worker/worker.js';
 import { createHttpServer, healthRoutes, mockRoutes, type RouteHandler } from './server/http.js';
@@ -303,6 +304,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     webSockets: () => api.websocket?.connectionCount ?? 0,
     readUpstreams: () => upstreams.pacer.status(),
     readCircuits: () => circuits.status(),
+    readGroups: () => groupsSummaryRead(context, config.metricsTopGroups),
   });
   const server = httpServer(config, logger, { database, live, api, metricsRoute, mocks: upstreams.mocks });
   const url = (listening = await listen(server, config));

@@ -1,8 +1,8 @@
 /**
  * Job groups on both databases: a job belongs to the group its enqueue names, or to the one its
  * job type derives from the validated payload; the group is exposed, filterable and counted by
- * the groups query; a bad group (named or derived) is a typed InputError that writes nothing; and
- * replays, retries and coalescing carry the group.
+ * the groups query and Prometheus (the largest backlogs only); a bad group (named or derived) is a
+ * typed InputError that writes nothing; and replays, retries and coalescing carry the group.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -41,7 +41,7 @@ describe.each(providers)('job groups (%s)', (provider) => {
   const later = new Date(Date.now() + 3_600_000).toISOString();
 
   beforeAll(async () => {
-    app = await startTestApp(provider, { SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05' }, { jobTypes: [accountSync], upstreams: {} });
+    app = await startTestApp(provider, { SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05', SYNCBRIDGE_METRICS_TOP_GROUPS: '2' }, { jobTypes: [accountSync], upstreams: {} });
   }, 60_000);
   afterAll(async () => {
     for (const entityId of waiting) released.add(entityId);
@@ -82,7 +82,19 @@ describe.each(providers)('job groups (%s)', (provider) => {
     const tooMany = await gqlHttp(app, `{ groups(jobType: ACCOUNT_SYNC, first: 0) { groupKey } }`);
     expect(tooMany.errors?.[0]?.message).toMatch(/first must be an integer from 1/);
 
+    // Prometheus: one series per group for the 2 largest backlogs only, the rest summed per type.
+    const exposition = await (await fetch(`${app.url}/metrics`)).text();
+    const series = (name: string) => exposition.split('\n').filter((line) => line.startsWith(`${name}{`));
+    expect(series('syncbridge_group_pending_jobs')).toEqual([
+      'syncbridge_group_pending_jobs{job_type="account_sync",group="acme"} 2',
+      'syncbridge_group_pending_jobs{job_type="account_sync",group="globex"} 1',
+    ]);
+    expect(series('syncbridge_groups_active')).toEqual(['syncbridge_groups_active{job_type="account_sync"} 3']);
+    expect(series('syncbridge_groups_other_pending_jobs')).toEqual(['syncbridge_groups_other_pending_jobs{job_type="account_sync"} 1']);
+
     await gqlHttp(app, `mutation { cancelJobs(filter: { entityIdPrefix: "g_" }) { __typename } }`);
+    const after = await (await fetch(`${app.url}/metrics`)).text();
+    expect(after).not.toContain('syncbridge_group_pending_jobs{');
     expect((await gqlHttp(app, `{ groups(jobType: ACCOUNT_SYNC) { groupKey } }`)).data!.groups).toEqual([]);
   });
 

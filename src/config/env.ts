@@ -179,6 +179,7 @@ export const envSchema = z.object({
   SYNCBRIDGE_JOB_TYPES: z.string().optional(),
   SYNCBRIDGE_CIRCUIT_BREAKERS: flag('SYNCBRIDGE_CIRCUIT_BREAKERS', true),
   SYNCBRIDGE_ALERTS_INTERVAL_SECONDS: number({ min: 0.1, max: 3600, fallback: 5 }),
+  SYNCBRIDGE_METRICS_TOP_GROUPS: number({ int: true, min: 0, max: 200, fallback: 20 }),
   SYNCBRIDGE_ALERT_GROUP_WAIT_SECONDS: number({ min: 0, max: 3600, fallback: 10 }),
   SYNCBRIDGE_SMTP_URL: z
     .string()

@@ -46,6 +46,8 @@ export interface Config {
   handlerTimeoutSeconds: number;
   /** How often worker processes evaluate the alert rules. */
   alertsIntervalSeconds: number;
+  /** Groups exported to Prometheus one by one (the largest backlogs); the rest are summed per type. */
+  metricsTopGroups: number;
   /** A new alert's first notification waits this long, so a burst is told as one. */
   alertGroupWaitSeconds: number;
   /** SMTP for EMAIL alert channels (never logged: it may hold a password). */
@@ -237,6 +239,7 @@ function upstreamSettings(e: Env, host: string, apiTokens: TokenEntry[], env: Re
     upstreamRateLimits: e.SYNCBRIDGE_UPSTREAM_RATE_LIMITS,
     circuitBreakers: e.SYNCBRIDGE_CIRCUIT_BREAKERS,
     alertsIntervalSeconds: e.SYNCBRIDGE_ALERTS_INTERVAL_SECONDS,
+    metricsTopGroups: e.SYNCBRIDGE_METRICS_TOP_GROUPS,
     alertGroupWaitSeconds: e.SYNCBRIDGE_ALERT_GROUP_WAIT_SECONDS,
     smtpUrl: e.SYNCBRIDGE_SMTP_URL || undefined,
     alertEmailFrom: e.SYNCBRIDGE_ALERT_EMAIL_FROM,

@@ -40,3 +40,38 @@ export async function groupsRead(context: QueueContext, jobType: string, first: 
   }
   return [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1)).slice(0, first);
 }
+
+/** Every type's groups with active work, summarized for Prometheus: the `top` largest backlogs by name, the rest summed per type. */
+export interface GroupsSummary {
+  top: JobGroupStatus[];
+  /** Per job type: its groups with active work, and the PENDING and RUNNING jobs of those outside `top`. */
+  byType: { jobType: string; groups: number; otherPending: number; otherRunning: number }[];
+}
+
+export async function groupsSummaryRead(context: QueueContext, top: number): Promise<GroupsSummary> {
+  const rows = await context.db.job.groupBy({
+    by: ['jobType', 'groupKey', 'status'],
+    where: { groupKey: { not: null }, status: { in: ['PENDING', 'RUNNING'] } },
+    _count: true,
+  });
+  const groups = new Map<string, JobGroupStatus>();
+  for (const row of rows) {
+    const key = `${row.jobType}\u0000${row.groupKey!}`;
+    const group = groups.get(key) ?? { jobType: row.jobType, groupKey: row.groupKey!, pending: 0, running: 0, oldestPendingAt: null };
+    if (row.status === 'PENDING') group.pending = row._count;
+    else group.running = row._count;
+    groups.set(key, group);
+  }
+  const ranked = [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1));
+  const byType = new Map<string, GroupsSummary['byType'][number]>();
+  ranked.forEach((group, index) => {
+    const type = byType.get(group.jobType) ?? { jobType: group.jobType, groups: 0, otherPending: 0, otherRunning: 0 };
+    type.groups += 1;
+    if (index >= top) {
+      type.otherPending += group.pending;
+      type.otherRunning += group.running;
+    }
+    byType.set(group.jobType, type);
+  });
+  return { top: ranked.slice(0, top), byType: [...byType.values()] };
+}

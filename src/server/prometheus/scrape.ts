@@ -1,12 +1,13 @@
 /**
- * Gauges read at scrape time: jobs by status and type, the backlog, subscriptions and sockets,
- * and the upstreams' pacing (its running totals exported as counters that grow by the difference).
+ * Gauges read at scrape time: jobs by status and type, the backlog, the largest groups' backlogs,
+ * subscriptions and sockets, and the upstreams' pacing (its running totals exported as counters that grow by the difference).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { QueueStats } from '../../queue/reads/queueStatsRead.js';
 import type { UpstreamPaceStatus } from '../../integrations/pace.js';
 import { circuitStates } from '../../domain/index.js';
 import type { CircuitStatus } from '../../queue/circuits.js';
+import type { GroupsSummary } from '../../queue/reads/groupsRead.js';
 
 export interface ScrapeSources {
   readQueueStats(): Promise<QueueStats>;
@@ -15,6 +16,8 @@ export interface ScrapeSources {
   readUpstreams(): Promise<UpstreamPaceStatus[]>;
   /** The upstreams' circuit breakers, as this process last read them. */
   readCircuits(): CircuitStatus[];
+  /** The groups with the largest backlogs, and the rest summed per type (SYNCBRIDGE_METRICS_TOP_GROUPS bounds the labels). */
+  readGroups(): Promise<GroupsSummary>;
 }
 
 /** Registers the gauges; the returned function brings them up to date before a scrape. */
@@ -64,6 +67,23 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
     },
   });
   void circuit;
+  // Groups: one series per group only for the largest backlogs (SYNCBRIDGE_METRICS_TOP_GROUPS),
+  // so a tenant count in the thousands never becomes thousands of series; the rest are summed.
+  const groupLabels = { labelNames: ['job_type', 'group'] as const, registers: [registry] };
+  const groupPending = new Gauge({ name: 'syncbridge_group_pending_jobs', help: 'PENDING jobs of a group, for the groups with the largest backlogs.', ...groupLabels });
+  const groupRunning = new Gauge({ name: 'syncbridge_group_running_jobs', help: 'RUNNING jobs of a group, for the groups with the largest backlogs.', ...groupLabels });
+  const typeLabels = { labelNames: ['job_type'] as const, registers: [registry] };
+  const groupsActive = new Gauge({ name: 'syncbridge_groups_active', help: 'Groups of a job type with PENDING or RUNNING jobs.', ...typeLabels });
+  const groupsOtherPending = new Gauge({
+    name: 'syncbridge_groups_other_pending_jobs',
+    help: 'PENDING jobs of the groups not exported one by one (outside the largest backlogs), per job type.',
+    ...typeLabels,
+  });
+  const groupsOtherRunning = new Gauge({
+    name: 'syncbridge_groups_other_running_jobs',
+    help: 'RUNNING jobs of the groups not exported one by one, per job type.',
+    ...typeLabels,
+  });
   /** The pacer's running totals as last exported: the counters grow by the difference. */
   const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
 
@@ -73,6 +93,20 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
     for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
     due.set(stats.dueCount);
     oldest.set(stats.oldestDueAgeSeconds);
+    const groups = await sources.readGroups();
+    // Reset: a group that left the top (or finished) must not linger as a stale series.
+    for (const gauge of [groupPending, groupRunning, groupsActive, groupsOtherPending, groupsOtherRunning]) gauge.reset();
+    for (const group of groups.top) {
+      const labels = { job_type: group.jobType, group: group.groupKey };
+      groupPending.set(labels, group.pending);
+      groupRunning.set(labels, group.running);
+    }
+    for (const type of groups.byType) {
+      const labels = { job_type: type.jobType };
+      groupsActive.set(labels, type.groups);
+      groupsOtherPending.set(labels, type.otherPending);
+      groupsOtherRunning.set(labels, type.otherRunning);
+    }
     const now = Date.now();
     for (const pace of await sources.readUpstreams()) {
       const target = { target: pace.target };
