@@ -321,6 +321,7 @@ export async function startSyncBridge(config: Config, options: StartOptions = {}
     metrics: live.metrics,
     jobTypes: live.jobTypes,
     alerts: live.alerts,
+    groups: live.groups,
     channel: live.channel,
     engine: api.engine,
     websocket: api.websocket,

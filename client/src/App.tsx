@@ -4,6 +4,7 @@ import { EnqueueForm } from './components/EnqueueForm';
 import { Header } from './components/Header';
 import { HistoryChart } from './components/HistoryChart';
 import { JobTypesPanel } from './components/JobTypesPanel';
+import { GroupsPanel } from './components/GroupsPanel';
 import { TokenGate } from './components/TokenGate';
 import { JobDetailPage } from './pages/JobDetailPage';
 import { JobsPage } from './pages/JobsPage';
@@ -38,6 +39,7 @@ function Routes({ me }: { me: Me }) {
       </div>
       <aside className="home-side" aria-label="Controls">
         <JobTypesPanel canAct={canAct} />
+        <GroupsPanel />
         {canAct && <EnqueueForm />}
       </aside>
     </div>

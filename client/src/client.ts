@@ -71,6 +71,8 @@ export const client = new Client({
         AuditEvent: noKey,
         // One row per type: the live stream and the mutations' answers update the same entity.
         JobTypeStatus: (data) => (data.jobType as string | undefined) ?? null,
+        // A group of a type: the live stream's rows replace each other.
+        JobGroup: (data) => `${String(data.jobType)}:${String(data.groupKey)}`,
         MetricsHistory: noKey,
         MetricsBucket: noKey,
         AttemptCounts: noKey,

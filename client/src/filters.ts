@@ -21,6 +21,7 @@ export interface JobFilter {
   jobType?: JobTypeName[];
   entityId?: string;
   entityIdPrefix?: string;
+  groupKey?: string;
   correlationId?: string;
   errorType?: string;
   createdAfter?: string;
@@ -35,6 +36,7 @@ export const filterParams = [
   'phase',
   'type',
   'entity',
+  'group',
   'correlation',
   'error',
   'createdAfter',
@@ -109,6 +111,7 @@ export function filterFromParams(params: URLSearchParams, knownTypes?: readonly 
     jobType: type ? [type] : undefined,
     entityId: entity && !prefix ? entity : undefined,
     entityIdPrefix: prefix || undefined,
+    groupKey: params.get('group')?.trim() || undefined,
     correlationId: params.get('correlation')?.trim() || undefined,
     errorType: pick(errorTypes, params.get('error')) ?? (params.get('error')?.trim() || undefined),
     // A preset is "created since then", from when the page read the URL.
@@ -150,13 +153,14 @@ export function withParams(params: URLSearchParams, changes: Record<string, stri
 /** Whether a job (as the live stream sends it) is one the filter matches. */
 export function matches(
   filter: JobFilter,
-  job: { status: string; phase: string; jobType: string; entityId: string; correlationId?: string; lastErrorType?: string | null },
+  job: { status: string; phase: string; jobType: string; entityId: string; groupKey?: string | null; correlationId?: string; lastErrorType?: string | null },
 ): boolean {
   if (filter.status && !filter.status.includes(job.status as never)) return false;
   if (filter.phase && job.phase !== filter.phase) return false;
   if (filter.jobType && !filter.jobType.includes(job.jobType as never)) return false;
   if (filter.entityId && job.entityId !== filter.entityId) return false;
   if (filter.entityIdPrefix && !job.entityId.startsWith(filter.entityIdPrefix)) return false;
+  if (filter.groupKey && job.groupKey !== filter.groupKey) return false;
   if (filter.correlationId && job.correlationId !== filter.correlationId) return false;
   if (filter.errorType && job.lastErrorType !== filter.errorType) return false;
   return true;

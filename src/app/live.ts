@@ -17,6 +17,7 @@ import { jobTypesRead, type JobTypeStatus } from '../queue/reads/jobTypesRead.js
 import { metricsRead, type QueueMetrics } from '../queue/reads/metricsRead.js';
 import { SnapshotFeed } from '../queue/reads/snapshotFeed.js';
 import type { Alert } from '../db/types.js';
+import { groupsSummaryRead, type JobGroupStatus } from '../queue/reads/groupsRead.js';
 
 export interface LivePart {
   jobs: JobUpdateHub;
@@ -24,11 +25,16 @@ export interface LivePart {
   jobTypes: SnapshotFeed<JobTypeStatus[]>;
   /** The firing alerts. */
   alerts: SnapshotFeed<Alert[]>;
+  /** The groups with the largest backlogs, of every type. */
+  groups: SnapshotFeed<JobGroupStatus[]>;
   channel: LiveChannel;
   /** Undefined where there is none (one SQLite process). */
   transport: EventTransport | undefined;
   stop(): Promise<void>;
 }
+
+/** The groups `groupsUpdated` streams: the largest backlogs of all types. */
+export const groupsFeedSize = 50;
 
 export async function startLive(config: Config, database: Database, context: QueueContext, bus: EventBus, logger: Logger): Promise<LivePart> {
   const onTransportError = (error: Error) => logger.error({ err: error }, 'live transport error');
@@ -41,8 +47,10 @@ export async function startLive(config: Config, database: Database, context: Que
   const jobTypes = new SnapshotFeed(context, jobTypesRead, { kind: 'jobTypesUpdated', pollMs: 1_000 });
   // Alerts fire in whichever worker process evaluates them: polled (one small read a second while watched).
   const alerts = new SnapshotFeed(context, (queue) => queue.db.alert.findMany({ where: { state: 'FIRING' }, orderBy: { id: 'asc' } }), { kind: 'alertsUpdated', pollMs: 1_000 });
+  // Polled too: another process's claims change the counts without a transition on this bus.
+  const groups = new SnapshotFeed(context, async (queue) => (await groupsSummaryRead(queue, groupsFeedSize)).top, { kind: 'groupsUpdated', pollMs: 1_000 });
   const channel = new LiveChannel(bus, transport, logger, {
-    hasSubscribers: () => jobs.size + metrics.size + jobTypes.size + alerts.size > 0,
+    hasSubscribers: () => jobs.size + metrics.size + jobTypes.size + alerts.size + groups.size > 0,
     // After an interruption: the newest changes first, bounded (a subscriber that needs more resubscribes).
     changedSince: (since) => database.reads.page({ filter: { updatedAfter: since }, now: context.now(), limit: 10_000 }),
   });
@@ -75,6 +83,7 @@ export async function startLive(config: Config, database: Database, context: Que
     metrics,
     jobTypes,
     alerts,
+    groups,
     channel,
     transport,
     async stop() {
@@ -84,6 +93,7 @@ export async function startLive(config: Config, database: Database, context: Que
       metrics.close();
       jobTypes.close();
       alerts.close();
+      groups.close();
     },
   };
 }

@@ -37,5 +37,5 @@ export interface LiveEvents {
   /** An alert fired, changed or resolved, or a rule was changed, in this process. */
   'alerts:changed': { alertId?: number; ruleId?: number };
   /** A live subscription started in this process (other processes are asked for their transitions). */
-  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated' };
+  'subscription:started': { kind: 'jobUpdated' | 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated' | 'groupsUpdated' };
 }

@@ -29,10 +29,17 @@ import { roleAtLeast, roles, type Role } from '../auth/tokens.js';
 
 import type { UpstreamCircuits } from '../queue/circuits.js';
 import type { Alert } from '../db/types.js';
+import type { JobGroupStatus } from '../queue/reads/groupsRead.js';
 
 export interface GraphQLContext {
   queue: QueueContext;
-  live: { jobs: JobUpdateHub; metrics: SnapshotFeed<QueueMetrics>; jobTypes: SnapshotFeed<JobTypeStatus[]>; alerts: SnapshotFeed<Alert[]> };
+  live: {
+    jobs: JobUpdateHub;
+    metrics: SnapshotFeed<QueueMetrics>;
+    jobTypes: SnapshotFeed<JobTypeStatus[]>;
+    alerts: SnapshotFeed<Alert[]>;
+    groups: SnapshotFeed<JobGroupStatus[]>;
+  };
   /** Echoed as the x-request-id response header and logged with every unexpected error. */
   requestId: string;
   /** Batched reads for this request (src/graphql/loaders.ts). */

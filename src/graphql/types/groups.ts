@@ -1,6 +1,7 @@
 /** Job groups (a tenant, an account): which of a type's groups have work, and how much. */
 import { groupsRead, groupsReadLimits, type JobGroupStatus } from '../../queue/reads/groupsRead.js';
-import { builder } from '../builder.js';
+import { builder, type GraphQLContext } from '../builder.js';
+import type { LiveFieldExtension } from '../../events/liveField.js';
 import { JobTypeEnum } from './enums.js';
 
 const JobGroupRef = builder.objectRef<JobGroupStatus>('JobGroup').implement({
@@ -27,5 +28,22 @@ builder.queryField('groups', (t) =>
       }),
     },
     resolve: (_root, args, context) => groupsRead(context.queue, args.jobType, args.first ?? groupsReadLimits.defaultFirst),
+  }),
+);
+
+const groupsUpdatedLive: LiveFieldExtension<JobGroupStatus[]> = {
+  snapshot: (_args, context) => (context as GraphQLContext).live.groups.latest(),
+  key: () => 'groups',
+};
+
+builder.subscriptionField('groupsUpdated', (t) =>
+  t.field({
+    type: [JobGroupRef],
+    description:
+      'The 50 groups with the largest backlogs, of every job type: at once, then again when they change, at most once per second ' +
+      "(another process's claims show within about a second).",
+    extensions: { live: groupsUpdatedLive },
+    subscribe: (_root, _args, context) => context.live.groups.subscribe(),
+    resolve: (groups) => groups,
   }),
 );

@@ -53,13 +53,16 @@ export async function groupsSummaryRead(context: QueueContext, top: number): Pro
     by: ['jobType', 'groupKey', 'status'],
     where: { groupKey: { not: null }, status: { in: ['PENDING', 'RUNNING'] } },
     _count: true,
+    _min: { createdAt: true },
   });
   const groups = new Map<string, JobGroupStatus>();
   for (const row of rows) {
     const key = `${row.jobType}\u0000${row.groupKey!}`;
     const group = groups.get(key) ?? { jobType: row.jobType, groupKey: row.groupKey!, pending: 0, running: 0, oldestPendingAt: null };
-    if (row.status === 'PENDING') group.pending = row._count;
-    else group.running = row._count;
+    if (row.status === 'PENDING') {
+      group.pending = row._count;
+      group.oldestPendingAt = row._min.createdAt;
+    } else group.running = row._count;
     groups.set(key, group);
   }
   const ranked = [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1));

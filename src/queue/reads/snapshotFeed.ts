@@ -21,7 +21,7 @@ class LatestValue<T> extends PushIterator<T> {
 
 export interface SnapshotFeedOptions {
   /** What the subscription is called (a new subscriber asks other processes for their transitions). */
-  kind: 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated';
+  kind: 'metricsUpdated' | 'jobTypesUpdated' | 'alertsUpdated' | 'groupsUpdated';
   intervalMs?: number;
   /**
    * Also recompute this often while there are subscribers: for changes that arrive without a

@@ -8,6 +8,16 @@ export function JobFields({ job, logSearch }: { job: JobDetailData; logSearch: s
   const fields: [string, React.ReactNode][] = [
     ['Type', job.jobType.toLowerCase()],
     ['Entity', `${job.entityType} ${job.entityId}`],
+    ...(job.groupKey
+      ? ([
+          [
+            'Group',
+            <span key="g">
+              {job.groupKey} <a {...linkProps(`/?group=${encodeURIComponent(job.groupKey)}`)}>jobs of this group</a>
+            </span>,
+          ],
+        ] as [string, React.ReactNode][])
+      : []),
     ['Systems', `${job.sourceSystem} → ${job.targetSystem}`],
     ['Priority', job.priority],
     ['Attempts', `${job.attemptCount} of at most ${job.maxRetries + 1}`],

@@ -6,6 +6,7 @@ export const JobDetail = graphql(`
     id
     jobType
     entityType
+    groupKey
     entityId
     sourceSystem
     targetSystem

@@ -32,6 +32,7 @@ function submitFilter(event: FormEvent<HTMLFormElement>): void {
       phase: text('phase'),
       type: text('type'),
       entity: text('entity'),
+      group: text('group'),
       correlation: text('correlation'),
       error: text('error'),
       createdAfter: fromInput(form.get('createdAfter')),
@@ -54,6 +55,10 @@ export function FilterForm({ filter, formKey, searchRef }: { filter: JobFilter; 
           Entity id (<kbd>/</kbd>; <code>c_10*</code> for a prefix)
         </span>
         <input name="entity" ref={searchRef} defaultValue={entityValue} placeholder="c_1001" autoComplete="off" />
+      </label>
+      <label>
+        Group
+        <input name="group" defaultValue={filter.groupKey ?? ''} placeholder="acme" autoComplete="off" />
       </label>
       <label>
         Correlation id

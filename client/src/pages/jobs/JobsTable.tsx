@@ -131,7 +131,10 @@ export function JobsTable({
                 <a {...linkProps(`/jobs/${job.id}`)} tabIndex={-1}>
                   {job.entityId}
                 </a>
-                <span className="job-type">{job.jobType.toLowerCase()}</span>
+                <span className="job-type">
+                  {job.jobType.toLowerCase()}
+                  {job.groupKey && <span title="its group"> · {job.groupKey}</span>}
+                </span>
               </td>
               <td data-label="Status">
                 <StatusBadge status={job.status} phase={job.phase} paused={paused.has(job.jobType)} />

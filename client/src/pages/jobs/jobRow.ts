@@ -6,6 +6,7 @@ export const JobRow = graphql(`
     id
     jobType
     entityId
+    groupKey
     status
     phase
     priority
