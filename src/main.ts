@@ -139,6 +139,9 @@ async function registerJobTypes(database: Database, registry: JobTypeRegistry, s
       ifActive: type.ifActive,
       debounceMs: type.debounceMs,
       maxDelayMs: type.maxDelayMs,
+      groupConcurrency: type.groupConcurrency ?? null,
+      // Never unset here: jobs stored with groups stay claimed by group.
+      ...(type.grouped ? { grouped: true } : {}),
     };
     // Another process starting at the same time may write it too: the upsert makes that the same row.
     await database.db.jobTypeState

@@ -46,6 +46,7 @@ describe('prisma schema', () => {
       'AttemptMinute',
       'AuditEvent',
       'JobTypeState',
+      'JobGroupState',
       'UpstreamPace',
       'UpstreamCircuit',
       'Schedule',

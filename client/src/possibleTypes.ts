@@ -79,6 +79,13 @@ export const possibleTypes: Record<string, string[]> = {
     "RateLimitedError",
     "UnauthorizedError"
   ],
+  "PauseGroupResult": [
+    "ForbiddenError",
+    "InputError",
+    "JobGroup",
+    "RateLimitedError",
+    "UnauthorizedError"
+  ],
   "PauseJobTypeResult": [
     "ForbiddenError",
     "InputError",
@@ -113,6 +120,13 @@ export const possibleTypes: Record<string, string[]> = {
     "BulkActionResult",
     "ForbiddenError",
     "InputError",
+    "RateLimitedError",
+    "UnauthorizedError"
+  ],
+  "ResumeGroupResult": [
+    "ForbiddenError",
+    "InputError",
+    "JobGroup",
     "RateLimitedError",
     "UnauthorizedError"
   ],
@@ -155,6 +169,13 @@ export const possibleTypes: Record<string, string[]> = {
     "NotFoundError",
     "RateLimitedError",
     "RunScheduleNowSuccess",
+    "UnauthorizedError"
+  ],
+  "SetGroupConcurrencyResult": [
+    "ForbiddenError",
+    "InputError",
+    "JobGroup",
+    "RateLimitedError",
     "UnauthorizedError"
   ],
   "SetJobTypeConcurrencyResult": [

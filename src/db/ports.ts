@@ -36,6 +36,8 @@ export interface JobTypeControl {
   concurrency: number | null;
   /** An upstream its jobs need whose circuit is open: they are not claimed (null: none). */
   heldBy: string | null;
+  /** Its jobs with a group are claimed group by group (claimGrouped), not by the plain claim. */
+  grouped: boolean;
 }
 
 /** A handler started: `lastStartedAt` is set, so recovery charges the attempt if the worker dies. */
@@ -164,6 +166,17 @@ export interface JobStore {
    * turns across processes (a row lock on PostgreSQL; SQLite has one writer).
    */
   claimOfType(params: ClaimParams & { jobType: string }): Promise<Job[]>;
+  /**
+   * Leases due jobs with a group of one grouped type, the groups taking turns: the groups with
+   * PENDING jobs after `after` in key order (at most `limit` × 4 of them, paused ones and ones at
+   * their concurrency limit skipped), the first job of each (priority, due time, id), then the
+   * second of each, and so on, at most `limit`, and within the type's own concurrency limit.
+   * `lastGroup`: the last group the claim reached, where the next claim starts after (the turn).
+   * Claims of one type take turns across processes (a row lock on PostgreSQL; SQLite has one writer).
+   */
+  claimGrouped(params: ClaimParams & { jobType: string; after: string }): Promise<{ jobs: Job[]; lastGroup: string | undefined }>;
+  /** Marks types grouped (before a job of theirs with a group is written): the plain claim leaves their grouped jobs alone from then on. */
+  markGrouped(jobTypes: readonly string[]): Promise<void>;
   /** A circuit breaker's probe: leases one due job of these (held) types, paused ones aside. */
   claimProbe(params: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }): Promise<Job[]>;
   /** Records that handlers started (lastStartedAt), for jobs still held under those leases. */

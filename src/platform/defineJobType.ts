@@ -92,6 +92,12 @@ export interface JobTypeOptions<Schema extends StandardSchemaV1 | undefined> {
    * undefined: no group. A value that breaks the rules refuses the enqueue (InputError on groupKey).
    */
   group?: (payload: PayloadOf<Schema>, entityId: string) => string | null | undefined;
+  /**
+   * Most jobs of one group RUNNING at once across all processes (default: no limit; an operator
+   * may set a group's own with setGroupConcurrency). A type that derives groups or limits them has
+   * its grouped jobs claimed group by group in turn, so one group's backlog never starves the others.
+   */
+  groupConcurrency?: number;
   /** Runs one attempt. Throw RetryableError or NonRetryableError; anything else is classified as SPEC → Error classification says. */
   handler(context: HandlerContext<PayloadOf<Schema>>): Promise<unknown> | unknown;
 }
@@ -112,6 +118,7 @@ export interface JobTypeDefinition {
   readonly debounceSeconds: number;
   readonly maxDelaySeconds: number;
   readonly group: ((payload: unknown, entityId: string) => string | null | undefined) | undefined;
+  readonly groupConcurrency: number | undefined;
   readonly handler: (context: HandlerContext<unknown>) => Promise<unknown> | unknown;
 }
 
@@ -158,6 +165,11 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
   checkRetry(name, options.retry ?? {});
   check(options.ifActive === undefined || options.ifActive === 'reject' || options.ifActive === 'coalesce', name, "ifActive must be 'reject' or 'coalesce'");
   check(options.group === undefined || typeof options.group === 'function', name, 'group must be a function of (payload, entityId)');
+  check(
+    options.groupConcurrency === undefined || (Number.isInteger(options.groupConcurrency) && options.groupConcurrency >= 1 && options.groupConcurrency <= 10_000),
+    name,
+    'groupConcurrency must be an integer from 1 to 10000',
+  );
   const debounceSeconds = options.debounceSeconds ?? 0;
   check(Number.isFinite(debounceSeconds) && debounceSeconds >= 0 && debounceSeconds <= 86_400, name, 'debounceSeconds must be from 0 to 86400');
   const maxDelaySeconds = options.maxDelaySeconds ?? 10 * debounceSeconds;
@@ -182,6 +194,7 @@ export function defineJobType<Schema extends StandardSchemaV1 | undefined = unde
     debounceSeconds,
     maxDelaySeconds,
     group: options.group as JobTypeDefinition['group'],
+    groupConcurrency: options.groupConcurrency,
     handler: options.handler as JobTypeDefinition['handler'],
   });
   return definition;

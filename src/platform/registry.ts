@@ -55,6 +55,8 @@ function infoOf(name: string, byVersion: Map<number, JobTypeDefinition>): TypeEn
     },
     checkPayload: (version, payload) => checkPayload(byVersion.get(version), payload),
     groupOf: (version, payload, entityId) => byVersion.get(version)?.group?.(payload, entityId),
+    grouped: versions.some((version) => byVersion.get(version)!.group !== undefined) || latest.groupConcurrency !== undefined,
+    groupConcurrency: latest.groupConcurrency,
   };
 }
 

@@ -40,6 +40,10 @@ export interface JobTypeInfo {
   payloadJsonSchema(version: number): Record<string, unknown> | undefined;
   /** An enqueue's payload for a version: the JSON to store, or the field at fault and why. */
   checkPayload(version: number, payload: unknown): PayloadCheck | Promise<PayloadCheck>;
+  /** Its grouped jobs are claimed group by group in turn (its definition derives groups or limits them). */
+  grouped: boolean;
+  /** Most jobs of one group RUNNING at once (undefined: no limit unless a group sets one). */
+  groupConcurrency: number | undefined;
   /** The group the type's definition (of this payload version) gives a job, if it derives one; throws what the function throws. */
   groupOf(version: number, payload: unknown, entityId: string): unknown;
 }

@@ -4,6 +4,7 @@
  * each other (River's riverpgxv5 and graphile-worker do the same).
  */
 import type pg from 'pg';
+import type { Job } from '../types.js';
 import type {
   AuditStamp,
   ClaimParams,
@@ -149,6 +150,36 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
+  async claimGrouped({ workerId, now, leaseMs, limit, jobType, after }: ClaimParams & { jobType: string; after: string }) {
+    this.observe('claimGrouped');
+    return this.inTransaction(async (client) => {
+      const run = <R extends pg.QueryResultRow>(name: keyof typeof workStatements, values: unknown[]) => client.query<R>({ name, text: workStatements[name], values });
+      const lock = await run<{ concurrency: number | null; groupConcurrency: number | null; running: string }>('groupedTypeLock', [jobType]);
+      const type = lock.rows[0];
+      if (!type) return { jobs: [] as Job[], lastGroup: undefined };
+      let typeRoom = type.concurrency === null ? limit : Math.max(0, Math.min(limit, type.concurrency - Number(type.running)));
+      const jobs: Job[] = [];
+      let lastGroup: string | undefined;
+      // From after the last group served to the end of the groups, then from the start (the turn wraps).
+      for (const from of after ? [after, ''] : ['']) {
+        if (typeRoom <= 0) break;
+        const claimed = (await run<{ r: unknown[] }>('claimGrouped', [iso(now), limit, workerId, leaseMs, jobType, from, limit * 4, type.groupConcurrency, typeRoom])).rows.map(
+          (row) => jobFromValues(row.r),
+        );
+        // The turn passes the furthest group this pass reached (walked in key order).
+        if (claimed.length) lastGroup = claimed.reduce((furthest, job) => (job.groupKey! > furthest ? job.groupKey! : furthest), '');
+        jobs.push(...claimed);
+        typeRoom -= claimed.length;
+      }
+      return { jobs, lastGroup };
+    });
+  }
+
+  async markGrouped(jobTypes: readonly string[]) {
+    if (!jobTypes.length) return;
+    await this.query('markGrouped', [pgArray.texts(jobTypes)]);
+  }
+
   async claimProbe({ workerId, now, leaseMs, jobTypes }: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }) {
     const result = await this.query<{ r: unknown[] }>('claimProbe', [iso(now), 1, workerId, leaseMs, pgArray.texts(jobTypes)]);
     return result.rows.map((row) => jobFromValues(row.r));
@@ -262,7 +293,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async controls() {
-    return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null; heldBy: string | null }>('controls')).rows;
+    return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null; heldBy: string | null; grouped: boolean }>('controls')).rows;
   }
 }
 

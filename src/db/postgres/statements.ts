@@ -121,7 +121,8 @@ export const workStatements = {
                                                              AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > $1::timestamp)))
          -- NOT EXISTS, not NOT IN: NOT IN made the planner give up the claim index (drain 21k → 1.5k jobs/s, measured)
          AND NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
-                          WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL))
+                          WHERE t."jobType" = "Job"."jobType"
+                            AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL OR (t."grouped" AND "Job"."groupKey" IS NOT NULL)))
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT $2
        FOR UPDATE SKIP LOCKED)
@@ -205,10 +206,51 @@ export const workStatements = {
               OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = "Job"."followUpKey")
                   AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
                                                              AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > $1::timestamp)))
+         -- a grouped type's jobs with a group are the fair claim's (claimGrouped)
+         AND NOT ("groupKey" IS NOT NULL AND EXISTS (SELECT 1 FROM "JobTypeState" AS g WHERE g."jobType" = $5 AND g."grouped"))
        ORDER BY "priority" DESC, "nextRunAt", "id"
        LIMIT greatest(0, least($2, $6 - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5)))
        FOR UPDATE SKIP LOCKED)
     ${leaseDue}`,
+
+  // A grouped type's row, locked until commit: its fair claims take turns across processes, and
+  // read its limits; none while it is paused or held by an open circuit.
+  groupedTypeLock: `
+    SELECT "concurrency", "groupConcurrency",
+           CASE WHEN "concurrency" IS NULL THEN 0 ELSE (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $1) END AS "running"
+      FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "heldBy" IS NULL AND "grouped" FOR UPDATE`,
+  // The fair claim (after groupedTypeLock, in its transaction: the RUNNING counts include every
+  // claim committed before this turn). $5 the type, $6 the last group served, $7 the groups to walk
+  // at most, $8 the type's groupConcurrency, $9 how many the type may still start. The groups with
+  // PENDING jobs after $6 in key order, one index probe each; paused ones and those at their limit
+  // skipped; the first due job of each group, then the second of each, …
+  claimGrouped: `
+    WITH RECURSIVE walk(n, k) AS (
+        SELECT 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = $5 AND j."groupKey" > $6 ORDER BY j."groupKey" LIMIT 1)
+      UNION ALL
+        SELECT w.n + 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = $5 AND j."groupKey" > w.k ORDER BY j."groupKey" LIMIT 1)
+          FROM walk AS w WHERE w.k IS NOT NULL AND w.n < $7
+    ), groups AS (
+      SELECT w.n, w.k, (coalesce(s."concurrency", $8::int, $2::int)
+                        - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5 AND r."groupKey" = w.k))::int AS room
+        FROM walk AS w LEFT JOIN "JobGroupState" AS s ON s."jobType" = $5 AND s."groupKey" = w.k
+       WHERE w.k IS NOT NULL AND NOT coalesce(s."paused", false)
+    ), picks AS (
+      SELECT p."id", g.n, row_number() OVER (PARTITION BY g.k ORDER BY p."priority" DESC, p."nextRunAt", p."id") AS rn
+        FROM groups AS g CROSS JOIN LATERAL (
+          SELECT c."id", c."priority", c."nextRunAt" FROM "Job" AS c
+           WHERE c."status" = 'PENDING' AND c."jobType" = $5 AND c."groupKey" = g.k AND c."nextRunAt" <= $1::timestamp
+             AND (c."followUpKey" IS NULL
+                  OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = c."followUpKey")
+                      AND NOT EXISTS (SELECT 1 FROM "Job" AS x WHERE x."entityId" = c."entityId" AND x."jobType" = c."jobType"
+                                                                 AND x."status" = 'CANCELED' AND x."leaseExpiresAt" > $1::timestamp)))
+           ORDER BY c."priority" DESC, c."nextRunAt", c."id"
+           LIMIT greatest(0, least(g.room, $2::int))) AS p
+    ), due AS (
+      SELECT "id" FROM "Job" WHERE "id" IN (SELECT "id" FROM picks ORDER BY rn, n LIMIT $9)
+      FOR UPDATE SKIP LOCKED)
+    ${leaseDue}`,
+  markGrouped: `UPDATE "JobTypeState" SET "grouped" = true WHERE "jobType" = ANY($1::text[]) AND NOT "grouped"`,
 
   start: `
     UPDATE "Job" AS j SET "lastStartedAt" = s."startedAt"
@@ -301,7 +343,7 @@ export const workStatements = {
 
   leasedTo: `SELECT "id", ${ms('"leaseAcquiredAt"')} AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = $1`,
   statuses: `SELECT "id", "status" FROM "Job" WHERE "id" = ANY($1::int[])`,
-  controls: `SELECT "jobType", "paused", "concurrency", "heldBy" FROM "JobTypeState"`,
+  controls: `SELECT "jobType", "paused", "concurrency", "heldBy", "grouped" FROM "JobTypeState"`,
 
   // One request slot every $2 ms after the last one and any pause, by the server's clock.
   paceReserve: `

@@ -253,6 +253,9 @@ export class SqliteJobStore implements JobStore {
   private readonly leases: ReturnType<typeof leaseBatches>;
 
   private readonly claimWithFollowUps: Database.Transaction<(params: { workerId: string; now: number; expires: number; limit: number }) => Job[]>;
+  private readonly claimGroupedTurns: Database.Transaction<
+    (params: { workerId: string; now: number; expires: number; limit: number; jobType: string; after: string }) => { jobs: Job[]; lastGroup: string | undefined }
+  >;
 
   constructor(
     connection: Database.Database,
@@ -265,6 +268,23 @@ export class SqliteJobStore implements JobStore {
       const followUps = (s.claimFollowUps.all(params) as unknown[][]).map(jobFromValues);
       const rest = params.limit - followUps.length;
       return rest > 0 ? followUps.concat((s.claim.all({ ...params, limit: rest }) as unknown[][]).map(jobFromValues)) : followUps;
+    });
+    this.claimGroupedTurns = connection.transaction((params) => {
+      const type = s.groupedType.get({ jobType: params.jobType }) as { concurrency: number | null; groupConcurrency: number | null; running: number } | undefined;
+      if (!type) return { jobs: [], lastGroup: undefined };
+      let typeRoom = type.concurrency === null ? params.limit : Math.max(0, Math.min(params.limit, type.concurrency - type.running));
+      const jobs: Job[] = [];
+      let lastGroup: string | undefined;
+      // From after the last group served to the end of the groups, then from the start (the turn wraps).
+      for (const after of params.after ? [params.after, ''] : ['']) {
+        if (typeRoom <= 0) break;
+        const claimed = (s.claimGrouped.all({ ...params, after, typeRoom, walk: params.limit * 4, groupConcurrency: type.groupConcurrency }) as unknown[][]).map(jobFromValues);
+        // The turn passes the furthest group this pass reached (walked in key order).
+        if (claimed.length) lastGroup = claimed.reduce((furthest, job) => (job.groupKey! > furthest ? job.groupKey! : furthest), '');
+        jobs.push(...claimed);
+        typeRoom -= claimed.length;
+      }
+      return { jobs, lastGroup };
     });
   }
 
@@ -309,6 +329,17 @@ export class SqliteJobStore implements JobStore {
   claimOfType({ workerId, now, leaseMs, limit, jobType }: ClaimParams & { jobType: string }) {
     this.observe('claimOfType');
     return retryWhileBusy(() => (this.s.claimOfType.all({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType }) as unknown[][]).map(jobFromValues));
+  }
+
+  claimGrouped({ workerId, now, leaseMs, limit, jobType, after }: ClaimParams & { jobType: string; after: string }) {
+    this.observe('claimGrouped');
+    return retryWhileBusy(() => this.claimGroupedTurns.immediate({ workerId, now: now.getTime(), expires: now.getTime() + leaseMs, limit, jobType, after }));
+  }
+
+  async markGrouped(jobTypes: readonly string[]) {
+    if (!jobTypes.length) return;
+    this.observe('markGrouped');
+    await retryWhileBusy(() => this.s.markGrouped.run(JSON.stringify(jobTypes)));
   }
 
   claimProbe({ workerId, now, leaseMs, jobTypes }: Omit<ClaimParams, 'limit'> & { jobTypes: readonly string[] }) {
@@ -365,9 +396,12 @@ export class SqliteJobStore implements JobStore {
 
   async controls() {
     this.observe('controls');
-    return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null; heldBy: string | null }[]).map((row) => ({
-      ...row,
+    return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null; heldBy: string | null; grouped: number }[]).map((row) => ({
+      jobType: row.jobType,
+      concurrency: row.concurrency,
+      heldBy: row.heldBy,
       paused: Boolean(row.paused),
+      grouped: Boolean(row.grouped),
     }));
   }
 }

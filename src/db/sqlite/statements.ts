@@ -28,7 +28,36 @@ const followUpFree = `NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" =
                    AND NOT EXISTS (SELECT 1 FROM "Job" AS c WHERE c."entityId" = "Job"."entityId" AND c."jobType" = "Job"."jobType"
                                                               AND c."status" = 'CANCELED' AND c."leaseExpiresAt" > @now)`;
 const uncontrolled = `NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
-                                    WHERE t."jobType" = "Job"."jobType" AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL))`;
+                                    WHERE t."jobType" = "Job"."jobType"
+                                      AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL OR (t."grouped" AND "Job"."groupKey" IS NOT NULL)))`;
+/**
+ * The fair claim of one grouped type's jobs with a group (@jobType): walks the groups with PENDING
+ * jobs after @after in key order (one index probe each, at most @walk), skips paused ones and
+ * those at their limit (the group's own, else @groupConcurrency), takes up to @limit due jobs of
+ * each in claim order, and leases the first of each group, then the second, … (@typeRoom at most).
+ */
+const groupedDue = `
+  WITH RECURSIVE walk(n, k) AS (
+      SELECT 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > @after ORDER BY j."groupKey" LIMIT 1)
+    UNION ALL
+      SELECT w.n + 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > w.k ORDER BY j."groupKey" LIMIT 1)
+        FROM walk AS w WHERE w.k IS NOT NULL AND w.n < @walk
+  ), groups AS (
+    SELECT w.n, w.k, coalesce(s."concurrency", @groupConcurrency, @limit)
+             - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType AND r."groupKey" = w.k) AS room
+      FROM walk AS w LEFT JOIN "JobGroupState" AS s ON s."jobType" = @jobType AND s."groupKey" = w.k
+     WHERE w.k IS NOT NULL AND NOT coalesce(s."paused", 0)
+  ), picks AS (
+    SELECT j."id", g.n, g.k, g.room, row_number() OVER (PARTITION BY g.k ORDER BY j."priority" DESC, j."nextRunAt", j."id") AS rn
+      FROM groups AS g JOIN "Job" AS j ON j."id" IN (
+        SELECT c."id" FROM "Job" AS c
+         WHERE c."status" = 'PENDING' AND c."jobType" = @jobType AND c."groupKey" = g.k AND c."nextRunAt" <= @now
+           AND (c."followUpKey" IS NULL OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = c."followUpKey")
+                AND NOT EXISTS (SELECT 1 FROM "Job" AS x WHERE x."entityId" = c."entityId" AND x."jobType" = c."jobType"
+                                                          AND x."status" = 'CANCELED' AND x."leaseExpiresAt" > @now)))
+         ORDER BY c."priority" DESC, c."nextRunAt", c."id" LIMIT @limit)
+     WHERE g.room > 0
+  )`;
 
 /** The pair's follow-up of the row being written (finish, release), one index probe where it is read. */
 const followUp = `(SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = "Job"."jobType" || ':' || "Job"."entityId")`;
@@ -78,11 +107,17 @@ export const rawStatements = {
                 SELECT "id" FROM "Job"
                  WHERE "status" = 'PENDING' AND "jobType" = @jobType AND "nextRunAt" <= @now
                    AND ("followUpKey" IS NULL OR (${followUpFree}))
+                   -- a grouped type's jobs with a group are the fair claim's (claimGrouped)
+                   AND NOT ("groupKey" IS NOT NULL AND EXISTS (SELECT 1 FROM "JobTypeState" AS g WHERE g."jobType" = @jobType AND g."grouped"))
                  ORDER BY "priority" DESC, "nextRunAt", "id"
                  LIMIT coalesce((
                    SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
                      FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."heldBy" IS NULL AND t."concurrency" IS NOT NULL), 0))
         RETURNING ${jobSelect}`,
+  // One writer at a time: the RUNNING counts read here are the counts this statement leaves.
+  claimGrouped: `${groupedDue}
+    ${leaseFollowUp} (SELECT "id" FROM picks WHERE rn <= room ORDER BY rn, n LIMIT @typeRoom)
+    RETURNING ${jobSelect}`,
   // A circuit's probe: one due job of the types it holds (their holds are what keep the claims off them).
   claimProbe: `${leaseWhere} (
                 SELECT "id" FROM "Job"
@@ -207,7 +242,12 @@ export const statements = {
          FROM "Job" WHERE "status" = 'RUNNING' AND "leaseExpiresAt" < ? ORDER BY "leaseExpiresAt" LIMIT ?`,
   leasedTo: `SELECT "id", "leaseAcquiredAt" AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = ?`,
   statuses: `SELECT "id", "status" FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
-  controls: `SELECT "jobType", "paused", "concurrency", "heldBy" FROM "JobTypeState"`,
+  controls: `SELECT "jobType", "paused", "concurrency", "heldBy", "grouped", "groupConcurrency" FROM "JobTypeState"`,
+  markGrouped: `UPDATE "JobTypeState" SET "grouped" = 1 WHERE "jobType" IN (SELECT value FROM json_each(?)) AND NOT "grouped"`,
+  // A grouped type's claim settings (paused or held: no row), and its RUNNING jobs when it is limited.
+  groupedType: `SELECT "concurrency", "groupConcurrency",
+                       CASE WHEN "concurrency" IS NULL THEN 0 ELSE (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType) END AS "running"
+                  FROM "JobTypeState" WHERE "jobType" = @jobType AND NOT "paused" AND "heldBy" IS NULL AND "grouped"`,
   paceReserve: `INSERT INTO "UpstreamPace" ("target", "nextSlotMs", "pausedUntilMs") VALUES (@target, @now + @interval, 0)
        ON CONFLICT ("target") DO UPDATE SET "nextSlotMs" = max("nextSlotMs", "pausedUntilMs", @now) + @interval
        RETURNING "nextSlotMs" - @interval - @now AS "waitMs"`,

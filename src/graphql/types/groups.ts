@@ -1,6 +1,10 @@
 /** Job groups (a tenant, an account): which of a type's groups have work, and how much. */
 import { groupsRead, groupsReadLimits, type JobGroupStatus } from '../../queue/reads/groupsRead.js';
 import { builder, type GraphQLContext } from '../builder.js';
+import { InputError } from '../../queue/errors.js';
+import { groupSetConcurrency, groupSetPaused } from '../../queue/services/groupControls.js';
+import { maxJobTypeConcurrency } from '../../queue/services/jobTypeConcurrency.js';
+import { actingCaller } from '../mutations/results.js';
 import type { LiveFieldExtension } from '../../events/liveField.js';
 import { JobTypeEnum } from './enums.js';
 
@@ -11,6 +15,11 @@ const JobGroupRef = builder.objectRef<JobGroupStatus>('JobGroup').implement({
     groupKey: t.exposeString('groupKey', { description: 'The group.' }),
     pending: t.exposeInt('pending', { description: 'Its jobs PENDING (due, scheduled, waiting out a retry, or blocked behind their pair).' }),
     running: t.exposeInt('running', { description: 'Its jobs RUNNING.' }),
+    concurrency: t.exposeInt('concurrency', {
+      nullable: true,
+      description: "Most of its jobs RUNNING at once across all processes: its own limit (setGroupConcurrency), else its type's groupConcurrency; null: none.",
+    }),
+    paused: t.exposeBoolean('paused', { description: 'Paused (pauseGroup): none of its jobs start; the other groups go on.' }),
     oldestPendingAt: t.expose('oldestPendingAt', { type: 'DateTime', nullable: true, description: 'When its longest-waiting PENDING job was enqueued.' }),
   }),
 });
@@ -45,5 +54,48 @@ builder.subscriptionField('groupsUpdated', (t) =>
     extensions: { live: groupsUpdatedLive },
     subscribe: (_root, _args, context) => context.live.groups.subscribe(),
     resolve: (groups) => groups,
+  }),
+);
+
+const groupArgs = builder.args((t) => ({
+  jobType: t.field({ type: JobTypeEnum, required: true, description: 'The job type.' }),
+  groupKey: t.string({ required: true, description: 'The group (the same rules as an entity id).' }),
+}));
+
+const resultUnion = (name: string) => ({
+  types: [InputError],
+  directResult: true,
+  union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` },
+});
+
+builder.mutationField('setGroupConcurrency', (t) =>
+  t.field({
+    type: JobGroupRef,
+    description:
+      "Limit how many jobs of one group run at once across every process, over the type's groupConcurrency, or remove the group's own limit (null). " +
+      'Takes effect at the next claim anywhere; jobs already running finish. Audited.',
+    errors: resultUnion('setGroupConcurrency'),
+    args: { ...groupArgs, concurrency: t.arg.int({ required: false, description: `1 to ${maxJobTypeConcurrency}; null or absent: the type's limit.` }) },
+    resolve: async (_root, args, context) => groupSetConcurrency(context.queue, args.jobType, args.groupKey, args.concurrency ?? null, await actingCaller(context)),
+  }),
+);
+
+builder.mutationField('pauseGroup', (t) =>
+  t.field({
+    type: JobGroupRef,
+    description: "Stop starting one group's jobs in every process (an account under maintenance): they stay PENDING; the other groups go on; running ones finish. Audited.",
+    errors: resultUnion('pauseGroup'),
+    args: groupArgs,
+    resolve: async (_root, args, context) => groupSetPaused(context.queue, args.jobType, args.groupKey, true, await actingCaller(context)),
+  }),
+);
+
+builder.mutationField('resumeGroup', (t) =>
+  t.field({
+    type: JobGroupRef,
+    description: "Start one group's jobs again in every process (woken at once). Audited.",
+    errors: resultUnion('resumeGroup'),
+    args: groupArgs,
+    resolve: async (_root, args, context) => groupSetPaused(context.queue, args.jobType, args.groupKey, false, await actingCaller(context)),
   }),
 );

@@ -7,6 +7,9 @@ export interface JobGroupStatus {
   groupKey: string;
   pending: number;
   running: number;
+  /** Most of its jobs RUNNING at once: its own limit, else its type's groupConcurrency (null: none). */
+  concurrency: number | null;
+  paused: boolean;
   /** When its longest-waiting PENDING job was enqueued (null: none pending). */
   oldestPendingAt: Date | null;
 }
@@ -31,14 +34,53 @@ export async function groupsRead(context: QueueContext, jobType: string, first: 
   const groups = new Map<string, JobGroupStatus>();
   for (const row of rows) {
     const groupKey = row.groupKey!;
-    const group = groups.get(groupKey) ?? { jobType, groupKey, pending: 0, running: 0, oldestPendingAt: null };
+    const group = groups.get(groupKey) ?? { jobType, groupKey, pending: 0, running: 0, concurrency: null, paused: false, oldestPendingAt: null };
     if (row.status === 'PENDING') {
       group.pending = row._count;
       group.oldestPendingAt = row._min.createdAt;
     } else group.running = row._count;
     groups.set(groupKey, group);
   }
-  return [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1)).slice(0, first);
+  const ranked = [...groups.values()].sort((a, b) => b.pending - a.pending || b.running - a.running || (a.groupKey < b.groupKey ? -1 : 1)).slice(0, first);
+  return withControls(context, ranked);
+}
+
+/** Each group's limit (its own, else its type's) and pause, as stored. */
+async function withControls(context: QueueContext, groups: JobGroupStatus[]): Promise<JobGroupStatus[]> {
+  if (!groups.length) return groups;
+  const types = [...new Set(groups.map((group) => group.jobType))];
+  const [states, typeStates] = await Promise.all([
+    context.db.jobGroupState.findMany({ where: { jobType: { in: types }, groupKey: { in: groups.map((group) => group.groupKey) } } }),
+    context.db.jobTypeState.findMany({ where: { jobType: { in: types } }, select: { jobType: true, groupConcurrency: true } }),
+  ]);
+  return groups.map((group) => {
+    const own = states.find((state) => state.jobType === group.jobType && state.groupKey === group.groupKey);
+    const typeLimit = typeStates.find((state) => state.jobType === group.jobType)?.groupConcurrency ?? null;
+    return { ...group, concurrency: own?.concurrency ?? typeLimit, paused: own?.paused ?? false };
+  });
+}
+
+/** One group of a type as it stands (an operator's change answers with it), active or not. */
+export async function groupRead(context: QueueContext, jobType: string, groupKey: string): Promise<JobGroupStatus> {
+  const counts = await context.db.job.groupBy({
+    by: ['status'],
+    where: { jobType, groupKey, status: { in: ['PENDING', 'RUNNING'] } },
+    _count: true,
+    _min: { createdAt: true },
+  });
+  const pending = counts.find((row) => row.status === 'PENDING');
+  const [group] = await withControls(context, [
+    {
+      jobType,
+      groupKey,
+      pending: pending?._count ?? 0,
+      running: counts.find((row) => row.status === 'RUNNING')?._count ?? 0,
+      concurrency: null,
+      paused: false,
+      oldestPendingAt: pending?._min.createdAt ?? null,
+    },
+  ]);
+  return group!;
 }
 
 /** Every type's groups with active work, summarized for Prometheus: the `top` largest backlogs by name, the rest summed per type. */
@@ -58,7 +100,7 @@ export async function groupsSummaryRead(context: QueueContext, top: number): Pro
   const groups = new Map<string, JobGroupStatus>();
   for (const row of rows) {
     const key = `${row.jobType}\u0000${row.groupKey!}`;
-    const group = groups.get(key) ?? { jobType: row.jobType, groupKey: row.groupKey!, pending: 0, running: 0, oldestPendingAt: null };
+    const group = groups.get(key) ?? { jobType: row.jobType, groupKey: row.groupKey!, pending: 0, running: 0, concurrency: null, paused: false, oldestPendingAt: null };
     if (row.status === 'PENDING') {
       group.pending = row._count;
       group.oldestPendingAt = row._min.createdAt;

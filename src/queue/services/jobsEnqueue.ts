@@ -63,7 +63,7 @@ export function jobTypeOf(context: Pick<QueueContext, 'jobTypes'>, name: string,
 }
 
 /** An entity id or group key, trimmed, or an InputError on `field` (`origin` says where a derived one came from). */
-function checkedKey(value: unknown, field: 'entityId' | 'groupKey', origin = ''): string {
+export function checkedKey(value: unknown, field: 'entityId' | 'groupKey', origin = ''): string {
   const key = typeof value === 'string' ? value.trim() : '';
   if (!key) throw new InputError(`${field}${origin} must not be empty.`, field);
   if (key.length > enqueueLimits.entityIdMaxLength) {
@@ -148,6 +148,23 @@ export function validateEnqueueInput(input: EnqueueInput, context: Pick<QueueCon
   return check instanceof Promise ? check.then((settled) => completed(job, settled, input, type)) : completed(job, check, input, type);
 }
 
+/** Per store, the types this process knows are grouped (marked, or defined so). */
+const groupedTypes = new WeakMap<object, Set<string>>();
+
+/**
+ * Before jobs with a group are written: their types marked grouped (once per type and process),
+ * so no claim takes such a job out of its group's turn.
+ */
+export async function markGroupedTypes(context: Pick<QueueContext, 'jobs' | 'jobTypes'>, items: readonly { job: Pick<NewJob, 'jobType' | 'groupKey'> }[]): Promise<void> {
+  let known = groupedTypes.get(context.jobs);
+  if (!known) groupedTypes.set(context.jobs, (known = new Set()));
+  const fresh = new Set<string>();
+  for (const { job } of items) if (job.groupKey !== null && !known.has(job.jobType) && !context.jobTypes.get(job.jobType)?.grouped) fresh.add(job.jobType);
+  if (!fresh.size) return;
+  await context.jobs.markGrouped([...fresh]);
+  for (const jobType of fresh) known.add(jobType);
+}
+
 /** `actor`: enqueued through the API by this caller (audited: a row per job, with the insert). `internal`: SyncBridge's own types allowed. */
 export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[], actor?: Actor, options: { internal?: boolean } = {}): Promise<EnqueueResult[]> {
   if (inputs.length > enqueueLimits.batchSize) {
@@ -166,6 +183,7 @@ export async function jobsEnqueue(context: QueueContext, inputs: EnqueueInput[],
       results[index] = { ok: false, error };
     }
   }
+  await markGroupedTypes(context, [...valid, ...coalescing]);
   const stamp = actor && auditStamp(actor, 'ENQUEUE', context.now());
   if (valid.length) {
     const inserted = await jobsInsert(

@@ -11,7 +11,7 @@ import type { QueueContext } from '../context.js';
 import { DuplicateActiveJobError, InputError } from '../errors.js';
 import { auditFailures, auditStamp, logAudited, type Actor } from './audit.js';
 import { announceCoalesced, coalesceChanges } from './jobsCoalesce.js';
-import { policyOf, validateEnqueueInput, type EnqueueInput } from './jobsEnqueue.js';
+import { markGroupedTypes, policyOf, validateEnqueueInput, type EnqueueInput } from './jobsEnqueue.js';
 import { announceInserted, newJobRow, type NewJob } from './jobsInsert.js';
 
 export interface DeliveryInput {
@@ -54,6 +54,10 @@ export async function webhookReceive(context: QueueContext, input: DeliveryInput
   const inserts: NewJobRow[] = plain.map((job) => newJobRow(job, now, context.jobTypes));
   const { changes, members } = coalesceChanges(context, coalescing, now);
   const delivery = { source: input.source, deliveryId: input.deliveryId, eventType: input.eventType, receivedAt: now, requestId: input.requestId, bodyBytes: input.bodyBytes };
+  await markGroupedTypes(
+    context,
+    [...inserts, ...changes.map((change) => change.row)].map((job) => ({ job })),
+  );
   const written = await context.jobs.receiveDelivery(delivery, { inserts, coalesces: changes }, auditStamp(actor, 'ENQUEUE', now));
   const logFields = { webhook: { source: input.source, deliveryId: input.deliveryId, eventType: input.eventType }, requestId: input.requestId };
 

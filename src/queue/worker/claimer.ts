@@ -44,6 +44,8 @@ export class Claimer {
   private prefetch: number;
   /** A slot sat free with nothing ready while jobs were due. */
   private starved = false;
+  /** Per grouped type, the last group a claim of this worker served: the next claim starts after it. */
+  private readonly groupTurns = new Map<string, string>();
   /** Claims whose answer may have been lost leave orphans: released (uncharged) before the next claim. */
   private orphans: 'none' | 'possible' | 'releasing' = 'none';
 
@@ -122,8 +124,10 @@ export class Claimer {
   }
 
   /**
-   * Limited types first (else a backlog of the others would always fill the batch), and only for
-   * free handler slots: a limited job claimed ahead holds one of its type's few slots.
+   * Grouped types' jobs with a group first, the groups taking turns (each type's turn kept here:
+   * the group after the last one served), then limited types (else a backlog of the others would
+   * always fill the batch), and only for free handler slots: a limited job claimed ahead holds one
+   * of its type's few slots.
    */
   private async claimJobs(limit: number): Promise<Job[]> {
     const { jobs: store, settings } = this.context;
@@ -131,6 +135,14 @@ export class Claimer {
     const claim = { workerId: this.options.workerId, now, leaseMs: settings.leaseSeconds * 1000 };
     const { controls } = this.options;
     let jobs: Job[] = [];
+    for (const jobType of controls.grouped) {
+      const room = limit - jobs.length;
+      if (room <= 0) break;
+      if (controls.paused.has(jobType)) continue;
+      const { jobs: claimed, lastGroup } = await store.claimGrouped({ ...claim, jobType, limit: room, after: this.groupTurns.get(jobType) ?? '' });
+      if (lastGroup !== undefined) this.groupTurns.set(jobType, lastGroup);
+      jobs = jobs.concat(claimed);
+    }
     for (const jobType of controls.limited) {
       const room = Math.min(limit - jobs.length, this.options.concurrency - this.options.held().running);
       if (room <= 0) break;

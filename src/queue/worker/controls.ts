@@ -1,6 +1,6 @@
 /**
- * The job type controls as the worker obeys them: paused types and types with a concurrency
- * limit, read from the database (every second, and at once on a change in this process), one
+ * The job type controls as the worker obeys them: paused types, types with a concurrency
+ * limit and grouped types, read from the database (every second, and at once on a change in this process), one
  * read at a time, so reads never pile up while the database is away.
  */
 import type { Logger } from 'pino';
@@ -9,6 +9,8 @@ import type { JobStore } from '../../db/ports.js';
 export class JobTypeControls {
   paused = new Set<string>();
   limited = new Set<string>();
+  /** Types whose jobs with a group are claimed group by group (claimGrouped). */
+  grouped = new Set<string>();
   private reading: Promise<boolean> | undefined;
 
   constructor(
@@ -26,9 +28,14 @@ export class JobTypeControls {
       const controls = await this.store.controls();
       const paused = new Set(controls.filter((control) => control.paused).map((control) => control.jobType));
       const limited = new Set(controls.filter((control) => control.concurrency !== null).map((control) => control.jobType));
-      const claimable = [...this.paused].some((jobType) => !paused.has(jobType)) || [...limited].some((jobType) => !this.limited.has(jobType));
+      const grouped = new Set(controls.filter((control) => control.grouped).map((control) => control.jobType));
+      const claimable =
+        [...this.paused].some((jobType) => !paused.has(jobType)) ||
+        [...limited].some((jobType) => !this.limited.has(jobType)) ||
+        [...grouped].some((jobType) => !this.grouped.has(jobType));
       this.paused = paused;
       this.limited = limited;
+      this.grouped = grouped;
       return claimable;
     } catch (error) {
       this.logger.warn({ err: error }, 'reading job type controls failed; trying again shortly');

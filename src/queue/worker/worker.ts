@@ -71,8 +71,9 @@ export class Worker {
       mayStart: (job) => !this.controls.paused.has(job.jobType) && (options.circuits?.mayStart(job) ?? true),
     });
     this.completer = new Completer(context, this.id, (batch) => {
-      // A limited type's finished job gave its slot back: its next job may be claimed now.
-      if (this.controls.limited.size && batch.some((entry) => this.controls.limited.has(entry.job.jobType))) this.claimer.wake();
+      // A limited type's (or a group's) finished job gave its slot back: its next job may be claimed now.
+      const freed = (jobType: string) => this.controls.limited.has(jobType) || this.controls.grouped.has(jobType);
+      if ((this.controls.limited.size || this.controls.grouped.size) && batch.some((entry) => freed(entry.job.jobType))) this.claimer.wake();
       else this.claimer.claim(); // writes done: backpressure may have lifted
     });
     this.claimer = new Claimer(context, {
