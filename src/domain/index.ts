@@ -8,3 +8,4 @@ export * from './dates.js';
 export * from './backoff.js';
 export * from './lifecycle.js';
 export * from './coalescing.js';
+export * from './fairShare.js';

@@ -21,7 +21,7 @@ import type {
   StartRow,
   WrittenJob,
 } from '../ports.js';
-import { insertedJob } from '../../domain/index.js';
+import { fairPasses, insertedJob } from '../../domain/index.js';
 import { jobFromValues } from '../jobRow.js';
 import { iso, pgArray } from './arrays.js';
 import { isTransient } from './connections.js';
@@ -83,6 +83,18 @@ function insertValues(rows: NewJobRow[], audit?: AuditStamp): unknown[] {
     texts('groupKey'),
     ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
   ];
+}
+
+/**
+ * Where the next fair claim starts after: the last group served in the claim's order (the first of
+ * each group in key order, then the second of each, …): among the groups that got the most jobs,
+ * the one furthest in key order.
+ */
+function lastServed(claimed: readonly Job[]): string {
+  const counts = new Map<string, number>();
+  for (const job of claimed) counts.set(job.groupKey!, (counts.get(job.groupKey!) ?? 0) + 1);
+  const most = Math.max(...counts.values());
+  return [...counts].filter(([, count]) => count === most).reduce((furthest, [group]) => (group > furthest ? group : furthest), '');
 }
 
 export class PostgresJobStore implements JobStore {
@@ -160,14 +172,11 @@ export class PostgresJobStore implements JobStore {
       let typeRoom = type.concurrency === null ? limit : Math.max(0, Math.min(limit, type.concurrency - Number(type.running)));
       const jobs: Job[] = [];
       let lastGroup: string | undefined;
-      // From after the last group served to the end of the groups, then from the start (the turn wraps).
-      for (const from of after ? [after, ''] : ['']) {
+      for (const [from, perGroup] of fairPasses(after, limit)) {
         if (typeRoom <= 0) break;
-        const claimed = (await run<{ r: unknown[] }>('claimGrouped', [iso(now), limit, workerId, leaseMs, jobType, from, limit * 4, type.groupConcurrency, typeRoom])).rows.map(
-          (row) => jobFromValues(row.r),
-        );
-        // The turn passes the furthest group this pass reached (walked in key order).
-        if (claimed.length) lastGroup = claimed.reduce((furthest, job) => (job.groupKey! > furthest ? job.groupKey! : furthest), '');
+        const values = [iso(now), limit, workerId, leaseMs, jobType, from, limit * 2, type.groupConcurrency, typeRoom, perGroup];
+        const claimed = (await run<{ r: unknown[] }>('claimGrouped', values)).rows.map((row) => jobFromValues(row.r));
+        if (claimed.length) lastGroup = lastServed(claimed);
         jobs.push(...claimed);
         typeRoom -= claimed.length;
       }

@@ -221,7 +221,8 @@ export const workStatements = {
       FROM "JobTypeState" WHERE "jobType" = $1 AND NOT "paused" AND "heldBy" IS NULL AND "grouped" FOR UPDATE`,
   // The fair claim (after groupedTypeLock, in its transaction: the RUNNING counts include every
   // claim committed before this turn). $5 the type, $6 the last group served, $7 the groups to walk
-  // at most, $8 the type's groupConcurrency, $9 how many the type may still start. The groups with
+  // at most, $8 the type's groupConcurrency, $9 how many the type may still start, $10 how many of
+  // one group's jobs this pass may take. The groups with
   // PENDING jobs after $6 in key order, one index probe each; paused ones and those at their limit
   // skipped; the first due job of each group, then the second of each, …
   claimGrouped: `
@@ -231,8 +232,9 @@ export const workStatements = {
         SELECT w.n + 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = $5 AND j."groupKey" > w.k ORDER BY j."groupKey" LIMIT 1)
           FROM walk AS w WHERE w.k IS NOT NULL AND w.n < $7
     ), groups AS (
-      SELECT w.n, w.k, (coalesce(s."concurrency", $8::int, $2::int)
-                        - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5 AND r."groupKey" = w.k))::int AS room
+      SELECT w.n, w.k, CASE WHEN coalesce(s."concurrency", $8::int) IS NULL THEN $2::int
+                            ELSE (coalesce(s."concurrency", $8::int)
+                                  - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = $5 AND r."groupKey" = w.k))::int END AS room
         FROM walk AS w LEFT JOIN "JobGroupState" AS s ON s."jobType" = $5 AND s."groupKey" = w.k
        WHERE w.k IS NOT NULL AND NOT coalesce(s."paused", false)
     ), picks AS (
@@ -245,7 +247,7 @@ export const workStatements = {
                       AND NOT EXISTS (SELECT 1 FROM "Job" AS x WHERE x."entityId" = c."entityId" AND x."jobType" = c."jobType"
                                                                  AND x."status" = 'CANCELED' AND x."leaseExpiresAt" > $1::timestamp)))
            ORDER BY c."priority" DESC, c."nextRunAt", c."id"
-           LIMIT greatest(0, least(g.room, $2::int))) AS p
+           LIMIT greatest(0, least(g.room, $2::int, $10::int))) AS p
     ), due AS (
       SELECT "id" FROM "Job" WHERE "id" IN (SELECT "id" FROM picks ORDER BY rn, n LIMIT $9)
       FOR UPDATE SKIP LOCKED)

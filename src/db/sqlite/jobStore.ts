@@ -23,7 +23,7 @@ import type {
   RenewParams,
   WrittenJob,
 } from '../ports.js';
-import { insertedJob } from '../../domain/index.js';
+import { fairPasses, insertedJob } from '../../domain/index.js';
 import { rawStatements, statements } from './statements.js';
 
 /** How long a hot-path batch keeps retrying while another connection holds the write lock. */
@@ -275,12 +275,38 @@ export class SqliteJobStore implements JobStore {
       let typeRoom = type.concurrency === null ? params.limit : Math.max(0, Math.min(params.limit, type.concurrency - type.running));
       const jobs: Job[] = [];
       let lastGroup: string | undefined;
-      // From after the last group served to the end of the groups, then from the start (the turn wraps).
-      for (const after of params.after ? [params.after, ''] : ['']) {
+      for (const [after, perGroup] of fairPasses(params.after, params.limit)) {
         if (typeRoom <= 0) break;
-        const claimed = (s.claimGrouped.all({ ...params, after, typeRoom, walk: params.limit * 4, groupConcurrency: type.groupConcurrency }) as unknown[][]).map(jobFromValues);
-        // The turn passes the furthest group this pass reached (walked in key order).
-        if (claimed.length) lastGroup = claimed.reduce((furthest, job) => (job.groupKey! > furthest ? job.groupKey! : furthest), '');
+        const walked = (
+          s.groupsWalk.all({ jobType: params.jobType, after, walk: typeRoom * 2, groupConcurrency: type.groupConcurrency, limit: params.limit, now: params.now }) as {
+            groupKey: string;
+            room: number;
+            firstId: number | null;
+          }[]
+        ).filter((group) => group.room > 0 && group.firstId !== null);
+        // The first due job of each group in turn; in the last pass, with room to spare (fewer groups
+        // than jobs wanted), each group's next ones (statements cost microseconds here): the second of each, …
+        const queues = walked.map((group) => ({ groupKey: group.groupKey, room: group.room, ids: [group.firstId!] }));
+        if (perGroup > 1 && queues.length < typeRoom) {
+          for (const queue of queues) {
+            if (queue.room < 2) continue;
+            const limit = Math.min(queue.room, typeRoom, perGroup);
+            queue.ids = (s.groupDue.all({ jobType: params.jobType, groupKey: queue.groupKey, now: params.now, limit }) as { id: number }[]).map((row) => row.id);
+          }
+        }
+        const ids: number[] = [];
+        for (let rank = 0; ids.length < typeRoom && queues.some((queue) => queue.ids.length > rank); rank++) {
+          for (const queue of queues) {
+            if (ids.length >= typeRoom) break;
+            const id = queue.ids[rank];
+            if (id === undefined) continue;
+            ids.push(id);
+            lastGroup = queue.groupKey; // the turn passes the last group served
+          }
+        }
+        if (!ids.length) continue;
+        const lease = s.anyFollowUp.get() ? s.claimGroupedIds : s.claimGroupedIdsPlain;
+        const claimed = (lease.all({ ids: JSON.stringify(ids), workerId: params.workerId, now: params.now, expires: params.expires }) as unknown[][]).map(jobFromValues);
         jobs.push(...claimed);
         typeRoom -= claimed.length;
       }

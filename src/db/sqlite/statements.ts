@@ -30,34 +30,10 @@ const followUpFree = `NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" =
 const uncontrolled = `NOT EXISTS (SELECT 1 FROM "JobTypeState" AS t
                                     WHERE t."jobType" = "Job"."jobType"
                                       AND (t."paused" OR t."concurrency" IS NOT NULL OR t."heldBy" IS NOT NULL OR (t."grouped" AND "Job"."groupKey" IS NOT NULL)))`;
-/**
- * The fair claim of one grouped type's jobs with a group (@jobType): walks the groups with PENDING
- * jobs after @after in key order (one index probe each, at most @walk), skips paused ones and
- * those at their limit (the group's own, else @groupConcurrency), takes up to @limit due jobs of
- * each in claim order, and leases the first of each group, then the second, … (@typeRoom at most).
- */
-const groupedDue = `
-  WITH RECURSIVE walk(n, k) AS (
-      SELECT 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > @after ORDER BY j."groupKey" LIMIT 1)
-    UNION ALL
-      SELECT w.n + 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > w.k ORDER BY j."groupKey" LIMIT 1)
-        FROM walk AS w WHERE w.k IS NOT NULL AND w.n < @walk
-  ), groups AS (
-    SELECT w.n, w.k, coalesce(s."concurrency", @groupConcurrency, @limit)
-             - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType AND r."groupKey" = w.k) AS room
-      FROM walk AS w LEFT JOIN "JobGroupState" AS s ON s."jobType" = @jobType AND s."groupKey" = w.k
-     WHERE w.k IS NOT NULL AND NOT coalesce(s."paused", 0)
-  ), picks AS (
-    SELECT j."id", g.n, g.k, g.room, row_number() OVER (PARTITION BY g.k ORDER BY j."priority" DESC, j."nextRunAt", j."id") AS rn
-      FROM groups AS g JOIN "Job" AS j ON j."id" IN (
-        SELECT c."id" FROM "Job" AS c
-         WHERE c."status" = 'PENDING' AND c."jobType" = @jobType AND c."groupKey" = g.k AND c."nextRunAt" <= @now
-           AND (c."followUpKey" IS NULL OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = c."followUpKey")
-                AND NOT EXISTS (SELECT 1 FROM "Job" AS x WHERE x."entityId" = c."entityId" AND x."jobType" = c."jobType"
-                                                          AND x."status" = 'CANCELED' AND x."leaseExpiresAt" > @now)))
-         ORDER BY c."priority" DESC, c."nextRunAt", c."id" LIMIT @limit)
-     WHERE g.room > 0
-  )`;
+/** A follow-up may run once no job owns its pair, nor a canceled one still runs under its lease (of `c`). */
+const followUpFreeOf = (c: string) => `(${c}."followUpKey" IS NULL OR (NOT EXISTS (SELECT 1 FROM "Job" AS o WHERE o."activeKey" = ${c}."followUpKey")
+                AND NOT EXISTS (SELECT 1 FROM "Job" AS x WHERE x."entityId" = ${c}."entityId" AND x."jobType" = ${c}."jobType"
+                                                          AND x."status" = 'CANCELED' AND x."leaseExpiresAt" > @now)))`;
 
 /** The pair's follow-up of the row being written (finish, release), one index probe where it is read. */
 const followUp = `(SELECT f."id" FROM "Job" AS f WHERE f."followUpKey" = "Job"."jobType" || ':' || "Job"."entityId")`;
@@ -114,10 +90,10 @@ export const rawStatements = {
                    SELECT max(0, min(@limit, t."concurrency" - (SELECT count(*) FROM "Job" AS r WHERE r."status" = 'RUNNING' AND r."jobType" = @jobType)))
                      FROM "JobTypeState" AS t WHERE t."jobType" = @jobType AND NOT t."paused" AND t."heldBy" IS NULL AND t."concurrency" IS NOT NULL), 0))
         RETURNING ${jobSelect}`,
-  // One writer at a time: the RUNNING counts read here are the counts this statement leaves.
-  claimGrouped: `${groupedDue}
-    ${leaseFollowUp} (SELECT "id" FROM picks WHERE rn <= room ORDER BY rn, n LIMIT @typeRoom)
-    RETURNING ${jobSelect}`,
+  // The fair claim (one writer: nothing moves between its statements), leasing the ids chosen.
+  claimGroupedIds: `${leaseFollowUp} (SELECT value FROM json_each(@ids)) RETURNING ${jobSelect}`,
+  // The same when no pair has a follow-up: leaving the pair keys alone spares their indexes' upkeep.
+  claimGroupedIdsPlain: `${leaseWhere} (SELECT value FROM json_each(@ids)) RETURNING ${jobSelect}`,
   // A circuit's probe: one due job of the types it holds (their holds are what keep the claims off them).
   claimProbe: `${leaseWhere} (
                 SELECT "id" FROM "Job"
@@ -243,6 +219,30 @@ export const statements = {
   leasedTo: `SELECT "id", "leaseAcquiredAt" AS "claimedAt" FROM "Job" WHERE "status" = 'RUNNING' AND "leaseOwner" = ?`,
   statuses: `SELECT "id", "status" FROM "Job" WHERE "id" IN (SELECT value FROM json_each(?))`,
   controls: `SELECT "jobType", "paused", "concurrency", "heldBy", "grouped", "groupConcurrency" FROM "JobTypeState"`,
+  // The fair claim's groups: those with PENDING jobs after @after in key order (one index probe
+  // each, at most @walk), paused ones aside, with each one's first due job (most claims need no more), each with the room its limit (its own, else
+  // @groupConcurrency; without one, @limit) leaves, its RUNNING jobs counted only then. The status
+  // IN term lets SQLite's prover use the partial index.
+  groupsWalk: `
+    WITH RECURSIVE walk(n, k) AS (
+        SELECT 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > @after ORDER BY j."groupKey" LIMIT 1)
+      UNION ALL
+        SELECT w.n + 1, (SELECT j."groupKey" FROM "Job" AS j WHERE j."status" = 'PENDING' AND j."jobType" = @jobType AND j."groupKey" > w.k ORDER BY j."groupKey" LIMIT 1)
+          FROM walk AS w WHERE w.k IS NOT NULL AND w.n < @walk)
+    SELECT w.k AS "groupKey",
+           CASE WHEN coalesce(s."concurrency", @groupConcurrency) IS NULL THEN @limit
+                ELSE coalesce(s."concurrency", @groupConcurrency)
+                     - (SELECT count(*) FROM "Job" AS r WHERE r."status" IN ('PENDING', 'RUNNING') AND r."status" = 'RUNNING' AND r."jobType" = @jobType AND r."groupKey" = w.k) END AS "room",
+           (SELECT c."id" FROM "Job" AS c
+             WHERE c."status" = 'PENDING' AND c."jobType" = @jobType AND c."groupKey" = w.k AND c."nextRunAt" <= @now AND ${followUpFreeOf('c')}
+             ORDER BY c."priority" DESC, c."nextRunAt", c."id" LIMIT 1) AS "firstId"
+      FROM walk AS w LEFT JOIN "JobGroupState" AS s ON s."jobType" = @jobType AND s."groupKey" = w.k
+     WHERE w.k IS NOT NULL AND NOT coalesce(s."paused", 0)
+     ORDER BY w.n`,
+  // One group's next due jobs in claim order (Job_groupClaim_idx).
+  groupDue: `SELECT c."id" FROM "Job" AS c
+              WHERE c."status" = 'PENDING' AND c."jobType" = @jobType AND c."groupKey" = @groupKey AND c."nextRunAt" <= @now AND ${followUpFreeOf('c')}
+              ORDER BY c."priority" DESC, c."nextRunAt", c."id" LIMIT @limit`,
   markGrouped: `UPDATE "JobTypeState" SET "grouped" = 1 WHERE "jobType" IN (SELECT value FROM json_each(?)) AND NOT "grouped"`,
   // A grouped type's claim settings (paused or held: no row), and its RUNNING jobs when it is limited.
   groupedType: `SELECT "concurrency", "groupConcurrency",
