@@ -205,6 +205,43 @@ describe('syncbridge CLI', () => {
     expect(cleared.json()).toMatchObject({ jobType: 'customer_sync', concurrency: null });
   });
 
+  it("groups: a type's groups with work; pause, resume and limit one group, each audited; a bad group is an input error", async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const one = await run(['--json', 'enqueue', 'invoice_sync', 'i_cli_g1', '--group', 'acme', '--at', later]);
+    expect(one.json()).toMatchObject({ job: { entityId: 'i_cli_g1' } });
+    const lines = [
+      { jobType: 'invoice_sync', entityId: 'i_cli_g2', groupKey: 'acme', scheduledAt: later },
+      { jobType: 'invoice_sync', entityId: 'i_cli_g3', groupKey: 'globex', scheduledAt: later },
+    ];
+    expect((await run(['enqueue', '--file', '-'], lines.map((line) => JSON.stringify(line)).join('\n') + '\n')).code).toBe(0);
+    const listed = await run(['--json', 'groups', 'invoice_sync']);
+    expect(listed.json().map((row: { groupKey: string; pending: number }) => [row.groupKey, row.pending])).toEqual([
+      ['acme', 2],
+      ['globex', 1],
+    ]);
+    const paused = await run(['group-pause', 'invoice_sync', 'acme']);
+    expect(paused.out).toBe('invoice_sync acme: paused, no limit; 2 pending, 0 running');
+    const limited = await run(['group-concurrency', 'invoice_sync', 'acme', '3']);
+    expect(limited.out).toBe('invoice_sync acme: paused, at most 3 running at once; 2 pending, 0 running');
+    expect((await run(['groups', 'invoice_sync'])).out).toMatch(/acme\s+│\s+paused\s+│\s+3\s+│\s+2\s+│\s+0/);
+    expect((await run(['--json', 'group-resume', 'invoice_sync', 'acme'])).json()).toMatchObject({ groupKey: 'acme', paused: false, concurrency: 3 });
+    expect((await run(['group-concurrency', 'invoice_sync', 'acme', 'none'])).out).toBe('invoice_sync acme: active, no limit; 2 pending, 0 running');
+    const refused = await run(['group-pause', 'invoice_sync', 'has spaces']);
+    expect(refused.code).toBe(exitCodes.InputError);
+    expect((await run(['group-concurrency', 'invoice_sync', 'acme', 'lots'])).code).toBe(exitCodes.usage);
+    const audit = await app.database.db.auditEvent.findMany({ where: { action: { startsWith: 'GROUP_' } }, orderBy: { id: 'asc' } });
+    expect(audit.map((event) => event.action)).toEqual(['GROUP_PAUSE', 'GROUP_CONCURRENCY', 'GROUP_RESUME', 'GROUP_CONCURRENCY']);
+    const acme = await run(['--json', 'list', '--group', 'acme']);
+    expect(
+      acme
+        .json()
+        .edges.map((edge: { node: { entityId: string } }) => edge.node.entityId)
+        .sort(),
+    ).toEqual(['i_cli_g1', 'i_cli_g2']);
+    expect((await run(['cancel', '--group', 'acme'])).out).toBe('affected 2 of 2 matching jobs; skipped 0');
+    expect((await run(['cancel', '--entity-prefix', 'i_cli_g'])).code).toBe(0);
+  });
+
   it('schedules: create, list, pause, resume and delete', async () => {
     const created = await run(['schedules', 'create', 'nightly', '0 2 * * *', 'customer_sync', 'c_1001', '--timezone', 'Europe/Paris', '--catch-up', 'ONCE']);
     expect(created.out).toMatch(/^Schedule nightly created; next run /);

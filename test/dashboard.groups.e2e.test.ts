@@ -46,9 +46,13 @@ describe.skipIf(!haveBrowser)('dashboard: groups', () => {
     await expect.poll(() => page.locator('tr[data-job-id]').count(), { timeout: 10_000 }).toBe(4);
     await page.screenshot({ path: 'test-artifacts/dashboard-groups.png' });
 
-    // Counts follow the jobs live.
+    // Counts, limits and pauses follow live.
     await gql(app, `mutation { cancelJob(id: "${acme[0]}") { __typename } }`);
-    await expect.poll(() => panel.locator('tr[data-group="acme"] td').first().textContent(), { timeout: 10_000 }).toBe('2');
+    await gql(
+      app,
+      `mutation { pauseGroup(jobType: CUSTOMER_SYNC, groupKey: "globex") { __typename } setGroupConcurrency(jobType: CUSTOMER_SYNC, groupKey: "acme", concurrency: 4) { __typename } }`,
+    );
+    await expect.poll(() => panel.locator('tbody tr').allTextContents(), { timeout: 10_000 }).toEqual(['acmecustomer_sync20 / 4', 'globexcustomer_sync10 · paused']);
 
     // A group opens its jobs: the URL, the form and the table say which.
     await panel.getByRole('link', { name: 'acme' }).click();

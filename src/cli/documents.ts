@@ -12,6 +12,7 @@ const errorFields = {
 };
 /** Every mutation can also be refused for its caller (no or a weaker token, too many mutations). */
 const callerRefusals = '... on ForbiddenError { requiredRole role } ... on RateLimitedError { retryAfterSeconds }';
+const groupFields = '... on JobGroup { groupKey pending running concurrency paused }';
 const itemResultFields = (...errors: (keyof typeof errorFields)[]) => `__typename ... on Error { message } ${errors.map((name) => errorFields[name]).join(' ')}`;
 const resultFields = (...errors: (keyof typeof errorFields)[]) => `${itemResultFields(...errors)} ${callerRefusals}`;
 
@@ -40,6 +41,10 @@ export const cliDocuments = {
   resume: `mutation ($jobType: JobType!) { resumeJobType(jobType: $jobType) { __typename ... on Error { message } ${callerRefusals} ... on JobTypeStatus { jobType paused concurrency pending running } } }`,
   concurrency: `mutation ($jobType: JobType!, $concurrency: Int) { setJobTypeConcurrency(jobType: $jobType, concurrency: $concurrency) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on JobTypeStatus { jobType paused concurrency pending running } } }`,
   jobTypes: `{ jobTypes { jobType registered description versions paused concurrency pending running } }`,
+  groups: `query ($jobType: JobType!, $first: Int) { groups(jobType: $jobType, first: $first) { groupKey pending running concurrency paused oldestPendingAt } }`,
+  groupPause: `mutation ($jobType: JobType!, $groupKey: String!) { pauseGroup(jobType: $jobType, groupKey: $groupKey) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ${groupFields} } }`,
+  groupResume: `mutation ($jobType: JobType!, $groupKey: String!) { resumeGroup(jobType: $jobType, groupKey: $groupKey) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ${groupFields} } }`,
+  groupConcurrency: `mutation ($jobType: JobType!, $groupKey: String!, $concurrency: Int) { setGroupConcurrency(jobType: $jobType, groupKey: $groupKey, concurrency: $concurrency) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ${groupFields} } }`,
   schedules: `{ schedules { name cron timezone jobType entityId catchUp paused nextRunAt lastTickAt } }`,
   scheduleCreate: `mutation ($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on Error { message } ... on InputError { field } ${callerRefusals} ... on Schedule { name cron timezone jobType entityId catchUp paused nextRunAt } } }`,
   schedulePause: `mutation ($name: String!, $paused: Boolean) { pauseSchedule(name: $name, paused: $paused) { __typename ... on Error { message } ${callerRefusals} ... on Schedule { name paused nextRunAt } } }`,

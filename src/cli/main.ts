@@ -11,6 +11,7 @@ import * as enqueue from './commands/enqueue.js';
 import * as jobActions from './commands/jobActions.js';
 import * as jobsRead from './commands/jobsRead.js';
 import * as jobTypes from './commands/jobTypes.js';
+import * as groups from './commands/groups.js';
 import * as schedules from './commands/schedules.js';
 import * as alerts from './commands/alerts.js';
 import * as token from './commands/token.js';
@@ -19,7 +20,7 @@ import * as watch from './commands/watch.js';
 export { exitCodes, type CliIo } from './cli.js';
 
 /** In the order `--help` lists them. */
-const commands = [enqueue, token, jobActions, jobTypes, schedules, alerts, jobsRead, watch];
+const commands = [enqueue, token, jobActions, jobTypes, groups, schedules, alerts, jobsRead, watch];
 
 /** For a job type the server refused: the ones it has (each server registers its own). */
 async function jobTypesHint(cli: Cli, message: string): Promise<string> {

@@ -14,6 +14,8 @@ const GroupsLive = graphql(`
       groupKey
       pending
       running
+      concurrency
+      paused
       oldestPendingAt
     }
   }
@@ -45,7 +47,11 @@ export function GroupsPanel() {
                 <span className="job-type">{group.jobType.toLowerCase()}</span>
               </th>
               <td title={group.oldestPendingAt ? `The oldest waiting since ${exactTime(group.oldestPendingAt)}` : undefined}>{group.pending}</td>
-              <td>{group.running}</td>
+              <td>
+                {group.running}
+                {group.concurrency !== null && <span className="muted"> / {group.concurrency}</span>}
+                {group.paused && <span className="muted"> · paused</span>}
+              </td>
             </tr>
           ))}
         </tbody>

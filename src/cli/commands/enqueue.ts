@@ -15,6 +15,7 @@ interface EnqueueOptions {
   payload?: unknown;
   payloadVersion?: number;
   ifActive?: string;
+  group?: string;
   file?: string;
   batchSize: number;
   watch?: boolean;
@@ -31,6 +32,7 @@ export function register(program: Command, cli: Cli): void {
     .option('--at <time>', 'do not run before this ISO-8601 time', isoTime)
     .option('--payload <json>', 'the job\'s payload, checked by the type\'s schema, e.g. \'{"email":"a@example.com"}\'', jsonValue)
     .option('--payload-version <n>', 'the payload version (default: the newest)', positiveInt)
+    .option('--group <key>', "the group the job belongs to, e.g. a tenant (default: what the type's group function derives)")
     .addOption(
       new Option('--if-active <policy>', "while the entity has an active job: REJECT, or COALESCE into it (default: the type's)")
         .choices(['REJECT', 'COALESCE'])
@@ -52,6 +54,7 @@ export function register(program: Command, cli: Cli): void {
           payload: options.payload,
           payloadVersion: options.payloadVersion,
           ifActive: options.ifActive,
+          groupKey: options.group,
         },
       });
       cli.settle(data.enqueueJob, (job) => `${data.enqueueJob.coalesced ? `Coalesced into job ${job.id}` : `Enqueued job ${job.id}`}\n${jobLine(job)}`);

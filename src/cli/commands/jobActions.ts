@@ -8,6 +8,7 @@ interface BulkOptions {
   status?: string;
   type?: string;
   entityPrefix?: string;
+  group?: string;
   errorType?: string;
   since?: string;
   dryRun: boolean;
@@ -20,6 +21,7 @@ const withBulkOptions = (command: Command) =>
     .option('--status <statuses>', 'act on every job with these statuses (comma-separated, e.g. DEAD,FAILED) instead of one id')
     .option('--type <type>', 'with --status and friends: only this job type', (value) => jobType(value))
     .option('--entity-prefix <prefix>', 'only entity ids starting with this')
+    .option('--group <key>', 'only jobs of this group')
     .option('--error-type <type>', 'only jobs whose latest attempt failed with this error type')
     .option('--since <duration>', 'only jobs changed in the last <duration> (e.g. 30m, 1h, 2d)', sinceDuration)
     .option('--dry-run', 'count what would happen; change nothing', false);
@@ -30,6 +32,7 @@ async function bulk(cli: Cli, field: 'retryJobs' | 'cancelJobs' | 'replayJobs', 
     status: statusList(options.status),
     jobType: options.type ? [options.type] : undefined,
     entityIdPrefix: options.entityPrefix,
+    groupKey: options.group,
     errorType: options.errorType,
     updatedAfter: options.since,
   };

@@ -62,9 +62,10 @@ export function register(program: Command, cli: Cli): void {
     .option('--status <statuses>', 'comma-separated statuses, e.g. FAILED,DEAD')
     .option('--type <type>', 'a job type, e.g. customer_sync', (value) => jobType(value))
     .option('--entity <entityId>', 'only this entity id; ending in *, every id starting with the rest (c_missing_1*)')
+    .option('--group <key>', 'only jobs of this group')
     .option('--limit <n>', 'how many (max 200)', positiveInt, 20)
     .option('--after <cursor>', 'page after this cursor (from a previous --json output)')
-    .action(async (options: { status?: string; type?: string; entity?: string; limit: number; after?: string }) => {
+    .action(async (options: { status?: string; type?: string; entity?: string; group?: string; limit: number; after?: string }) => {
       const data = await request<{ jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Job }[] } }>(
         cli.api(),
         cliDocuments.list,
@@ -73,6 +74,7 @@ export function register(program: Command, cli: Cli): void {
             status: statusList(options.status),
             jobType: options.type ? [options.type] : undefined,
             ...entityFilter(options.entity),
+            groupKey: options.group,
           },
           first: Math.min(options.limit, 200),
           after: options.after,

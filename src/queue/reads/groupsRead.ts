@@ -118,5 +118,5 @@ export async function groupsSummaryRead(context: QueueContext, top: number): Pro
     }
     byType.set(group.jobType, type);
   });
-  return { top: ranked.slice(0, top), byType: [...byType.values()] };
+  return { top: await withControls(context, ranked.slice(0, top)), byType: [...byType.values()] };
 }
