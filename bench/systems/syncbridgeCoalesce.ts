@@ -10,10 +10,10 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { defineJobType } from '../../src/index.js';
-import { UpstreamPacer } from '../../src/integrations/pace.js';
 import { startSyncBridge } from '../../src/main.js';
 import { jobsEnqueue } from '../../src/queue/services/jobsEnqueue.js';
-import { Worker } from '../../src/queue/worker/worker.js';
+import type { Worker } from '../../src/queue/worker/worker.js';
+import { benchWorker } from '../lib/worker.js';
 
 const mode = process.env.BENCH_MODE ?? 'plain';
 const total = Number(process.env.BENCH_JOBS ?? 100_000);
@@ -34,15 +34,7 @@ const app = await startSyncBridge(config, { logger, jobTypes: [type] });
 
 let worker: Worker | undefined;
 if (mode === 'coalesce') {
-  worker = new Worker({
-    context: app.context,
-    runner: app.jobTypes.runner({ upstreams: [], pacer: new UpstreamPacer([], {}, undefined, logger) }),
-    concurrency: 10,
-    prefetchMax: config.workerPrefetch,
-    pollIntervalMs: config.workerPollSeconds * 1000,
-    shutdownGraceMs: 1_000,
-    handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
-  });
+  worker = benchWorker(app, config, logger);
   await worker.start();
 }
 

@@ -11,10 +11,9 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config/index.js';
 import { defineJobType } from '../../src/index.js';
-import { UpstreamPacer } from '../../src/integrations/pace.js';
 import { startSyncBridge } from '../../src/main.js';
 import { jobsEnqueue } from '../../src/queue/services/jobsEnqueue.js';
-import { Worker } from '../../src/queue/worker/worker.js';
+import { benchWorker } from '../lib/worker.js';
 
 const mode = process.env.BENCH_MODE ?? 'grouped';
 const big = Number(process.env.BENCH_BIG ?? 50_000);
@@ -47,15 +46,7 @@ for (let offset = 0; offset < inputs.length; offset += 1_000) {
   if (results.some((result) => !result.ok)) throw new Error('an enqueue failed');
 }
 
-const worker = new Worker({
-  context: app.context,
-  runner: app.jobTypes.runner({ upstreams: [], pacer: new UpstreamPacer([], {}, undefined, logger) }),
-  concurrency: 10,
-  prefetchMax: config.workerPrefetch,
-  pollIntervalMs: config.workerPollSeconds * 1000,
-  shutdownGraceMs: 1_000,
-  handlerTimeoutMs: config.handlerTimeoutSeconds * 1000,
-});
+const worker = benchWorker(app, config, logger);
 drainStart = performance.now();
 await worker.start();
 while (finished < inputs.length) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -35,3 +35,8 @@ export async function audited<T>(context: GraphQLContext, actor: Actor, action: 
     throw error;
   }
 }
+
+/** A mutation's errors option: these typed refusals, or the result itself, in a union named after the mutation (`pauseGroup` → PauseGroupResult). */
+export function resultUnionOf<Types extends readonly unknown[]>(name: string, types: Types) {
+  return { types, directResult: true as const, union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` } };
+}

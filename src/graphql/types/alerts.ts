@@ -11,7 +11,7 @@ import { alertRuleCreate, alertRuleDelete, alertRuleUpdate, type AlertRuleInput 
 import { builder, type GraphQLContext } from '../builder.js';
 import { parseId } from '../ids.js';
 import { newestFirst, pageComplexity } from '../connections.js';
-import { actingCaller } from '../mutations/results.js';
+import { actingCaller, resultUnionOf } from '../mutations/results.js';
 import type { LiveFieldExtension } from '../../events/liveField.js';
 
 const AlertKindEnum = builder.enumType('AlertKind', {
@@ -123,11 +123,7 @@ const ruleId = (id: string | number) => {
   return parsed;
 };
 const adminOnly = { authScopes: { admin: true } } as const;
-const resultOf = (name: string, types: (typeof InputError | typeof NotFoundError)[]) => ({
-  types,
-  directResult: true,
-  union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` },
-});
+const resultOf = (name: string, types: (typeof InputError | typeof NotFoundError)[]) => resultUnionOf(name, types);
 
 builder.mutationFields((t) => ({
   createAlertRule: t.field({

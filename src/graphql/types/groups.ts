@@ -4,7 +4,7 @@ import { builder, type GraphQLContext } from '../builder.js';
 import { InputError } from '../../queue/errors.js';
 import { groupSetConcurrency, groupSetPaused } from '../../queue/services/groupControls.js';
 import { maxJobTypeConcurrency } from '../../queue/services/jobTypeConcurrency.js';
-import { actingCaller } from '../mutations/results.js';
+import { actingCaller, resultUnionOf } from '../mutations/results.js';
 import type { LiveFieldExtension } from '../../events/liveField.js';
 import { JobTypeEnum } from './enums.js';
 
@@ -62,11 +62,7 @@ const groupArgs = builder.args((t) => ({
   groupKey: t.string({ required: true, description: 'The group (the same rules as an entity id).' }),
 }));
 
-const resultUnion = (name: string) => ({
-  types: [InputError],
-  directResult: true,
-  union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` },
-});
+const resultUnion = (name: string) => resultUnionOf(name, [InputError]);
 
 builder.mutationField('setGroupConcurrency', (t) =>
   t.field({

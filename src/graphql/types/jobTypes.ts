@@ -5,7 +5,7 @@ import { jobTypeSetPaused } from '../../queue/services/jobTypePause.js';
 import { jobTypesRead, type JobTypeStatus } from '../../queue/reads/jobTypesRead.js';
 import type { LiveFieldExtension } from '../../events/liveField.js';
 import { builder, type GraphQLContext } from '../builder.js';
-import { actingCaller } from '../mutations/results.js';
+import { actingCaller, resultUnionOf } from '../mutations/results.js';
 import { IfActiveEnum, JobTypeEnum } from './enums.js';
 
 const seconds = (ms: number | undefined) => (ms === undefined ? null : ms / 1000);
@@ -114,11 +114,7 @@ builder.queryField('jobTypes', (t) =>
   }),
 );
 
-const resultUnion = (name: string) => ({
-  types: [InputError],
-  directResult: true,
-  union: { name: `${name[0]!.toUpperCase()}${name.slice(1)}Result`, description: `The outcome of ${name}.` },
-});
+const resultUnion = (name: string) => resultUnionOf(name, [InputError]);
 
 function pauseField(name: 'pauseJobType' | 'resumeJobType', paused: boolean, description: string) {
   builder.mutationField(name, (t) =>
