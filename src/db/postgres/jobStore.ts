@@ -4,7 +4,6 @@
  * each other (River's riverpgxv5 and graphile-worker do the same).
  */
 import type pg from 'pg';
-import type { Job } from '../types.js';
 import type {
   AuditStamp,
   ClaimParams,
@@ -21,7 +20,8 @@ import type {
   StartRow,
   WrittenJob,
 } from '../ports.js';
-import { fairPasses, insertedJob } from '../../domain/index.js';
+import { insertedJob } from '../../domain/index.js';
+import { claimGroupedInTurn } from './fairClaim.js';
 import { jobFromValues } from '../jobRow.js';
 import { iso, pgArray } from './arrays.js';
 import { isTransient } from './connections.js';
@@ -83,18 +83,6 @@ function insertValues(rows: NewJobRow[], audit?: AuditStamp): unknown[] {
     texts('groupKey'),
     ...(audit ? [iso(audit.at), audit.actor, audit.role, audit.action, audit.requestId] : []),
   ];
-}
-
-/**
- * Where the next fair claim starts after: the last group served in the claim's order (the first of
- * each group in key order, then the second of each, …): among the groups that got the most jobs,
- * the one furthest in key order.
- */
-function lastServed(claimed: readonly Job[]): string {
-  const counts = new Map<string, number>();
-  for (const job of claimed) counts.set(job.groupKey!, (counts.get(job.groupKey!) ?? 0) + 1);
-  const most = Math.max(...counts.values());
-  return [...counts].filter(([, count]) => count === most).reduce((furthest, [group]) => (group > furthest ? group : furthest), '');
 }
 
 export class PostgresJobStore implements JobStore {
@@ -162,26 +150,9 @@ export class PostgresJobStore implements JobStore {
     });
   }
 
-  async claimGrouped({ workerId, now, leaseMs, limit, jobType, after }: ClaimParams & { jobType: string; after: string }) {
+  async claimGrouped(params: ClaimParams & { jobType: string; after: string }) {
     this.observe('claimGrouped');
-    return this.inTransaction(async (client) => {
-      const run = <R extends pg.QueryResultRow>(name: keyof typeof workStatements, values: unknown[]) => client.query<R>({ name, text: workStatements[name], values });
-      const lock = await run<{ concurrency: number | null; groupConcurrency: number | null; running: string }>('groupedTypeLock', [jobType]);
-      const type = lock.rows[0];
-      if (!type) return { jobs: [] as Job[], lastGroup: undefined };
-      let typeRoom = type.concurrency === null ? limit : Math.max(0, Math.min(limit, type.concurrency - Number(type.running)));
-      const jobs: Job[] = [];
-      let lastGroup: string | undefined;
-      for (const [from, perGroup] of fairPasses(after, limit)) {
-        if (typeRoom <= 0) break;
-        const values = [iso(now), limit, workerId, leaseMs, jobType, from, limit * 2, type.groupConcurrency, typeRoom, perGroup];
-        const claimed = (await run<{ r: unknown[] }>('claimGrouped', values)).rows.map((row) => jobFromValues(row.r));
-        if (claimed.length) lastGroup = lastServed(claimed);
-        jobs.push(...claimed);
-        typeRoom -= claimed.length;
-      }
-      return { jobs, lastGroup };
-    });
+    return this.inTransaction((client) => claimGroupedInTurn(client, params));
   }
 
   async markGrouped(jobTypes: readonly string[]) {

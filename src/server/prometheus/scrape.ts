@@ -67,8 +67,37 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
     },
   });
   void circuit;
-  // Groups: one series per group only for the largest backlogs (SYNCBRIDGE_METRICS_TOP_GROUPS),
-  // so a tenant count in the thousands never becomes thousands of series; the rest are summed.
+  const updateGroups = groupGauges(registry);
+  /** The pacer's running totals as last exported: the counters grow by the difference. */
+  const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
+
+  return async () => {
+    const stats = await sources.readQueueStats();
+    jobs.reset();
+    for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
+    due.set(stats.dueCount);
+    oldest.set(stats.oldestDueAgeSeconds);
+    updateGroups(await sources.readGroups());
+    const now = Date.now();
+    for (const pace of await sources.readUpstreams()) {
+      const target = { target: pace.target };
+      if (pace.limitPerSecond !== null) upstreamLimit.set(target, pace.limitPerSecond);
+      upstreamPaused.set(target, pace.pausedUntil ? Math.max(0, (pace.pausedUntil.getTime() - now) / 1000) : 0);
+      upstreamWaiting.set(target, pace.waiting);
+      const exported = upstreamExported.get(pace.target) ?? { waited: 0, waitedMs: 0 };
+      upstreamWaits.inc(target, pace.waited - exported.waited);
+      upstreamWaitSeconds.inc(target, (pace.waitedMs - exported.waitedMs) / 1000);
+      upstreamExported.set(pace.target, { waited: pace.waited, waitedMs: pace.waitedMs });
+    }
+  };
+}
+
+/**
+ * The groups' gauges: one series per group only for the largest backlogs
+ * (SYNCBRIDGE_METRICS_TOP_GROUPS), so a tenant count in the thousands never becomes thousands of
+ * series; the rest are summed per type. The returned function sets them from a summary.
+ */
+function groupGauges(registry: Registry): (groups: GroupsSummary) => void {
   const groupLabels = { labelNames: ['job_type', 'group'] as const, registers: [registry] };
   const groupPending = new Gauge({ name: 'syncbridge_group_pending_jobs', help: 'PENDING jobs of a group, for the groups with the largest backlogs.', ...groupLabels });
   const groupRunning = new Gauge({ name: 'syncbridge_group_running_jobs', help: 'RUNNING jobs of a group, for the groups with the largest backlogs.', ...groupLabels });
@@ -84,16 +113,7 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
     help: 'RUNNING jobs of the groups not exported one by one, per job type.',
     ...typeLabels,
   });
-  /** The pacer's running totals as last exported: the counters grow by the difference. */
-  const upstreamExported = new Map<string, { waited: number; waitedMs: number }>();
-
-  return async () => {
-    const stats = await sources.readQueueStats();
-    jobs.reset();
-    for (const row of stats.byStatusAndType) jobs.set({ status: row.status, job_type: row.jobType }, row.count);
-    due.set(stats.dueCount);
-    oldest.set(stats.oldestDueAgeSeconds);
-    const groups = await sources.readGroups();
+  return (groups) => {
     // Reset: a group that left the top (or finished) must not linger as a stale series.
     for (const gauge of [groupPending, groupRunning, groupsActive, groupsOtherPending, groupsOtherRunning]) gauge.reset();
     for (const group of groups.top) {
@@ -106,17 +126,6 @@ export function scrapeMetrics(registry: Registry, sources: ScrapeSources): () =>
       groupsActive.set(labels, type.groups);
       groupsOtherPending.set(labels, type.otherPending);
       groupsOtherRunning.set(labels, type.otherRunning);
-    }
-    const now = Date.now();
-    for (const pace of await sources.readUpstreams()) {
-      const target = { target: pace.target };
-      if (pace.limitPerSecond !== null) upstreamLimit.set(target, pace.limitPerSecond);
-      upstreamPaused.set(target, pace.pausedUntil ? Math.max(0, (pace.pausedUntil.getTime() - now) / 1000) : 0);
-      upstreamWaiting.set(target, pace.waiting);
-      const exported = upstreamExported.get(pace.target) ?? { waited: 0, waitedMs: 0 };
-      upstreamWaits.inc(target, pace.waited - exported.waited);
-      upstreamWaitSeconds.inc(target, (pace.waitedMs - exported.waitedMs) / 1000);
-      upstreamExported.set(pace.target, { waited: pace.waited, waitedMs: pace.waitedMs });
     }
   };
 }
