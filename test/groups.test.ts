@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineJobType, NonRetryableError } from '../src/index.js';
+import { jobsEnqueue } from '../src/queue/services/jobsEnqueue.js';
 import { gqlHttp, providers, startTestApp, waitForJob, type TestApp } from './helpers.js';
 
 /** Handlers of `account_sync` wait here until the test lets their entity through. */
@@ -146,4 +147,48 @@ describe.each(providers)('job groups (%s)', (provider) => {
     released.add('r_1');
     await waitForJob(app, Number(replayed.data!.replayJob.job.id), (job) => job.status === 'FAILED');
   });
+});
+
+describe.each(providers)('a paused group (%s)', (provider) => {
+  let app: TestApp;
+  const starts: string[] = [];
+  const gate = { open: false };
+  const pausable = defineJobType({
+    name: 'pausable_sync',
+    group: (_payload, entityId) => entityId.split('_')[0],
+    handler: async ({ entityId }) => {
+      starts.push(entityId);
+      while (!gate.open) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+  });
+
+  beforeAll(async () => {
+    app = await startTestApp(provider, { SYNCBRIDGE_WORKER_POLL_SECONDS: '0.05', SYNCBRIDGE_WORKER_CONCURRENCY: '2' }, { jobTypes: [pausable], upstreams: {} });
+  }, 60_000);
+  afterAll(async () => {
+    gate.open = true;
+    await app?.close();
+  });
+
+  it('starts none of its jobs, not even those a worker claimed ahead, until resumed', async () => {
+    const inputs = Array.from({ length: 10 }, (_, n) => ({ jobType: 'pausable_sync', entityId: `pz_${n}` }));
+    await jobsEnqueue(app.context, inputs);
+    // Two run (the worker's slots) and more wait claimed ahead in the worker.
+    await expect.poll(() => starts.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => app.database.db.job.count({ where: { groupKey: 'pz', status: 'RUNNING' } }), { timeout: 10_000 }).toBeGreaterThan(2);
+    const paused = await gqlHttp(app, `mutation { pauseGroup(jobType: PAUSABLE_SYNC, groupKey: "pz") { ... on JobGroup { paused } } }`);
+    expect(paused.data!.pauseGroup).toEqual({ paused: true });
+    // The ones claimed ahead go back, unstarted and uncharged.
+    await expect.poll(() => app.database.db.job.count({ where: { groupKey: 'pz', status: 'RUNNING' } }), { timeout: 10_000 }).toBe(2);
+    gate.open = true;
+    await expect.poll(() => app.database.db.job.count({ where: { groupKey: 'pz', status: 'SUCCEEDED' } }), { timeout: 10_000 }).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(starts).toHaveLength(2);
+    const waiting = await app.database.db.job.findMany({ where: { groupKey: 'pz', status: 'PENDING' }, select: { attemptCount: true, unchargedAttempts: true } });
+    expect(waiting).toHaveLength(8);
+    expect(waiting.every((job) => job.attemptCount === job.unchargedAttempts)).toBe(true);
+    await gqlHttp(app, `mutation { resumeGroup(jobType: PAUSABLE_SYNC, groupKey: "pz") { __typename } }`);
+    await expect.poll(() => app.database.db.job.count({ where: { groupKey: 'pz', status: 'SUCCEEDED' } }), { timeout: 15_000 }).toBe(10);
+    expect(starts).toHaveLength(10);
+  }, 60_000);
 });

@@ -199,6 +199,8 @@ export interface JobStore {
   statuses(ids: readonly number[]): Promise<{ id: number; status: string }[]>;
   /** Every stored job type control. */
   controls(): Promise<JobTypeControl[]>;
+  /** The groups an operator paused (pauseGroup): their jobs claimed ahead go back unstarted. */
+  pausedGroups(): Promise<{ jobType: string; groupKey: string }[]>;
   /** Whether an error may pass by itself (the database away, a lock): retry, rather than blame the data. */
   isTransient(error: unknown): boolean;
 }

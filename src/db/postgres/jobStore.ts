@@ -272,6 +272,10 @@ export class PostgresJobStore implements JobStore {
     return (await this.query<{ id: number; status: string }>('statuses', [pgArray.numbers(ids)])).rows;
   }
 
+  async pausedGroups() {
+    return (await this.query<{ jobType: string; groupKey: string }>('pausedGroups')).rows;
+  }
+
   async controls() {
     return (await this.query<{ jobType: string; paused: boolean; concurrency: number | null; heldBy: string | null; grouped: boolean }>('controls')).rows;
   }

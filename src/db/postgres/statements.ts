@@ -252,6 +252,7 @@ export const workStatements = {
       SELECT "id" FROM "Job" WHERE "id" IN (SELECT "id" FROM picks ORDER BY rn, n LIMIT $9)
       FOR UPDATE SKIP LOCKED)
     ${leaseDue}`,
+  pausedGroups: `SELECT "jobType", "groupKey" FROM "JobGroupState" WHERE "paused"`,
   markGrouped: `UPDATE "JobTypeState" SET "grouped" = true WHERE "jobType" = ANY($1::text[]) AND NOT "grouped"`,
 
   start: `

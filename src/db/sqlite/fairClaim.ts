@@ -20,8 +20,10 @@ interface FairClaimParams {
   after: string;
 }
 
-export function fairClaimTransaction(connection: Database.Database, s: Prepared) {
-  return connection.transaction((params: FairClaimParams): { jobs: Job[]; lastGroup: string | undefined } => {
+type FairClaimed = { jobs: Job[]; lastGroup: string | undefined };
+
+export function fairClaimTransaction(connection: Database.Database, s: Prepared): Database.Transaction<(params: FairClaimParams) => FairClaimed> {
+  return connection.transaction((params: FairClaimParams): FairClaimed => {
     const type = s.groupedType.get({ jobType: params.jobType }) as { concurrency: number | null; groupConcurrency: number | null; running: number } | undefined;
     if (!type) return { jobs: [], lastGroup: undefined };
     let typeRoom = type.concurrency === null ? params.limit : Math.max(0, Math.min(params.limit, type.concurrency - type.running));

@@ -377,6 +377,11 @@ export class SqliteJobStore implements JobStore {
     return this.s.statuses.all(JSON.stringify(ids)) as { id: number; status: string }[];
   }
 
+  async pausedGroups() {
+    this.observe('pausedGroups');
+    return this.s.pausedGroups.all() as { jobType: string; groupKey: string }[];
+  }
+
   async controls() {
     this.observe('controls');
     return (this.s.controls.all() as { jobType: string; paused: number; concurrency: number | null; heldBy: string | null; grouped: number }[]).map((row) => ({

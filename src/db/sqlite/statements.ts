@@ -243,6 +243,7 @@ export const statements = {
   groupDue: `SELECT c."id" FROM "Job" AS c
               WHERE c."status" = 'PENDING' AND c."jobType" = @jobType AND c."groupKey" = @groupKey AND c."nextRunAt" <= @now AND ${followUpFreeOf('c')}
               ORDER BY c."priority" DESC, c."nextRunAt", c."id" LIMIT @limit`,
+  pausedGroups: `SELECT "jobType", "groupKey" FROM "JobGroupState" WHERE "paused"`,
   markGrouped: `UPDATE "JobTypeState" SET "grouped" = 1 WHERE "jobType" IN (SELECT value FROM json_each(?)) AND NOT "grouped"`,
   // A grouped type's claim settings (paused or held: no row), and its RUNNING jobs when it is limited.
   groupedType: `SELECT "concurrency", "groupConcurrency",

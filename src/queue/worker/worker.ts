@@ -13,7 +13,7 @@ import { publishTransitions, type QueueContext } from '../context.js';
 import { TypePolicies } from '../jobTypes.js';
 import { Claimer } from './claimer.js';
 import { backlogLimit, Completer } from './completer.js';
-import { JobTypeControls } from './controls.js';
+import { JobTypeControls, pausedGroupKey } from './controls.js';
 import type { JobRunner } from './executor.js';
 import type { RunningJob } from './held.js';
 import { LeaseKeeper } from './leaseKeeper.js';
@@ -68,7 +68,10 @@ export class Worker {
       onFinished: (entry, outcome, durationMs) => this.finished(entry, outcome, durationMs),
       onStarted: (entry) => this.completer.noteStarted(entry),
       onGiveBack: (jobs) => void this.leases.giveBack(jobs),
-      mayStart: (job) => !this.controls.paused.has(job.jobType) && (options.circuits?.mayStart(job) ?? true),
+      mayStart: (job) =>
+        !this.controls.paused.has(job.jobType) &&
+        !(job.groupKey !== null && this.controls.pausedGroups.size && this.controls.pausedGroups.has(pausedGroupKey(job.jobType, job.groupKey))) &&
+        (options.circuits?.mayStart(job) ?? true),
     });
     this.completer = new Completer(context, this.id, (batch) => {
       // A limited type's (or a group's) finished job gave its slot back: its next job may be claimed now.
@@ -201,7 +204,7 @@ export class Worker {
     this.pump();
   }
 
-  /** Reads the job type controls; jobs of newly paused types claimed ahead go back unstarted. */
+  /** Reads the job type controls; jobs of newly paused types (or groups) claimed ahead go back unstarted. */
   private async refreshControls(): Promise<void> {
     const claimable = await this.controls.refresh();
     await this.leases.giveBack(this.runner.takeReadyUnstartable());
