@@ -1,6 +1,6 @@
 /**
  * The dashboard's groups (issue 26), in Chromium: the groups panel appears once a group has work
- * and follows its counts live; a group links to its jobs (the `group` filter, in the URL and the
+ * and follows its counts, limits and pauses live, and pauses and resumes a group; a group links to its jobs (the `group` filter, in the URL and the
  * filter form), the jobs table and the job page name each job's group.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -41,7 +41,7 @@ describe.skipIf(!haveBrowser)('dashboard: groups', () => {
     const acme = [await enqueue('c_g1', 'acme'), await enqueue('c_g2', 'acme'), await enqueue('c_g3', 'acme')];
     await enqueue('c_g4', 'globex');
     const panel = page.getByRole('region', { name: 'Groups' });
-    await expect.poll(() => panel.locator('tbody tr').allTextContents(), { timeout: 10_000 }).toEqual(['acmecustomer_sync30', 'globexcustomer_sync10']);
+    await expect.poll(() => panel.locator('tbody tr').allTextContents(), { timeout: 10_000 }).toEqual(['acmecustomer_sync30Pause', 'globexcustomer_sync10Pause']);
     await expect(panel.locator('tr[data-group="acme"] td').first().getAttribute('title')).resolves.toMatch(/^The oldest waiting since 20\d\d-/);
     await expect.poll(() => page.locator('tr[data-job-id]').count(), { timeout: 10_000 }).toBe(4);
     await page.screenshot({ path: 'test-artifacts/dashboard-groups.png' });
@@ -52,7 +52,18 @@ describe.skipIf(!haveBrowser)('dashboard: groups', () => {
       app,
       `mutation { pauseGroup(jobType: CUSTOMER_SYNC, groupKey: "globex") { __typename } setGroupConcurrency(jobType: CUSTOMER_SYNC, groupKey: "acme", concurrency: 4) { __typename } }`,
     );
-    await expect.poll(() => panel.locator('tbody tr').allTextContents(), { timeout: 10_000 }).toEqual(['acmecustomer_sync20 / 4', 'globexcustomer_sync10 · paused']);
+    await expect.poll(() => panel.locator('tbody tr').allTextContents(), { timeout: 10_000 }).toEqual(['acmecustomer_sync20 / 4Pause', 'globexcustomer_sync10 · pausedResume']);
+    // An operator resumes and pauses from the panel; the rows follow, and each change is audited.
+    await panel.getByRole('button', { name: 'Resume group globex of customer_sync' }).click();
+    await panel.getByRole('button', { name: 'Pause group globex of customer_sync' }).waitFor({ timeout: 10_000 });
+    await panel.getByRole('button', { name: 'Pause group acme of customer_sync' }).click();
+    await expect.poll(() => panel.locator('tr[data-group="acme"]').textContent(), { timeout: 10_000 }).toBe('acmecustomer_sync20 / 4 · pausedResume');
+    const audit = await app.database.db.auditEvent.findMany({ where: { action: { in: ['GROUP_PAUSE', 'GROUP_RESUME'] } }, orderBy: { id: 'asc' } });
+    expect(audit.map((event) => `${event.action} ${event.detail}`)).toEqual([
+      'GROUP_PAUSE customer_sync globex: paused',
+      'GROUP_RESUME customer_sync globex: resumed',
+      'GROUP_PAUSE customer_sync acme: paused',
+    ]);
 
     // A group opens its jobs: the URL, the form and the table say which.
     await panel.getByRole('link', { name: 'acme' }).click();

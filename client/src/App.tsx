@@ -39,7 +39,7 @@ function Routes({ me }: { me: Me }) {
       </div>
       <aside className="home-side" aria-label="Controls">
         <JobTypesPanel canAct={canAct} />
-        <GroupsPanel />
+        <GroupsPanel canAct={canAct} />
         {canAct && <EnqueueForm />}
       </aside>
     </div>

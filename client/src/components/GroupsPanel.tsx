@@ -1,9 +1,13 @@
 /**
  * The groups (tenants, accounts) with the largest backlogs, of every job type, live: pending and
- * running per group, each a link to its jobs. Shown only while some group has work.
+ * running per group (against its limit), each a link to its jobs, with Pause/Resume for operators.
+ * Shown only while some group has work. Graphcache keys a group by type and key, so the stream
+ * and the mutations' answers update the same row.
  */
-import { useSubscription } from 'urql';
+import { useState } from 'react';
+import { useMutation, useSubscription, type CombinedError } from 'urql';
 import { graphql } from '../graphql';
+import { outcomeOf, type Answer } from '../outcome';
 import { linkProps } from '../router';
 import { exactTime } from '../time';
 
@@ -21,13 +25,52 @@ const GroupsLive = graphql(`
   }
 `);
 
+const PauseGroup = graphql(`
+  mutation PauseGroupFromDashboard($jobType: JobType!, $groupKey: String!) {
+    pauseGroup(jobType: $jobType, groupKey: $groupKey) {
+      __typename
+      ... on JobGroup {
+        jobType
+        groupKey
+        paused
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+const ResumeGroup = graphql(`
+  mutation ResumeGroupFromDashboard($jobType: JobType!, $groupKey: String!) {
+    resumeGroup(jobType: $jobType, groupKey: $groupKey) {
+      __typename
+      ... on JobGroup {
+        jobType
+        groupKey
+        paused
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
 /** Rows shown; the stream carries the 50 largest. */
 const shown = 10;
 
-export function GroupsPanel() {
+export function GroupsPanel({ canAct }: { canAct: boolean }) {
   const [{ data }] = useSubscription({ query: GroupsLive });
+  const [, pause] = useMutation(PauseGroup);
+  const [, resume] = useMutation(ResumeGroup);
+  const [problem, setProblem] = useState<string | undefined>();
   const groups = data?.groupsUpdated ?? [];
   if (!groups.length) return null;
+  /** Each answers one field: the group, or a typed refusal in words. */
+  const report = ({ data: answer, error }: { data?: Record<string, Answer>; error?: CombinedError }) => {
+    const outcome = outcomeOf(answer && Object.values(answer)[0], error, 'JobGroup', '');
+    setProblem(outcome.kind === 'error' ? outcome.text : undefined);
+  };
   return (
     <section className="panel groups" aria-labelledby="groups-heading">
       <h2 id="groups-heading">Groups</h2>
@@ -37,6 +80,7 @@ export function GroupsPanel() {
             <th scope="col">Group</th>
             <th scope="col">Pending</th>
             <th scope="col">Running</th>
+            {canAct && <th scope="col" aria-label="Actions" />}
           </tr>
         </thead>
         <tbody>
@@ -52,6 +96,21 @@ export function GroupsPanel() {
                 {group.concurrency !== null && <span className="muted"> / {group.concurrency}</span>}
                 {group.paused && <span className="muted"> · paused</span>}
               </td>
+              {canAct && (
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`${group.paused ? 'Resume' : 'Pause'} group ${group.groupKey} of ${group.jobType.toLowerCase()}`}
+                    onClick={async () => {
+                      const variables = { jobType: group.jobType, groupKey: group.groupKey };
+                      report(group.paused ? await resume(variables) : await pause(variables));
+                    }}
+                  >
+                    {group.paused ? 'Resume' : 'Pause'}
+                  </button>
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -60,6 +119,11 @@ export function GroupsPanel() {
         <p className="muted">
           The {shown} largest backlogs of {groups.length}
           {groups.length >= 50 ? ' or more' : ''} groups with work.
+        </p>
+      )}
+      {problem && (
+        <p className="message error" role="alert">
+          {problem}
         </p>
       )}
     </section>
