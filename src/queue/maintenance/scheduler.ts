@@ -54,7 +54,8 @@ export async function schedulesTick(context: QueueContext): Promise<number> {
       tickAt = undefined;
     }
     try {
-      const groupKey = tickAt && type ? await tickGroupKey(context, type, schedule) : null;
+      // Only a type that derives groups checks the payload again for it.
+      const groupKey = tickAt && type?.grouped ? await tickGroupKey(context, type, schedule) : null;
       const job = await context.db.$transaction(async (tx) => {
         // Whoever moves nextRunAt first owns this round; the tick's key settles the rest.
         const { count } = await tx.schedule.updateMany({
